@@ -1,0 +1,3 @@
+from brushwork.cli import console_main
+
+console_main()

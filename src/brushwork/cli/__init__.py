@@ -1,0 +1,59 @@
+"""The ``brushwork`` command line: argparse on top of :mod:`brushwork.api`, nothing more.
+
+Each subcommand lives in its own module with ``register(subparsers)``; modules import the API (and so torch)
+only inside their ``run`` function, which keeps ``brushwork --help`` fast. Every
+:class:`~brushwork.errors.BrushworkError` becomes one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from brushwork._version import __version__
+from brushwork.cli import weights
+from brushwork.errors import BrushworkError
+
+__all__ = ["build_parser", "console_main", "main"]
+
+_COMMANDS = (weights,)
+log = logging.getLogger("brushwork")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="brushwork",
+        description="Artistic style transfer: make a photo look as if a chosen artist painted it.",
+    )
+    parser.add_argument("--version", action="version", version=f"brushwork {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("brushwork").setLevel(level)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 user error, 130 interrupted)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
+    try:
+        return int(args.func(args) or 0)
+    except BrushworkError as exc:
+        print(f"brushwork: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("brushwork: interrupted", file=sys.stderr)
+        return 130
+
+
+def console_main() -> None:
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Flags that mean the same thing in every subcommand."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def add_common(parser: argparse.ArgumentParser, *, size: bool = True, output: str | None = None) -> None:
+    """``--device --seed -q -v`` everywhere; ``--size`` and ``-o`` where the command makes images."""
+    group = parser.add_argument_group("common options")
+    group.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:N, mps")
+    group.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    if size:
+        group.add_argument(
+            "--size",
+            type=positive_int,
+            default=None,
+            metavar="N",
+            help="long side of the output in pixels (default: the method's own)",
+        )
+    if output is not None:
+        group.add_argument("-o", "--output", default=None, metavar="PATH", help=output)
+    group.add_argument(
+        "--max-pixels",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="refuse input images larger than N pixels (default 100 MP or $BRUSHWORK_MAX_PIXELS)",
+    )
+    group.add_argument(
+        "--vgg16",
+        default=None,
+        metavar="PATH",
+        help="VGG16 safetensors (default: $BRUSHWORK_VGG16, the cache, or the offline provider)",
+    )
+    group.add_argument("-q", "--quiet", action="count", default=0, help="less output")
+    group.add_argument("-v", "--verbose", action="count", default=0, help="more output")

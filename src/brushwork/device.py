@@ -1,0 +1,55 @@
+"""Device, dtype and autocast choices. Nothing here is hard-coded to CUDA: callers pass a spec."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+from brushwork.errors import ConfigError
+
+__all__ = ["autocast", "bf16_supported", "resolve_device"]
+
+
+def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
+    """``"auto"`` (or ``None``) picks cuda > mps > cpu; anything else is validated and returned."""
+    if isinstance(spec, torch.device):
+        return spec
+    if spec is None or spec == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(spec)
+    except RuntimeError as exc:
+        raise ConfigError(f"--device {spec!r}: not a device (use auto, cpu, cuda, cuda:N or mps)") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"--device {spec!r}: CUDA is not available on this machine")
+    return device
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether bf16 autocast is both supported and worth it on ``device``."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        # oneDNN reports native bf16 (AVX512-BF16 / AMX); without it autocast works but emulates, slowly.
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            return False
+    return False
+
+
+@contextlib.contextmanager
+def autocast(device: torch.device, enabled: bool) -> Iterator[None]:
+    """bf16 autocast on ``device`` when ``enabled``; a no-op context otherwise."""
+    if not enabled:
+        yield
+        return
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16):
+        yield
