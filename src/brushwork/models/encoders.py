@@ -67,9 +67,7 @@ class VGG16Encoder(nn.Module):
                 convs[name] = nn.Conv2d(cin, width, 3, padding=1, padding_mode=padding_mode)
                 cin = width
         self.convs = nn.ModuleDict(convs)
-        self.register_buffer(
-            "caffe_mean", torch.tensor(_CAFFE_MEAN_BGR).view(1, 3, 1, 1) / 255.0, persistent=False
-        )
+        self.register_buffer("caffe_mean", torch.tensor(_CAFFE_MEAN_BGR).view(1, 3, 1, 1) / 255.0, persistent=False)
 
     def preprocess(self, image: torch.Tensor) -> torch.Tensor:
         """RGB [0, 1] ``(N, 3, H, W)`` -> Caffe input (BGR, 0–255, mean removed). Never in place."""
