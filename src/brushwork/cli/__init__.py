@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from brushwork._version import __version__
-from brushwork.cli import weights
+from brushwork.cli import info, weights
 from brushwork.errors import BrushworkError
 
 __all__ = ["build_parser", "console_main", "main"]
 
-_COMMANDS = (weights,)
+_COMMANDS = (info, weights)
 log = logging.getLogger("brushwork")
 
 
@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
+    levels = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}
+    level = levels.get(max(-1, verbosity), logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("brushwork").setLevel(level)
 
