@@ -1,0 +1,66 @@
+"""Evaluation metrics as pure functions on tensors (batched; computed on the inputs' or encoder's device).
+
+- ``ssim``: :func:`ssim`, :func:`ssim_luminance`, :func:`psnr`, :func:`luminance` (match scikit-image);
+- ``perceptual``: :func:`perceptual_distance` (unlearned LPIPS-like content distance on VGG16);
+- ``style``: :func:`gram_distance`, :func:`mean_std_distance`, :func:`style_distances`, :func:`style_stats`;
+- ``frechet``: :func:`vgg_features`, :func:`gaussian_stats`, :func:`frechet_distance` (VGG-feature Fréchet
+  distance, not FID), :func:`kernel_distance` (KID-style, unbiased);
+- ``combined``: :func:`combined_score` ((1 + content distance) · (1 + Fréchet distance), after ArtFID);
+- ``timing``: :class:`PerfMeter` / :class:`Performance` (time per image, peak memory);
+- ``discriminator``: :func:`discriminator_accuracy` for PatchGAN discriminators.
+"""
+
+from brushwork.metrics.combined import combined_score
+from brushwork.metrics.discriminator import DiscriminatorAccuracy, discriminator_accuracy, discriminator_scores
+from brushwork.metrics.frechet import (
+    FEATURE_SCALE,
+    FRECHET_LAYERS,
+    GaussianStats,
+    KernelDistance,
+    frechet_distance,
+    gaussian_stats,
+    kernel_distance,
+    vgg_features,
+)
+from brushwork.metrics.perceptual import CONTENT_LAYERS, channel_normalize, perceptual_distance
+from brushwork.metrics.ssim import luminance, psnr, ssim, ssim_luminance
+from brushwork.metrics.style import (
+    STYLE_LAYERS,
+    StyleStats,
+    gram_distance,
+    mean_std_distance,
+    style_distances,
+    style_stats,
+)
+from brushwork.metrics.timing import PerfMeter, Performance, peak_rss_mib
+
+__all__ = [
+    "CONTENT_LAYERS",
+    "FEATURE_SCALE",
+    "FRECHET_LAYERS",
+    "STYLE_LAYERS",
+    "DiscriminatorAccuracy",
+    "GaussianStats",
+    "KernelDistance",
+    "PerfMeter",
+    "Performance",
+    "StyleStats",
+    "channel_normalize",
+    "combined_score",
+    "discriminator_accuracy",
+    "discriminator_scores",
+    "frechet_distance",
+    "gaussian_stats",
+    "gram_distance",
+    "kernel_distance",
+    "luminance",
+    "mean_std_distance",
+    "peak_rss_mib",
+    "perceptual_distance",
+    "psnr",
+    "ssim",
+    "ssim_luminance",
+    "style_distances",
+    "style_stats",
+    "vgg_features",
+]
