@@ -39,3 +39,26 @@ def tiny_encoder():
 
     torch.manual_seed(0)
     return VGG16Encoder(widths=(4, 8, 8, 8)).requires_grad_(False).eval()
+
+
+def _make_unpaired(root: Path, *, n_a: int = 4, n_b: int = 6, seed: int = 0) -> Path:
+    """``root/trainA`` (reddish) and ``root/trainB`` (bluish) blocky images, JPEG and PNG, 40–63 px."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for name, count, tint in (("trainA", n_a, (1.0, 0.5, 0.3)), ("trainB", n_b, (0.3, 0.6, 1.0))):
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            h, w = int(rng.integers(40, 64)), int(rng.integers(40, 64))
+            base = rng.random((h // 4 + 1, w // 4 + 1, 3))
+            img = np.kron(base, np.ones((4, 4, 1)))[:h, :w] * np.array(tint)
+            Image.fromarray((img * 255).astype(np.uint8)).save(folder / f"{i:03d}{'.jpg' if i % 2 == 0 else '.png'}")
+    return root
+
+
+@pytest.fixture
+def make_unpaired():
+    """Factory for synthetic unpaired CycleGAN folders: ``make_unpaired(root, n_a=4, n_b=6, seed=0) -> root``."""
+    return _make_unpaired

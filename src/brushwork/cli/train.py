@@ -1,0 +1,136 @@
+"""``brushwork train METHOD``: train a model (``cyclegan`` now; each method is a sub-subcommand).
+
+Every run writes into ``--out``: ``checkpoints/step_N/`` (model directory + trainer state, newest ``--keep``),
+``metrics.jsonl`` and ``samples/``. Ctrl-C or SIGTERM writes a checkpoint and stops; ``--resume`` continues.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from brushwork.cli._common import add_common, positive_int
+
+#: CLI flag (argparse dest) → CycleGANConfig field, for flags that set the model/run configuration.
+_CONFIG_FLAGS = {
+    "generator": "generator",
+    "ngf": "ngf",
+    "blocks": "blocks",
+    "unet_depth": "unet_depth",
+    "upsample": "upsample",
+    "ndf": "ndf",
+    "disc_layers": "disc_layers",
+    "gan_loss": "gan_loss",
+    "lambda_cycle": "lambda_cycle",
+    "lambda_identity": "lambda_identity",
+    "lr": "lr",
+    "decay_from": "decay_from",
+    "batch_size": "batch_size",
+    "crop": "crop_size",
+    "load_size": "load_size",
+    "pool_size": "pool_size",
+    "bf16": "bf16",
+    "channels_last": "channels_last",
+    "freeze_encoder": "freeze_encoder",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("train", help="train a model (cyclegan) on your own images")
+    methods = parser.add_subparsers(dest="method", metavar="METHOD", required=True)
+    _register_cyclegan(methods)
+
+
+def _register_cyclegan(methods: argparse._SubParsersAction) -> None:
+    p = methods.add_parser(
+        "cyclegan",
+        help="unpaired translation between DATA/trainA and DATA/trainB (Zhu et al. 2017)",
+        description="Train CycleGAN on unpaired folders DATA/trainA and DATA/trainB. Unset options take the "
+        "paper's defaults, or the run's own settings with --resume.",
+    )
+    p.add_argument("--data", required=True, metavar="DIR", help="folder with trainA/ and trainB/")
+    p.add_argument("--out", required=True, metavar="RUN", help="run folder (checkpoints, metrics, samples)")
+    p.add_argument("--resume", action="store_true", help="continue RUN from its newest checkpoint")
+    p.add_argument("--init-from", metavar="MODEL", help="start from a trained model (fine-tune to a new style)")
+    p.add_argument("--freeze-encoder", action="store_true", default=None, help="keep the generators' encoders fixed")
+    arch = p.add_argument_group("model")
+    arch.add_argument("--generator", choices=("resnet", "unet"), help="generator kind (default resnet)")
+    arch.add_argument("--ngf", type=positive_int, help="generator width (default 64)")
+    arch.add_argument("--blocks", type=int, help="ResNet residual blocks (default 9)")
+    arch.add_argument("--unet-depth", type=int, help="UNet downsamplings (default 7)")
+    arch.add_argument("--upsample", choices=("transpose", "nearest", "bilinear"), help="default transpose")
+    arch.add_argument("--ndf", type=positive_int, help="discriminator width (default 64)")
+    arch.add_argument("--disc-layers", type=positive_int, help="PatchGAN layers (default 3: 70x70 patches)")
+    opt = p.add_argument_group("training")
+    opt.add_argument("--steps", type=positive_int, help="total steps (default 10000; may be raised on resume)")
+    opt.add_argument("--batch-size", type=positive_int, help="images per domain per step (default 1)")
+    opt.add_argument("--crop", type=positive_int, help="training crop in pixels (default 256)")
+    opt.add_argument("--load-size", type=positive_int, help="short side before cropping (default crop x 1.12)")
+    opt.add_argument("--gan-loss", choices=("lsgan", "bce"), help="default lsgan")
+    opt.add_argument("--lambda-cycle", type=float, help="cycle loss weight (default 10)")
+    opt.add_argument("--lambda-identity", type=float, help="identity weight, fraction of cycle (default 0.5)")
+    opt.add_argument("--lr", type=float, help="Adam learning rate (default 2e-4)")
+    opt.add_argument("--decay-from", type=float, help="fraction of steps before linear lr decay (default 0.5)")
+    opt.add_argument("--pool-size", type=int, help="history buffer of fakes for D (default 50)")
+    opt.add_argument("--bf16", action=argparse.BooleanOptionalAction, help="bf16 autocast (default: on where native)")
+    opt.add_argument("--channels-last", action=argparse.BooleanOptionalAction, help="NHWC tensors (default off)")
+    run = p.add_argument_group("run")
+    run.add_argument("--log-every", type=positive_int, default=50, metavar="N", help="metrics every N steps")
+    run.add_argument("--sample-every", type=positive_int, default=500, metavar="N", help="sample grid every N")
+    run.add_argument("--ckpt-every", type=positive_int, default=1000, metavar="N", help="checkpoint every N")
+    run.add_argument("--keep", type=positive_int, default=3, metavar="K", help="keep the newest K checkpoints")
+    run.add_argument("--tensorboard", action="store_true", help="also log to RUN/tensorboard (if installed)")
+    run.add_argument("--stop-at", type=positive_int, metavar="STEP", help="checkpoint and stop at STEP")
+    run.add_argument("--time-limit", type=float, metavar="MIN", help="checkpoint and stop after MIN minutes")
+    run.add_argument("--domains", metavar="A,B", help="names of A and B (default from DATA, e.g. vangogh,photo)")
+    run.add_argument("--default-direction", choices=("AtoB", "BtoA"), help="translate's default direction")
+    run.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_common(p, size=False)
+    p.set_defaults(func=run_cyclegan)
+
+
+def _config_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {field: getattr(args, dest) for dest, field in _CONFIG_FLAGS.items() if getattr(args, dest) is not None}
+
+
+def run_cyclegan(args: argparse.Namespace) -> int:
+    from brushwork.api import train
+    from brushwork.errors import ConfigError
+
+    domains = None
+    if args.domains:
+        names = tuple(n.strip() for n in args.domains.split(","))
+        if len(names) != 2 or not all(names):
+            raise ConfigError(f"--domains {args.domains!r}: expected two names, like vangogh,photo")
+        domains = names
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    result = train(
+        args.data,
+        args.out,
+        config=_config_overrides(args),
+        resume=args.resume,
+        init_from=args.init_from,
+        steps=args.steps,
+        log_every=args.log_every,
+        sample_every=args.sample_every,
+        ckpt_every=args.ckpt_every,
+        keep=args.keep,
+        tensorboard=args.tensorboard,
+        progress=not args.no_progress and args.quiet == 0,
+        stop_at=args.stop_at,
+        time_limit_s=None if args.time_limit is None else args.time_limit * 60,
+        domains=domains,
+        default_direction=args.default_direction,
+        device=args.device,
+        seed=args.seed,
+    )
+    if result.checkpoint is not None:
+        state = "finished" if result.finished else f"stopped ({result.stopped})"
+        print(f"{state} at step {result.step}: {result.checkpoint}")
+    if result.stopped in ("SIGINT", "SIGTERM"):
+        return 130
+    return 0

@@ -1,0 +1,48 @@
+"""``brushwork translate MODEL INPUT... [-o OUT] [--direction AtoB|BtoA]``: run a trained CycleGAN."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from brushwork.cli._common import add_common, positive_int
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "translate",
+        help="apply a trained CycleGAN (photo -> Van Gogh)",
+        description="Translate images and folders (recursively) with a trained model: a shipped name like "
+        "'vangogh', a model directory or a training run. File names and relative paths are kept.",
+    )
+    parser.add_argument("model", metavar="MODEL", help="shipped model name, model directory or run directory")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    parser.add_argument("--direction", choices=("AtoB", "BtoA"), help="default: the model's own")
+    parser.add_argument("--batch-size", type=positive_int, default=1, help="images per forward pass (default 1)")
+    add_common(parser, output="output folder (default ./translated), or a file name for a single input")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from brushwork.api.translate import translate_files
+    from brushwork.errors import ImageError
+
+    report = translate_files(
+        args.model,
+        args.inputs,
+        args.output,
+        direction=args.direction,
+        size=args.size,
+        batch_size=args.batch_size,
+        max_pixels=args.max_pixels,
+        progress=args.quiet == 0,
+        device=args.device,
+    )
+    if not report.written and report.failed:
+        raise ImageError(f"no image could be translated ({len(report.failed)} failed; first: {report.failed[0][1]})")
+    for src, reason in report.failed:
+        print(f"brushwork: skipped {src}: {reason}", file=sys.stderr)
+    if args.quiet == 0:
+        where = report.written[0] if len(report.written) == 1 else report.written[0].parent
+        print(f"translated {len(report.written)} image(s) -> {where}")
+    return 1 if report.failed else 0

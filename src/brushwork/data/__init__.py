@@ -1,0 +1,1 @@
+"""Training data: unpaired image folders and the generated-image history pool."""
