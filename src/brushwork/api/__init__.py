@@ -2,3 +2,10 @@
 
 One module per verb; this package only re-exports them.
 """
+
+from brushwork.api.evaluate import evaluate
+from brushwork.api.stylize import stylize
+from brushwork.api.train import train
+from brushwork.api.translate import load_model, translate
+
+__all__ = ["evaluate", "load_model", "stylize", "train", "translate"]

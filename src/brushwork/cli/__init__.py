@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from brushwork._version import __version__
-from brushwork.cli import info, weights
+from brushwork.cli import demo, evaluate, info, stylize, train, translate, weights
 from brushwork.errors import BrushworkError
 
 __all__ = ["build_parser", "console_main", "main"]
 
-_COMMANDS = (info, weights)
+_COMMANDS = (demo, evaluate, info, stylize, train, translate, weights)
 log = logging.getLogger("brushwork")
 
 

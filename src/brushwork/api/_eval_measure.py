@@ -1,0 +1,200 @@
+"""Running one evaluation run: the method on every pair, the per-pair metrics, the set-level distances."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from brushwork.api._eval_results import PAIR_METRICS, PairResult, RunResult
+from brushwork.api._eval_specs import RunSpec
+
+__all__ = ["Context", "run_one", "thumbnail"]
+
+#: Long side of the images kept for the contact sheet.
+THUMB = 160
+
+
+def thumbnail(image: torch.Tensor) -> torch.Tensor:
+    from brushwork.imageio import resize
+
+    return resize(image, long_side=min(THUMB, max(image.shape[-2:]))).cpu()
+
+
+def _stats(values: list[float]) -> tuple[float, float]:
+    """Mean and standard deviation, ignoring NaN (an infinite value, e.g. PSNR of a copy, makes the mean inf)."""
+    kept = [v for v in values if not math.isnan(v)]
+    if not kept:
+        return math.nan, math.nan
+    mean = math.fsum(kept) / len(kept) if all(math.isfinite(v) for v in kept) else max(kept)
+    std = statistics.stdev(kept) if len(kept) > 1 and math.isfinite(mean) else math.nan
+    return mean, std
+
+
+def _performance(perfs: list[Any]) -> dict[str, Any]:
+    seconds = [p.seconds for p in perfs]
+    rss = [p.peak_rss_mib for p in perfs if p.peak_rss_mib is not None]
+    cuda = [p.peak_cuda_mib for p in perfs if p.peak_cuda_mib is not None]
+    return {
+        "device": perfs[0].device if perfs else None,
+        "images": len(perfs),
+        "seconds_total": sum(seconds),
+        "seconds_per_image": sum(seconds) / len(seconds) if seconds else float("nan"),
+        "median_seconds_per_image": statistics.median(seconds) if seconds else float("nan"),
+        "peak_rss_mib": max(rss) if rss else None,
+        "peak_cuda_mib": max(cuda) if cuda else None,
+    }
+
+
+def _mean_stats(stats: list[Any]) -> Any:
+    from brushwork.metrics import StyleStats
+
+    def avg(attr: str) -> dict[str, torch.Tensor]:
+        return {k: torch.cat([getattr(s, attr)[k] for s in stats]).mean(0, keepdim=True) for k in stats[0].layers}
+
+    return StyleStats(grams=avg("grams"), means=avg("means"), stds=avg("stds"))
+
+
+def _pair_encoder(encoder: Any) -> Any:
+    from brushwork.api._eval_features import FeatureCache
+    from brushwork.metrics import CONTENT_LAYERS, FRECHET_LAYERS, STYLE_LAYERS
+
+    return FeatureCache(encoder, (*STYLE_LAYERS, *CONTENT_LAYERS, *FRECHET_LAYERS))
+
+
+class Context:
+    """What the runs share: inputs, the metric encoder and cached statistics."""
+
+    def __init__(self, *, contents: Any, styles: Any, real: Any, encoder: Any, device: torch.device, size: int):
+        self.contents, self.styles, self.real, self.encoder, self.device, self.size = (
+            contents, styles, real, encoder, device, size,
+        )  # fmt: skip
+        self.content_images = list(contents.items())
+        self.style_images = list(styles.items(max_side=4 * size)) if styles is not None else []
+        self.pair_encoder = _pair_encoder(encoder)
+        self._style_stats: dict[tuple[str, int], Any] = {}
+        self._domain: Any = None
+        self._real_features: torch.Tensor | None = None
+
+    def style_stats(self, name: str, image: torch.Tensor, long_side: int) -> Any:
+        """Statistics of a style image at the size the method used, computed once per style and size."""
+        from brushwork.imageio import resize
+        from brushwork.metrics import style_stats
+
+        key = (name, long_side)
+        if key not in self._style_stats:
+            self._style_stats[key] = style_stats(resize(image, long_side=long_side).to(self.device), self.encoder)
+        return self._style_stats[key]
+
+    def domain_stats(self) -> Any:
+        """Mean style statistics of the real art (the style target of methods without a style image)."""
+        from brushwork.metrics import style_stats
+
+        if self._domain is None:
+            self._domain = _mean_stats([style_stats(x.to(self.device), self.encoder) for x in self.real.images()])
+        return self._domain
+
+    def real_features(self) -> torch.Tensor:
+        from brushwork.metrics import vgg_features
+
+        if self._real_features is None:
+            self._real_features = vgg_features(self.real.images(), self.encoder, batch_size=8)
+        return self._real_features
+
+
+def _pair_metrics(ctx: Context, content: torch.Tensor, output: torch.Tensor, style: Any) -> dict[str, float]:
+    from brushwork.imageio import resize
+    from brushwork.metrics import perceptual_distance, psnr, ssim, ssim_luminance, style_distances
+
+    if content.shape != output.shape:
+        content = resize(content, size=tuple(output.shape[-2:]))
+    out_dev, content_dev = output.to(ctx.device), content.to(ctx.device)
+    style_d = style_distances(out_dev, style, ctx.pair_encoder)
+    return {
+        "ssim": float(ssim(content, output)),
+        "ssim_luminance": float(ssim_luminance(content, output)),
+        "psnr": float(psnr(content, output)),
+        "content_distance": float(perceptual_distance(content_dev, out_dev, ctx.pair_encoder)),
+        "gram_distance": float(style_d["gram"]),
+        "mean_std_distance": float(style_d["mean_std"]),
+    }
+
+
+def run_one(
+    ctx: Context, spec: RunSpec, runner: Any, *, seed: int, outputs_dir: Path | None, progress: bool
+) -> RunResult:
+    from tqdm import tqdm
+
+    from brushwork.imageio import save_image
+    from brushwork.metrics import (
+        PerfMeter,
+        combined_score,
+        discriminator_accuracy,
+        frechet_distance,
+        kernel_distance,
+        vgg_features,
+    )
+    from brushwork.seed import seed_everything
+
+    seed_everything(seed)
+    styles = ctx.style_images if runner.uses_style and ctx.style_images else [(None, None)]
+    jobs = [(c, s) for c in ctx.content_images for s in styles]
+    pairs, perfs, features, thumbs, kept = [], [], [], {}, []
+    notes = list(runner.notes)
+    for (c_name, content), (s_name, style) in tqdm(jobs, desc=spec.label, unit="img", disable=not progress):
+        with PerfMeter(ctx.device) as meter:
+            output = runner(content, style)
+            meter.lap()
+        perfs.append(meter.result())
+        long_side = round(max(output.shape[-2:]) * runner.style_scale)
+        target = ctx.domain_stats() if style is None else ctx.style_stats(s_name, style, long_side)
+        numbers = _pair_metrics(ctx, content, output, target)
+        pairs.append(PairResult(content=c_name, style=s_name, **numbers, seconds=perfs[-1].seconds))
+        features.append(vgg_features(output.to(ctx.device), ctx.pair_encoder))
+        thumbs[(c_name, s_name)] = thumbnail(output)
+        if runner.discriminator is not None:
+            kept.append(output)
+        if outputs_dir is not None:
+            stem = Path(c_name).stem + (f"__{Path(s_name).stem}" if s_name else "")
+            save_image(output, outputs_dir / _slug(spec.label) / f"{stem}.png")
+    means, stds = {}, {}
+    for key in PAIR_METRICS:
+        means[key], stds[key] = _stats([getattr(p, key) for p in pairs])
+    fd = kd = score = None
+    outs, real = torch.cat(features), ctx.real_features()
+    if min(len(outs), len(real)) < 2:
+        notes.append(f"set-level distances need >= 2 outputs and real images (have {len(outs)} and {len(real)})")
+    elif not bool(torch.isfinite(outs).all()):
+        notes.append("some outputs have non-finite VGG features: no set-level distances")
+    else:
+        fd = frechet_distance(outs, real)
+        kd = kernel_distance(outs, real, seed=seed).as_dict()
+        if math.isfinite(means["content_distance"]):
+            score = combined_score(means["content_distance"], fd)
+    accuracy = None
+    if runner.discriminator is not None:
+        accuracy = discriminator_accuracy(runner.discriminator, ctx.real.images(), kept, batch_size=8).as_dict()
+    return RunResult(
+        label=spec.label,
+        group=spec.group,
+        method=spec.method,
+        settings={**runner.settings},
+        sweep=dict(spec.sweep),
+        pairs=tuple(pairs),
+        means=means,
+        stds=stds,
+        frechet_distance=fd,
+        kernel_distance=kd,
+        combined_score=score,
+        performance=_performance(perfs),
+        discriminator=accuracy,
+        notes=tuple(notes),
+        outputs=thumbs,
+    )
+
+
+def _slug(label: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_.=" else "_" for ch in label).strip("_") or "run"

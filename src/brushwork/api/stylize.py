@@ -1,0 +1,295 @@
+"""``brushwork.stylize``: one content image × one or more style images -> a stylised image, by any method.
+
+The controls that mean the same for every method live here: output size, style blend weights, style scale,
+strength, colour preservation and a region mask. Each method is one entry of :data:`METHODS`: a function
+that takes a :class:`MethodRequest` and returns the image and its numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import torch
+from PIL import Image
+
+from brushwork.errors import ConfigError
+
+__all__ = ["METHODS", "PRESERVE_COLOR", "MethodRequest", "Progress", "Stylized", "stylize", "stylize_result"]
+
+log = logging.getLogger(__name__)
+
+ImageLike = str | os.PathLike[str] | Image.Image | torch.Tensor
+PRESERVE_COLOR = ("none", "luminance", "match", "histogram")
+#: Content images are upsampled (with a warning) to at least this short side.
+MIN_SIDE = 32
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of an iterative method: ``step`` of ``total``, its losses, and the current image (do not keep)."""
+
+    step: int
+    total: int
+    losses: dict[str, float]
+    image: torch.Tensor = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MethodRequest:
+    """What every method receives. Images are ``(1, 3, H, W)`` in [0, 1] on ``device``, after colour handling.
+
+    ``content`` already has the output size; ``style_weights`` sum to 1; ``options`` are method-specific.
+    """
+
+    content: torch.Tensor
+    styles: tuple[torch.Tensor, ...]
+    style_weights: tuple[float, ...]
+    strength: float
+    style_scale: float
+    seed: int
+    device: torch.device
+    encoder: Any | None = None
+    vgg16: str | os.PathLike[str] | None = None
+    on_step: Callable[[Progress], None] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stylized:
+    """A stylised image ``(1, 3, H, W)`` in [0, 1] and the method's numbers (losses, seconds, ...)."""
+
+    image: torch.Tensor
+    method: str
+    numbers: dict[str, Any]
+
+
+class Method(NamedTuple):
+    """A registered method: its function and its default output long side in pixels."""
+
+    run: Callable[[MethodRequest], tuple[torch.Tensor, dict[str, Any]]]
+    default_size: int
+
+
+@functools.lru_cache(maxsize=2)
+def _vgg16(device: torch.device, vgg16: str | None) -> torch.nn.Module:
+    from brushwork.models.encoders import load_vgg16
+
+    return load_vgg16(vgg16, device=device)
+
+
+def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
+    from brushwork.methods import gatys
+
+    options = {k: v for k, v in request.options.items() if v is not None}
+    allowed = gatys.GatysConfig.field_names() - {"style_scale"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ConfigError(f"gatys: unknown option(s) {', '.join(unknown)} (choose from {', '.join(sorted(allowed))})")
+    if "style_layers" in options:
+        options["style_layers"] = tuple(options["style_layers"])
+    config = gatys.GatysConfig(**options, style_scale=request.style_scale)
+    config = replace(config, style_weight=config.style_weight * request.strength)
+    encoder = request.encoder
+    if encoder is None:
+        encoder = _vgg16(request.device, None if request.vgg16 is None else str(request.vgg16))
+    on_step = request.on_step
+
+    def report(s: gatys.GatysStep) -> None:
+        assert on_step is not None
+        on_step(Progress(s.step, s.total_steps, {"level": s.level + 1, **s.losses}, s.image))
+
+    result = gatys.stylize(
+        request.content,
+        request.styles,
+        encoder=encoder,
+        config=config,
+        style_blend=request.style_weights,
+        seed=request.seed,
+        on_step=report if on_step is not None else None,
+    )
+    numbers = {
+        "final": result.final,
+        "initial": result.initial,
+        "seconds": result.seconds,
+        "sizes": result.sizes,
+        "steps": len(result.history),
+    }
+    return result.image, numbers
+
+
+#: Method name -> implementation and default output long side. A new method is one more entry.
+METHODS: dict[str, Method] = {"gatys": Method(_gatys, default_size=512)}
+
+
+def _load(image: ImageLike, what: str, max_pixels: int | None) -> torch.Tensor:
+    from brushwork.imageio import from_pil, load_image
+
+    if isinstance(image, torch.Tensor):
+        t = image.detach()
+        if t.ndim == 3:
+            t = t.unsqueeze(0)
+        if t.ndim != 4 or t.shape[:2] != (1, 3):
+            raise ConfigError(f"{what} tensor: expected (1, 3, H, W) RGB in [0, 1], got {tuple(image.shape)}")
+        if not t.is_floating_point():
+            raise ConfigError(f"{what} tensor: expected a float tensor in [0, 1], got {t.dtype}")
+        if not torch.isfinite(t).all():
+            raise ConfigError(f"{what} tensor: contains NaN or infinite values")
+        if float(t.min()) < 0 or float(t.max()) > 1:
+            log.warning("%s tensor: values outside [0, 1]; clamping", what)
+        return t.float().clamp(0.0, 1.0)
+    if isinstance(image, Image.Image):
+        return from_pil(image)
+    return load_image(Path(image), max_pixels=max_pixels)
+
+
+def _output_size(content: torch.Tensor, size: int | None, default: int) -> torch.Tensor:
+    from brushwork.imageio import resize
+
+    h, w = content.shape[-2:]
+    long_side = size if size is not None else min(max(h, w), default)
+    out = resize(content, long_side=long_side)
+    if min(out.shape[-2:]) < MIN_SIDE:
+        log.warning(
+            "content is %dx%d px; upsampling it to a short side of %d px (the encoder needs at least that)",
+            out.shape[-1],
+            out.shape[-2],
+            MIN_SIDE,
+        )
+        out = resize(out, short_side=MIN_SIDE)
+    return out
+
+
+def _blend_weights(weights: Sequence[float] | None, count: int) -> tuple[float, ...]:
+    if weights is None:
+        return (1.0 / count,) * count
+    weights = tuple(float(w) for w in weights)
+    if len(weights) != count:
+        raise ConfigError(f"style weights: {len(weights)} given for {count} style image(s)")
+    if any(not torch.isfinite(torch.tensor(w)) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise ConfigError(f"style weights {weights}: must be >= 0 with a positive sum")
+    return tuple(w / sum(weights) for w in weights)
+
+
+def stylize_result(
+    content: ImageLike,
+    style: ImageLike | Sequence[ImageLike],
+    *,
+    method: str = "gatys",
+    size: int | None = None,
+    device: str | torch.device = "auto",
+    seed: int = 0,
+    strength: float = 1.0,
+    style_weights: Sequence[float] | None = None,
+    style_scale: float = 1.0,
+    preserve_color: str = "none",
+    mask: ImageLike | None = None,
+    feather: float = 0.0,
+    encoder: Any | None = None,
+    vgg16: str | os.PathLike[str] | None = None,
+    max_pixels: int | None = None,
+    on_step: Callable[[Progress], None] | None = None,
+    **options: Any,
+) -> Stylized:
+    """Like :func:`stylize`, but returns the image (a tensor) with the method's numbers."""
+    from brushwork import color
+    from brushwork.device import resolve_device
+    from brushwork.masks import apply_mask, load_mask
+
+    if method not in METHODS:
+        raise ConfigError(f"method {method!r}: unknown; choose from {', '.join(METHODS)}")
+    if preserve_color not in PRESERVE_COLOR:
+        raise ConfigError(f"preserve_color {preserve_color!r}: choose from {', '.join(PRESERVE_COLOR)}")
+    if not (strength >= 0 and strength < float("inf")):
+        raise ConfigError(f"strength {strength}: must be a finite number >= 0")
+    if not (style_scale > 0 and style_scale < float("inf")):
+        raise ConfigError(f"style_scale {style_scale}: must be a finite number > 0")
+    if size is not None and size < 1:
+        raise ConfigError(f"size {size}: must be a positive number of pixels")
+    styles_in = list(style) if isinstance(style, list | tuple) else [style]
+    if not styles_in:
+        raise ConfigError("no style image given")
+    weights = _blend_weights(style_weights, len(styles_in))
+    dev = resolve_device(device)
+    out_device = content.device if isinstance(content, torch.Tensor) else torch.device("cpu")
+
+    original = _output_size(_load(content, "content", max_pixels), size, METHODS[method].default_size).to(dev)
+    styles = [_load(s, f"style {i + 1}", max_pixels).to(dev) for i, s in enumerate(styles_in)]
+    content_in = original
+    if preserve_color == "luminance":
+        content_in = color.gray3(original)
+        styles = [color.match_luminance(s, original) for s in styles]
+    elif preserve_color == "match":
+        styles = [color.match_mean_cov(s, original) for s in styles]
+    elif preserve_color == "histogram":
+        styles = [color.match_histogram(s, original) for s in styles]
+    region = None if mask is None else load_mask(mask, tuple(original.shape[-2:]), feather=feather)
+
+    request = MethodRequest(
+        content=content_in,
+        styles=tuple(styles),
+        style_weights=weights,
+        strength=float(strength),
+        style_scale=float(style_scale),
+        seed=seed,
+        device=dev,
+        encoder=encoder,
+        vgg16=vgg16,
+        on_step=on_step,
+        options=options,
+    )
+    image, numbers = METHODS[method].run(request)
+    if preserve_color == "luminance":
+        image = color.transfer_luminance(image, original)
+    if region is not None:
+        image = apply_mask(image, original, region)
+    return Stylized(image.clamp(0.0, 1.0).to(out_device), method, numbers)
+
+
+def stylize(
+    content: ImageLike,
+    style: ImageLike | Sequence[ImageLike],
+    *,
+    method: str = "gatys",
+    size: int | None = None,
+    device: str | torch.device = "auto",
+    seed: int = 0,
+    as_pil: bool = False,
+    **kwargs: Any,
+) -> torch.Tensor | Image.Image:
+    """Stylise ``content`` in the style of ``style`` (one image or a list, blended by ``style_weights``).
+
+    Args:
+        content: a path, a Pillow image, or a tensor ``(1, 3, H, W)`` RGB in [0, 1].
+        style: the same kinds, or a list of them.
+        method: a key of :data:`METHODS` (``"gatys"``).
+        size: long side of the output in pixels (default: the content's, capped at the method's default, 512
+            for Gatys).
+        device: ``"auto"`` (cuda > mps > cpu), ``"cpu"``, ``"cuda"``, ...
+        seed: makes noise initialisation (and any other randomness) reproducible.
+        as_pil: return a Pillow image instead of a tensor.
+        **kwargs: ``strength`` (1 = the method's balance, 0 = the content, >1 more style), ``style_weights``
+            (one per style), ``style_scale`` (style size relative to the content), ``preserve_color``
+            (``"none"``, ``"luminance"``, ``"match"``, ``"histogram"``), ``mask`` (image: white = stylise) and
+            ``feather`` (its edge blur in pixels), ``encoder``/``vgg16``, ``max_pixels``, ``on_step``, and
+            method options (Gatys: ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
+            ``style_weight``, ``tv_weight``, ... see :class:`brushwork.methods.gatys.GatysConfig`).
+
+    Returns:
+        ``(1, 3, H, W)`` float32 RGB in [0, 1] (on the content tensor's device; CPU for paths and Pillow
+        images), or a Pillow RGB image.
+
+    Raises:
+        ImageError: an image cannot be read. ConfigError: settings that cannot work together.
+    """
+    result = stylize_result(content, style, method=method, size=size, device=device, seed=seed, **kwargs)
+    if as_pil:
+        from brushwork.imageio import to_pil
+
+        return to_pil(result.image)
+    return result.image

@@ -1,0 +1,183 @@
+"""``brushwork stylize CONTENT... --style STYLE [...] -o OUT``: paint photos in the style of one or more images."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from brushwork.cli._common import add_common, positive_int
+
+_METHODS = ("gatys",)
+#: GatysConfig's defaults, for --help without importing torch (tests/cli/test_stylize.py keeps them in sync).
+GATYS_DEFAULTS = {
+    "steps": 30,
+    "coarse_steps": 80,
+    "levels": 3,
+    "optimizer": "lbfgs",
+    "init": "content",
+    "content_weight": 1.0,
+    "style_weight": 10.0,
+    "tv_weight": 0.0,
+    "content_layer": "relu4_2",
+    "pool": "avg",
+}
+
+
+def _float_list(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers like 0.7,0.3, got {text!r}") from None
+
+
+def _nonneg_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "stylize",
+        help="repaint photos in the style of one or more style images",
+        description="Repaint CONTENT in the style of STYLE. Several contents or a folder need -o to be a folder.",
+    )
+    parser.add_argument("content", nargs="+", metavar="CONTENT", help="content image(s) or folder(s)")
+    parser.add_argument("--style", action="append", required=True, metavar="STYLE", help="style image (repeatable)")
+    parser.add_argument("--style-weights", type=_float_list, metavar="W1,W2", help="blend weights, one per --style")
+    parser.add_argument("--method", choices=_METHODS, default="gatys", help="style-transfer method (default gatys)")
+    parser.add_argument(
+        "--style-strength", type=_nonneg_float, default=1.0, metavar="S", help="1 = default balance, 0 = content"
+    )
+    parser.add_argument("--style-scale", type=float, default=1.0, metavar="F", help="style size relative to content")
+    parser.add_argument(
+        "--preserve-color",
+        choices=("none", "luminance", "match", "histogram"),
+        default="none",
+        help="keep the content's colours: luminance-only transfer, or recolour the style (mean/cov or histogram)",
+    )
+    parser.add_argument("--mask", metavar="MASK", help="stylise only where MASK is white (or opaque)")
+    parser.add_argument("--feather", type=_nonneg_float, default=0.0, metavar="PX", help="blur the mask edge")
+    parser.add_argument("--overwrite", action="store_true", help="allow overwriting an input image")
+    parser.add_argument("--save-every", type=positive_int, metavar="K", help="also save the image every K steps")
+    gatys = parser.add_argument_group("gatys options (defaults chosen by measurement; see bench/gatys.py)")
+    d = GATYS_DEFAULTS
+    gatys.add_argument("--steps", type=positive_int, help=f"steps at full resolution (default {d['steps']})")
+    gatys.add_argument("--coarse-steps", type=int, help=f"steps at each coarser level (default {d['coarse_steps']})")
+    gatys.add_argument("--levels", type=positive_int, help=f"pyramid levels, 1 = single scale (default {d['levels']})")
+    gatys.add_argument("--optimizer", choices=("lbfgs", "adam"), help=f"(default {d['optimizer']})")
+    gatys.add_argument("--lr", type=float, help="step size (default 1 for lbfgs, 0.02 for adam)")
+    gatys.add_argument("--init", choices=("content", "noise", "style"), help=f"start image (default {d['init']})")
+    gatys.add_argument("--content-weight", type=float, help=f"raw content weight (default {d['content_weight']})")
+    gatys.add_argument(
+        "--style-weight", type=float, help=f"raw style weight, times --style-strength (default {d['style_weight']})"
+    )
+    gatys.add_argument("--tv-weight", type=float, help=f"total-variation weight (default {d['tv_weight']})")
+    gatys.add_argument("--content-layer", help=f"VGG16 layer of the content loss (default {d['content_layer']})")
+    gatys.add_argument("--pool", choices=("avg", "max"), help=f"encoder pooling (default {d['pool']})")
+    add_common(parser, output="output file, or folder for several contents (default out/stylize/)")
+    parser.set_defaults(func=run)
+
+
+def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
+    """(content, output) pairs: one file -> -o file (or folder); several or a folder -> -o folder."""
+    from brushwork.imageio import IMAGE_SUFFIXES, find_images
+
+    contents: list[Path] = []
+    for item in args.content:
+        path = Path(item)
+        contents.extend(find_images(path) if path.is_dir() else [path])
+    style_tag = "+".join(Path(s).stem for s in args.style)
+    out = Path(args.output) if args.output else Path("out") / "stylize"
+    single_file = len(contents) == 1 and not Path(args.content[0]).is_dir() and out.suffix.lower() in IMAGE_SUFFIXES
+    if single_file:
+        return [(contents[0], out)]
+    if out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
+        from brushwork.errors import ConfigError
+
+        raise ConfigError(f"-o {out}: several content images need -o to be a folder")
+    names = [f"{c.stem}_{style_tag}.png" for c in contents]
+    if len(set(names)) != len(names):  # same stem in different folders: keep the parent
+        names = [f"{c.parent.name}_{c.stem}_{style_tag}.png" for c in contents]
+    return [(c, out / n) for c, n in zip(contents, names, strict=True)]
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from brushwork.api.stylize import Progress, stylize_result
+    from brushwork.errors import ImageError
+    from brushwork.imageio import guard_output, save_image
+
+    for style in args.style:
+        if not Path(style).is_file():
+            raise ImageError(f"{style}: no such file" if not Path(style).exists() else f"{style}: not a file")
+    plan = _plan(args)
+    inputs = [*args.style, *(c for c, _ in plan), *([args.mask] if args.mask else [])]
+    if not args.overwrite:
+        for _, out in plan:
+            guard_output(out, inputs)
+    options: dict[str, Any] = {
+        "steps": args.steps,
+        "coarse_steps": args.coarse_steps,
+        "levels": args.levels,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "init": args.init,
+        "content_weight": args.content_weight,
+        "style_weight": args.style_weight,
+        "tv_weight": args.tv_weight,
+        "content_layer": args.content_layer,
+        "pool": args.pool,
+    }
+    for content, out in plan:
+        bars: list[tqdm] = []
+
+        def on_step(p: Progress, bars: list[tqdm] = bars, content: Path = content, out: Path = out) -> None:
+            if not bars:  # created on the first step, so a failing input leaves no empty bar behind
+                bars.append(tqdm(total=p.total, desc=content.name, unit="step", disable=args.quiet > 0, leave=False))
+            bars[0].set_postfix(loss=f"{p.losses.get('total', float('nan')):.4g}", refresh=False)
+            bars[0].update(1)
+            if args.save_every and p.step % args.save_every == 0:
+                save_image(p.image.clamp(0, 1), out.with_name(f"{out.stem}_step{p.step:05d}.png"))
+
+        try:
+            result = stylize_result(
+                content,
+                args.style,
+                method=args.method,
+                size=args.size,
+                device=args.device,
+                seed=args.seed,
+                strength=args.style_strength,
+                style_weights=args.style_weights,
+                style_scale=args.style_scale,
+                preserve_color=args.preserve_color,
+                mask=args.mask,
+                feather=args.feather,
+                vgg16=args.vgg16,
+                max_pixels=args.max_pixels,
+                on_step=on_step,
+                **options,
+            )
+        finally:
+            for bar in bars:
+                bar.close()
+        save_image(result.image, out)
+        if args.quiet == 0:
+            print(f"{out}\t{_summary(result.numbers)}")
+    return 0
+
+
+def _summary(numbers: dict[str, Any]) -> str:
+    parts = []
+    if "seconds" in numbers:
+        parts.append(f"{numbers['seconds']:.1f} s")
+    final, initial = numbers.get("final", {}), numbers.get("initial", {})
+    if "style" in final and initial.get("style"):
+        parts.append(f"style loss {initial['style']:.4g} -> {final['style']:.4g}")
+    if "content" in final:
+        parts.append(f"content loss {final['content']:.4g}")
+    return ", ".join(parts)

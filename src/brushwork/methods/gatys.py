@@ -1,0 +1,466 @@
+"""Optimisation-based style transfer, coarse to fine.
+
+Gatys, Ecker & Bethge, "Image Style Transfer Using Convolutional Neural Networks", CVPR 2016: optimise the
+pixels of an image so that its deep features match the content image (content loss) and the Gram matrices of
+its features match the style image's (style loss), plus a total-variation smoothness term.
+
+Speed on CPU comes from three choices: a coarse-to-fine image pyramid (most steps run at low resolution and
+the full-resolution steps only refine), style targets computed once per pyramid level, and one encoder pass per
+step that stops at the deepest layer needed. Each loss term is divided by the mean square of its target, so
+the weights mean the same for any image size, style image and layer.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+
+import torch
+import torch.nn.functional as F
+
+from brushwork.errors import ConfigError
+from brushwork.losses.perceptual import content_loss, gram_loss, gram_matrix, total_variation
+from brushwork.models.encoders import LAYER_NAMES, VGG16Encoder
+
+__all__ = [
+    "INITS",
+    "OPTIMIZERS",
+    "GatysConfig",
+    "GatysResult",
+    "GatysStep",
+    "pyramid_sizes",
+    "receptive_field",
+    "stylize",
+]
+
+log = logging.getLogger(__name__)
+
+OPTIMIZERS = ("lbfgs", "adam")
+INITS = ("content", "noise", "style")
+_DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
+#: A loss this many times its level's first loss means the optimiser diverged (projection hides overflow).
+_DIVERGED = 100.0
+
+
+@dataclass(frozen=True)
+class GatysConfig:
+    """Settings of one Gatys run. Weights are relative: every loss term is normalised by its target's size.
+
+    Attributes:
+        content_layer: encoder layer whose features the result shares with the content image.
+        style_layers: layers whose Gram matrices the result shares with the style image(s).
+        style_layer_weights: one weight per style layer (default: equal).
+        content_weight, style_weight, tv_weight: weights of the three loss terms.
+        steps: optimisation steps at the finest (output) resolution.
+        coarse_steps: steps at each coarser pyramid level (``None``: as many as ``steps``).
+        levels: pyramid levels, each half the size of the next; 1 optimises at the output size only.
+        min_level_side: coarser levels whose short side would fall below this are dropped.
+        optimizer: ``"lbfgs"`` (default; one function evaluation per step) or ``"adam"``.
+        lr: step size (default 1.0 for L-BFGS, 0.02 for Adam, in [0, 1] pixel units).
+        history_size: L-BFGS memory (memory use grows with it: 2 · history · pixels · 3 floats).
+        init: start from the ``"content"`` image, seeded ``"noise"``, or the (first) ``"style"`` image.
+        style_scale: style image long side relative to the content's, at every level.
+        pool: the encoder's pooling for this run, ``"avg"`` (Gatys et al.'s choice, smoother, stronger swirls)
+            or ``"max"`` (as VGG16 was trained); applied to the given encoder without modifying it.
+    """
+
+    content_layer: str = "relu4_2"
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+    style_layer_weights: tuple[float, ...] | None = None
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 0.0
+    steps: int = 30
+    coarse_steps: int | None = 80
+    levels: int = 3
+    min_level_side: int = 64
+    optimizer: str = "lbfgs"
+    lr: float | None = None
+    history_size: int = 20
+    init: str = "content"
+    style_scale: float = 1.0
+    pool: str = "avg"
+    upsample_detail: bool = True
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` naming the first setting that cannot work."""
+        for name in ("content_weight", "style_weight", "tv_weight"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"gatys {name}={value}: must be a finite number >= 0")
+        if self.content_weight == 0 and self.style_weight == 0:
+            raise ConfigError("gatys content_weight and style_weight are both 0: nothing to optimise")
+        for name in ("steps", "levels", "min_level_side", "history_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"gatys {name}={getattr(self, name)}: must be at least 1")
+        if self.coarse_steps is not None and self.coarse_steps < 0:
+            raise ConfigError(f"gatys coarse_steps={self.coarse_steps}: must be >= 0")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"gatys optimizer={self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
+        if self.pool not in ("avg", "max"):
+            raise ConfigError(f"gatys pool={self.pool!r}: choose avg or max")
+        if self.init not in INITS:
+            raise ConfigError(f"gatys init={self.init!r}: choose one of {', '.join(INITS)}")
+        if self.lr is not None and (not math.isfinite(self.lr) or self.lr <= 0):
+            raise ConfigError(f"gatys lr={self.lr}: must be a finite number > 0")
+        if not math.isfinite(self.style_scale) or self.style_scale <= 0:
+            raise ConfigError(f"style_scale={self.style_scale}: must be a finite number > 0")
+        unknown = sorted({self.content_layer, *self.style_layers} - set(LAYER_NAMES))
+        if unknown:
+            raise ConfigError(f"gatys layers {unknown}: unknown; choose from {', '.join(LAYER_NAMES)}")
+        if not self.style_layers:
+            raise ConfigError("gatys style_layers is empty")
+        weights = self.style_layer_weights
+        if weights is not None:
+            if len(weights) != len(self.style_layers):
+                raise ConfigError(
+                    f"gatys style_layer_weights has {len(weights)} values for {len(self.style_layers)} style layers"
+                )
+            if any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+                raise ConfigError(f"gatys style_layer_weights={weights}: must be >= 0 with a positive sum")
+
+    @property
+    def step_size(self) -> float:
+        """``lr``, or the optimiser's default."""
+        return self.lr if self.lr is not None else _DEFAULT_LR[self.optimizer]
+
+    @classmethod
+    def field_names(cls) -> frozenset[str]:
+        """Names accepted as options (for callers that forward keyword options)."""
+        return frozenset(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class GatysStep:
+    """Progress of one optimisation step (given to ``on_step``).
+
+    ``image`` is the current estimate ``(1, 3, h, w)`` at this level's size, detached and unclamped; it is
+    updated in place by the next step, so clone it to keep it.
+    """
+
+    step: int
+    total_steps: int
+    level: int
+    levels: int
+    losses: dict[str, float]
+    image: torch.Tensor = field(repr=False)
+
+
+@dataclass(frozen=True)
+class GatysResult:
+    """A finished run.
+
+    Attributes:
+        image: ``(1, 3, H, W)`` in [0, 1], the content's size.
+        final: losses of ``image`` at full resolution (``total``, ``content``, ``style``, ``tv``).
+        initial: the same losses of the initial image made at full resolution (the content for ``init="content"``).
+        history: per step, ``{"step", "level", "total", "content", "style", "tv"}`` at that level's size.
+        sizes: ``(h, w)`` of each pyramid level, coarse to fine.
+        seconds: wall time of the whole run.
+    """
+
+    image: torch.Tensor
+    final: dict[str, float]
+    initial: dict[str, float]
+    history: tuple[dict[str, float], ...]
+    sizes: tuple[tuple[int, int], ...]
+    seconds: float
+
+
+class _DivergedError(Exception):
+    def __init__(self, value: float, start: float) -> None:
+        super().__init__(value)
+        self.value = value
+        self.start = start
+
+
+def receptive_field(layer: str) -> int:
+    """Receptive field in pixels of one unit at ``layer`` of VGG16 (3×3 convolutions, 2×2 pooling)."""
+    if layer not in LAYER_NAMES:
+        raise ValueError(f"unknown layer {layer!r}")
+    size, jump = 1, 1
+    for name in LAYER_NAMES[: LAYER_NAMES.index(layer) + 1]:
+        if name.startswith("conv"):
+            size += 2 * jump
+        elif name.startswith("pool"):
+            size += jump
+            jump *= 2
+    return size
+
+
+def pyramid_sizes(height: int, width: int, *, levels: int, min_side: int) -> tuple[tuple[int, int], ...]:
+    """``(h, w)`` per level, coarse to fine, halving each time; levels below ``min_side`` are dropped."""
+    sizes = [(height, width)]
+    for k in range(1, levels):
+        h, w = round(height / 2**k), round(width / 2**k)
+        if min(h, w) < min_side:
+            break
+        sizes.append((h, w))
+    return tuple(reversed(sizes))
+
+
+def _resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    if tuple(image.shape[-2:]) == size:
+        return image
+    down = size[0] < image.shape[-2] or size[1] < image.shape[-1]
+    out = F.interpolate(image, size=size, mode="bicubic", align_corners=False, antialias=down)
+    return out.clamp(0.0, 1.0)
+
+
+def _style_size(style: torch.Tensor, long_side: int, min_side: int) -> tuple[int, int]:
+    h, w = int(style.shape[-2]), int(style.shape[-1])
+    scale = max(long_side / max(h, w), min_side / min(h, w))
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+@dataclass(frozen=True)
+class _Targets:
+    content: torch.Tensor | None
+    content_norm: float
+    grams: dict[str, torch.Tensor]
+    gram_norms: dict[str, float]
+
+
+def _targets(
+    encoder: VGG16Encoder,
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    *,
+    blend: Sequence[float],
+    config: GatysConfig,
+    style_min_side: int,
+) -> _Targets:
+    """Content features and blended style Gram matrices for one pyramid level (computed once, no grad)."""
+    with torch.no_grad():
+        c_feat = encoder(content, [config.content_layer])[config.content_layer] if config.content_weight else None
+        grams: dict[str, torch.Tensor] = {}
+        long_side = round(config.style_scale * max(content.shape[-2:]))
+        for style, weight in zip(styles, blend, strict=True):
+            feats = encoder(_resize(style, _style_size(style, long_side, style_min_side)), config.style_layers)
+            for name in config.style_layers:
+                g = weight * gram_matrix(feats[name])
+                grams[name] = grams[name] + g if name in grams else g
+    c_norm = float(c_feat.square().mean()) if c_feat is not None else 1.0
+    g_norms = {name: float(g.square().mean()) for name, g in grams.items()}
+    return _Targets(c_feat, max(c_norm, 1e-12), grams, {k: max(v, 1e-12) for k, v in g_norms.items()})
+
+
+def _losses(
+    encoder: VGG16Encoder, image: torch.Tensor, targets: _Targets, config: GatysConfig, layers: list[str]
+) -> dict[str, torch.Tensor]:
+    feats = encoder(image, layers)  # one pass, stops at the deepest needed layer
+    zero = image.new_zeros(())
+    content = (
+        content_loss(feats[config.content_layer], targets.content) / targets.content_norm
+        if targets.content is not None
+        else zero
+    )
+    layer_w = config.style_layer_weights or (1.0,) * len(config.style_layers)
+    style = zero
+    for name, w in zip(config.style_layers, layer_w, strict=True):
+        if w:
+            style = style + w * gram_loss(feats[name], targets.grams[name]) / targets.gram_norms[name]
+    style = style / sum(layer_w)
+    tv = total_variation(image) if config.tv_weight else zero
+    total = config.content_weight * content + config.style_weight * style + config.tv_weight * tv
+    return {"total": total, "content": content, "style": style, "tv": tv}
+
+
+def _initial(
+    config: GatysConfig, content: torch.Tensor, styles: Sequence[torch.Tensor], size: tuple[int, int], seed: int
+) -> torch.Tensor:
+    if config.init == "content":
+        return _resize(content, size).clone()
+    if config.init == "style":
+        return _resize(styles[0], size).clone()
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    noise = torch.rand((1, 3, *size), generator=gen, dtype=torch.float32)
+    return noise.to(device=content.device, dtype=content.dtype)
+
+
+def _upsample(x: torch.Tensor, content: torch.Tensor, size: tuple[int, int], *, detail: bool) -> torch.Tensor:
+    """``x`` resized to ``size``; with ``detail``, plus the content's detail that the coarser size lacked.
+
+    Laplacian-pyramid style: ``up(x) + (content_fine - up(down(content_fine)))``, so the next level starts
+    from the stylised coarse image with sharp (content) edges instead of a blurred copy.
+    """
+    if tuple(x.shape[-2:]) == size:
+        return x
+    up = _resize(x, size)
+    if not detail:
+        return up
+    fine = _resize(content, size)
+    return (up + fine - _resize(_resize(fine, tuple(x.shape[-2:])), size)).clamp(0.0, 1.0)
+
+
+def _optimizer(config: GatysConfig, x: torch.Tensor) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam([x], lr=config.step_size)
+    # one function evaluation per step; no early stop, so `steps` means steps
+    return torch.optim.LBFGS(
+        [x],
+        lr=config.step_size,
+        max_iter=1,
+        history_size=config.history_size,
+        tolerance_grad=-1.0,
+        tolerance_change=-1.0,
+    )
+
+
+def _optimise(
+    encoder: VGG16Encoder,
+    image: torch.Tensor,
+    targets: _Targets,
+    config: GatysConfig,
+    *,
+    layers: list[str],
+    steps: int,
+    report: Callable[[dict[str, float], torch.Tensor], None],
+) -> torch.Tensor:
+    """``steps`` optimiser steps on a copy of ``image`` (one encoder pass each); returns it clamped to [0, 1]."""
+    x = image.detach().clone().requires_grad_(True)
+    optimizer = _optimizer(config, x)
+    current: dict[str, torch.Tensor] = {}
+    start: list[float] = []
+
+    def closure() -> torch.Tensor:
+        parts = _losses(encoder, x, targets, config, layers)
+        total = parts["total"]
+        value = float(total.detach())
+        if not math.isfinite(value) or (start and value > _DIVERGED * start[0]):
+            raise _DivergedError(value, start[0] if start else value)
+        if not start:
+            start.append(value)
+        (x.grad,) = torch.autograd.grad(total, x)
+        current.update(parts)
+        return total.detach()
+
+    for _ in range(steps):
+        optimizer.step(closure)
+        with torch.no_grad():  # projection: keep pixels valid, so the loss seen is the saved image's loss
+            x.clamp_(0.0, 1.0)
+        report(_as_floats(current), x.detach())
+    if not torch.isfinite(x).all():
+        raise _DivergedError(float("nan"), start[0] if start else float("nan"))
+    return x.detach()
+
+
+def _check_inputs(content: torch.Tensor, styles: Sequence[torch.Tensor], blend: Sequence[float]) -> None:
+    if content.ndim != 4 or content.shape[:2] != (1, 3):
+        raise ValueError(f"content: expected (1, 3, H, W), got {tuple(content.shape)}")
+    if not styles:
+        raise ConfigError("gatys needs at least one style image")
+    for i, style in enumerate(styles):
+        if style.ndim != 4 or style.shape[:2] != (1, 3):
+            raise ValueError(f"style {i + 1}: expected (1, 3, H, W), got {tuple(style.shape)}")
+    for name, image in [("content", content), *((f"style {i + 1}", s) for i, s in enumerate(styles))]:
+        if not torch.isfinite(image).all():
+            raise ConfigError(f"{name} image contains NaN or infinite values")
+    if len(blend) != len(styles):
+        raise ConfigError(f"{len(blend)} style weights for {len(styles)} style images")
+    if any(not math.isfinite(b) or b < 0 for b in blend) or sum(blend) <= 0:
+        raise ConfigError(f"style weights {tuple(blend)}: must be >= 0 with a positive sum")
+
+
+def _warn_small_styles(styles: Sequence[torch.Tensor], long_side: int, layer: str, min_side: int) -> None:
+    """Warn about style images (as given, or after style scaling) smaller than ``layer``'s receptive field."""
+    for i, style in enumerate(styles):
+        h, w = (int(n) for n in style.shape[-2:])
+        scaled = min(_style_size(style, long_side, 1))
+        if min(h, w) < min_side or scaled < min_side:
+            log.warning(
+                "style image %d is %dx%d px (%d px short side at this style scale), smaller than the receptive "
+                "field of %s (%d px); upsampling it, expect a blurry style",
+                *(i + 1, w, h, scaled, layer, min_side),
+            )
+
+
+def _with_pool(encoder: VGG16Encoder, pool: str) -> VGG16Encoder:
+    """``encoder`` with ``pool`` pooling: itself if it already pools so, else a shallow copy sharing weights."""
+    if getattr(encoder, "pool", pool) == pool:
+        return encoder
+    view = copy.copy(encoder)  # shares parameters and submodules; only the copy's `pool` attribute changes
+    view.pool = pool
+    return view
+
+
+def _as_floats(parts: dict[str, torch.Tensor]) -> dict[str, float]:
+    return {k: float(v.detach()) for k, v in parts.items()}
+
+
+def stylize(
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    *,
+    encoder: VGG16Encoder,
+    config: GatysConfig | None = None,
+    style_blend: Sequence[float] | None = None,
+    seed: int = 0,
+    on_step: Callable[[GatysStep], None] | None = None,
+) -> GatysResult:
+    """Stylise ``content`` with the blended statistics of ``styles``.
+
+    Args:
+        content: ``(1, 3, H, W)`` RGB in [0, 1]; the result has its size, device and dtype.
+        styles: one or more ``(1, 3, h, w)`` RGB in [0, 1], any size (resized to ``style_scale`` × content).
+        encoder: a VGG16 encoder on the content's device (frozen or not: only the image gets gradients).
+        config: settings (default :class:`GatysConfig`).
+        style_blend: one non-negative weight per style (normalised to sum 1; default equal).
+        seed: seeds the noise initialisation.
+        on_step: called after every step with a :class:`GatysStep`.
+
+    Raises:
+        ConfigError: settings that cannot work, or a loss that becomes NaN/infinite (never a black image).
+    """
+    start = time.perf_counter()
+    config = config or GatysConfig()
+    config.validate()
+    blend = tuple(float(b) for b in style_blend) if style_blend is not None else (1.0,) * len(styles)
+    _check_inputs(content, styles, blend)
+    blend = tuple(b / sum(blend) for b in blend)
+    styles = [s.to(device=content.device, dtype=content.dtype) for s in styles]
+    encoder = _with_pool(encoder, config.pool)
+
+    layers = sorted({config.content_layer, *config.style_layers}, key=LAYER_NAMES.index)
+    deepest_style = max(config.style_layers, key=LAYER_NAMES.index)
+    style_min = receptive_field(deepest_style)
+    _warn_small_styles(styles, round(config.style_scale * max(content.shape[-2:])), deepest_style, style_min)
+
+    sizes = pyramid_sizes(*content.shape[-2:], levels=config.levels, min_side=config.min_level_side)
+    coarse = config.steps if config.coarse_steps is None else config.coarse_steps
+    steps_per_level = [coarse] * (len(sizes) - 1) + [config.steps]
+    total_steps = sum(steps_per_level)
+    x = _initial(config, content, styles, sizes[0], seed)
+    history: list[dict[str, float]] = []
+    targets: _Targets | None = None
+    for level, (size, n_steps) in enumerate(zip(sizes, steps_per_level, strict=True)):
+        targets = _targets(
+            encoder, _resize(content, size), styles, blend=blend, config=config, style_min_side=style_min
+        )
+        x = _upsample(x.detach(), content, size, detail=config.init == "content" and config.upsample_detail)
+
+        def report(parts: dict[str, float], image: torch.Tensor, level: int = level) -> None:
+            history.append({"step": float(len(history) + 1), "level": float(level), **parts})
+            if on_step is not None:
+                on_step(GatysStep(len(history), total_steps, level, len(sizes), parts, image))
+
+        try:
+            x = _optimise(encoder, x, targets, config, layers=layers, steps=n_steps, report=report)
+        except _DivergedError as exc:
+            raise ConfigError(
+                f"gatys: the loss became {exc.value:.4g} (from {exc.start:.4g}) at step {len(history) + 1} "
+                f"(level {level + 1}/{len(sizes)}): the optimisation diverged; lower lr ({config.step_size:g}), "
+                f"style_weight ({config.style_weight:g}) or content_weight ({config.content_weight:g})"
+            ) from None
+
+    assert targets is not None
+    image = x.detach()
+    with torch.no_grad():
+        final = _as_floats(_losses(encoder, image, targets, config, layers))
+        x0 = _initial(config, content, styles, sizes[-1], seed)
+        initial = _as_floats(_losses(encoder, x0, targets, config, layers))
+    return GatysResult(image, final, initial, tuple(history), sizes, time.perf_counter() - start)

@@ -1,0 +1,141 @@
+"""``brushwork stylize``: outputs, folders, intermediate images, and one-line errors (exit 2) for bad input."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.cli import main as cli_main
+from brushwork.imageio import load_image, save_image
+
+FAST = ["--steps", "3", "--levels", "1", "--content-layer", "relu3_1"]
+
+
+@pytest.fixture
+def tiny_vgg(monkeypatch, tiny_encoder):
+    """Unit tests run the CLI plumbing on a tiny random encoder instead of the real VGG16."""
+    api = importlib.import_module("brushwork.api.stylize")  # the module (the package re-exports the function)
+    monkeypatch.setattr(api, "_vgg16", lambda *args: tiny_encoder)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    gen = torch.Generator().manual_seed(0)
+    paths = {}
+    for name, shape in {"photo": (36, 48), "other": (40, 40), "style": (64, 64), "style2": (48, 64)}.items():
+        paths[name] = save_image(torch.rand(1, 3, *shape, generator=gen), tmp_path / f"{name}.png")
+    return paths
+
+
+def main(argv: list[str]) -> int:
+    return cli_main(["stylize", *argv])
+
+
+def _err_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err  # one line, no traceback
+    return err[0]
+
+
+def test_writes_one_file(tiny_vgg, files, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "result.png"
+    assert main([str(files["photo"]), "--style", str(files["style"]), *FAST, "-o", str(out), "-q"]) == 0
+    assert load_image(out).shape == (1, 3, 36, 48)
+
+
+def test_prints_the_output_and_losses(tiny_vgg, files, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "result.jpg"
+    assert main([str(files["photo"]), "--style", str(files["style"]), *FAST, "-o", str(out)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(str(out)) and "style loss" in line
+    assert out.exists()
+
+
+def test_several_contents_and_styles_go_to_a_folder(tiny_vgg, files, tmp_path: Path) -> None:
+    args = [str(files["photo"]), str(files["other"]), "--style", str(files["style"]), "--style", str(files["style2"])]
+    out = tmp_path / "results"
+    assert main([*args, "--style-weights", "0.7,0.3", *FAST, "-o", str(out), "-q"]) == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["other_style+style2.png", "photo_style+style2.png"]
+
+
+def test_folder_of_contents(tiny_vgg, files, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("photo", "other"):
+        files[name].rename(folder / files[name].name)
+    out = tmp_path / "out"
+    assert main([str(folder), "--style", str(files["style"]), *FAST, "-o", str(out), "-q"]) == 0
+    assert len(list(out.glob("*.png"))) == 2
+
+
+def test_save_every_writes_intermediate_images(tiny_vgg, files, tmp_path: Path) -> None:
+    out = tmp_path / "r.png"
+    args = [str(files["photo"]), "--style", str(files["style"]), "--steps", "4", "--levels", "1"]
+    assert main([*args, "--save-every", "2", "-o", str(out), "-q"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("r_step*.png")) == ["r_step00002.png", "r_step00004.png"]
+
+
+def test_all_controls_together(tiny_vgg, files, tmp_path: Path) -> None:
+    mask = save_image(torch.ones(1, 3, 18, 24), tmp_path / "mask.png")
+    out = tmp_path / "r.png"
+    args = [str(files["photo"]), "--style", str(files["style"]), *FAST, "-o", str(out), "-q"]
+    extra = ["--style-strength", "2", "--preserve-color", "luminance", "--style-scale", "0.5", "--mask", str(mask)]
+    extra += ["--optimizer", "adam", "--init", "noise", "--tv-weight", "0.1", "--content-weight", "2", "--pool", "max"]
+    assert main([*args, *extra, "--feather", "2"]) == 0
+    assert out.exists()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (["{missing}", "--style", "{style}"], "no such file"),
+        (["{photo}", "--style", "{missing}"], "no such file"),
+        (["{photo}", "--style", "{style}", "--style-weights", "0.5,0.5"], "2 given for 1 style"),
+        (["{photo}", "--style", "{style}", "-o", "{photo}"], "refusing to overwrite an input"),
+        (["{photo}", "{other}", "--style", "{style}", "-o", "{tmp}/x.png"], "need -o to be a folder"),
+        (["{photo}", "--style", "{style}", "--mask", "{style}"], "aspect ratios differ"),
+        (["{photo}", "--style", "{style}", "--style-weight", "1e300"], "the loss became"),
+        (["{photo}", "--style", "{tmp}"], "not a file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tiny_vgg, files, tmp_path: Path, capsys, case) -> None:
+    args, message = case
+    names = {**{k: str(v) for k, v in files.items()}, "missing": str(tmp_path / "nope.jpg"), "tmp": str(tmp_path)}
+    argv = [a.format(**names) for a in args]
+    assert main([*argv, *FAST, "-o", str(tmp_path / "o.png"), "-q"] if "-o" not in argv else [*argv, *FAST]) == 2
+    line = _err_line(capsys)
+    assert line.startswith("brushwork: error:") and message in line
+
+
+def test_malformed_weights_are_a_usage_error(files, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([str(files["photo"]), "--style", str(files["style"]), "--style-weights", "a,b"])
+    assert exc.value.code == 2
+    assert "comma-separated numbers" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_real_vgg16_on_real_images(shared_data: Path, tmp_path: Path, capsys) -> None:
+    """The real CLI, VGG16 and images: the file opens at the requested size and the style loss fell."""
+    out = tmp_path / "tubingen_starry.png"
+    content, style = shared_data / "content" / "tubingen.jpg", shared_data / "styles" / "starry_night.jpg"
+    assert main([str(content), "--style", str(style), "--size", "128", "--steps", "40", "-o", str(out)]) == 0
+    image = load_image(out)
+    assert image.shape == (1, 3, 96, 128)
+    printed = capsys.readouterr().out
+    before, after = (float(x) for x in printed.split("style loss ")[1].split(",")[0].split(" -> "))
+    assert after < before / 10
+    original = torch.nn.functional.interpolate(load_image(content), size=(96, 128), mode="area")
+    assert float((image - original).abs().mean()) < 0.25  # still the same scene
+
+
+def test_help_shows_the_real_gatys_defaults() -> None:
+    from brushwork.cli.stylize import GATYS_DEFAULTS
+    from brushwork.methods.gatys import GatysConfig
+
+    config = GatysConfig()
+    assert {k: getattr(config, k) for k in GATYS_DEFAULTS} == GATYS_DEFAULTS
