@@ -19,7 +19,7 @@ def tiny_vgg(monkeypatch, tiny_encoder):
 
 
 def test_demo_writes_result_and_panel(tiny_vgg, tmp_path: Path, capsys) -> None:
-    assert main(["demo", "-o", str(tmp_path), "--size", "64", "--steps", "2"]) == 0
+    assert main(["demo", "-o", str(tmp_path), "--size", "64", "--steps", "2", "--no-vangogh"]) == 0
     result = load_image(tmp_path / "astronaut_stylized.png")
     panel = load_image(tmp_path / "astronaut_before_style_after.png")
     assert result.shape == (1, 3, 64, 64)
@@ -28,10 +28,19 @@ def test_demo_writes_result_and_panel(tiny_vgg, tmp_path: Path, capsys) -> None:
     assert str(tmp_path / "astronaut_stylized.png") in out and "before | style | after" in out
 
 
+def test_demo_paints_with_the_shipped_vangogh_model(tiny_vgg, tmp_path: Path, capsys) -> None:
+    assert main(["demo", "-o", str(tmp_path), "--size", "48", "--steps", "1"]) == 0
+    out = capsys.readouterr().out
+    # the shipped Van Gogh model painted the full-size astronaut too, with a before | after panel
+    vangogh = load_image(tmp_path / "astronaut_vangogh.png")
+    assert vangogh.shape == (1, 3, 512, 512) and float(vangogh.std()) > 0.02 and "before | after" in out
+    assert load_image(tmp_path / "astronaut_before_after_vangogh.png").shape[-1] > 2 * 384
+
+
 def test_demo_default_folder_and_style_override(tiny_vgg, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     style = save_image(swirl_painting(64, seed=3), tmp_path / "my_style.png")
-    assert main(["demo", "--style", str(style), "--size", "48", "--steps", "1", "-q"]) == 0
+    assert main(["demo", "--style", str(style), "--size", "48", "--steps", "1", "-q", "--no-vangogh"]) == 0
     assert (tmp_path / "out" / "demo" / "astronaut_stylized.png").is_file()
     assert capsys.readouterr().out == ""
 
@@ -46,7 +55,7 @@ def test_demo_errors_are_one_line(tiny_vgg, tmp_path: Path, capsys) -> None:
 @pytest.mark.integration
 def test_demo_with_the_real_vgg16(tmp_path: Path, capsys) -> None:
     """The real demo path (real VGG16, built-in style) at a small size: files open, the style loss fell."""
-    assert main(["demo", "-o", str(tmp_path), "--size", "128", "--steps", "20"]) == 0
+    assert main(["demo", "-o", str(tmp_path), "--size", "128", "--steps", "20", "--no-vangogh"]) == 0
     assert load_image(tmp_path / "astronaut_stylized.png").shape == (1, 3, 128, 128)
     assert load_image(tmp_path / "astronaut_before_style_after.png").shape[-1] > 3 * 128
     out = capsys.readouterr().out

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from brushwork.errors import ConfigError
-from brushwork.methods.gatys import GatysConfig, pyramid_sizes, receptive_field, stylize
+from brushwork.methods.gatys import GatysConfig, multiscale_style_loss, pyramid_sizes, receptive_field, stylize
 
 FAST = GatysConfig(steps=15, levels=1, content_layer="relu3_1", style_layers=("relu1_1", "relu2_1", "relu3_1"))
 
@@ -195,3 +195,26 @@ def test_real_vgg16_style_loss_falls_tenfold_and_content_stays(shared_data, vgg1
     # content distance bounded: relu4_2 features off by less than their own energy, pixels by < 0.2 on average
     assert result.final["content"] < 1.0
     assert float((result.image - content).abs().mean()) < 0.2
+
+
+def test_multiscale_style_loss_is_the_style_loss_at_scale_one(tiny_encoder) -> None:
+    content, style = _image(0, 64, 80), _stripes()
+    config = GatysConfig(**{**FAST.__dict__, "steps": 3})
+    result = stylize(content, [style], encoder=tiny_encoder, config=config)
+    losses = multiscale_style_loss(result.image, [style], encoder=tiny_encoder, config=config, min_side=16)
+    assert set(losses) == {1, 2, 4}
+    assert losses[1] == pytest.approx(result.final["style"], rel=1e-4)
+    assert multiscale_style_loss(style, [style], encoder=tiny_encoder, config=config, scales=(1,))[1] < 0.05
+
+
+def test_pyramid_levels_start_from_the_content_detail(tiny_encoder) -> None:
+    """With the style switched off, every level starts at (and stays at) the content: nothing is blurred."""
+    content = _image(5, 64, 80)
+    config = GatysConfig(**{**FAST.__dict__, "style_weight": 0.0, "levels": 3, "min_level_side": 16, "steps": 2})
+    result = stylize(content, [_stripes()], encoder=tiny_encoder, config=config)
+    assert len(result.sizes) == 3
+    torch.testing.assert_close(result.image, content, atol=1e-5, rtol=0)
+    blurred = stylize(
+        content, [_stripes()], encoder=tiny_encoder, config=GatysConfig(**{**config.__dict__, "upsample_detail": False})
+    )
+    assert float((blurred.image - content).abs().mean()) > 1e-3

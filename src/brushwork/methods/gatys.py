@@ -4,10 +4,13 @@ Gatys, Ecker & Bethge, "Image Style Transfer Using Convolutional Neural Networks
 pixels of an image so that its deep features match the content image (content loss) and the Gram matrices of
 its features match the style image's (style loss), plus a total-variation smoothness term.
 
-Speed on CPU comes from three choices: a coarse-to-fine image pyramid (most steps run at low resolution and
-the full-resolution steps only refine), style targets computed once per pyramid level, and one encoder pass per
-step that stops at the deepest layer needed. Each loss term is divided by the mean square of its target, so
-the weights mean the same for any image size, style image and layer.
+Quality and speed on CPU come from a coarse-to-fine image pyramid: most steps run at 1/4 and 1/2 resolution,
+where VGG16's 60 px receptive field (relu4_1) spans a painting's large forms (the swirls of a night sky), and a
+few full-resolution steps add the brush strokes. Single-scale optimisation reaches the same full-resolution
+loss as quickly but never builds those forms (compare :func:`multiscale_style_loss`; see bench/gatys.py).
+Style targets are computed once per level, the encoder runs once per step and stops at the deepest layer
+needed, and pixels are projected to [0, 1] after every step (so the loss seen is the saved image's). Each loss
+term is divided by the mean square of its target, so the weights mean the same for any size, style and layer.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +35,7 @@ __all__ = [
     "GatysConfig",
     "GatysResult",
     "GatysStep",
+    "multiscale_style_loss",
     "pyramid_sizes",
     "receptive_field",
     "stylize",
@@ -66,6 +70,8 @@ class GatysConfig:
         style_scale: style image long side relative to the content's, at every level.
         pool: the encoder's pooling for this run, ``"avg"`` (Gatys et al.'s choice, smoother, stronger swirls)
             or ``"max"`` (as VGG16 was trained); applied to the given encoder without modifying it.
+        upsample_detail: with ``init="content"``, each finer level starts from the upsampled result plus the
+            content's detail that the coarser level could not hold (a Laplacian-pyramid step), not a blur.
     """
 
     content_layer: str = "relu4_2"
@@ -270,6 +276,39 @@ def _losses(
     return {"total": total, "content": content, "style": style, "tv": tv}
 
 
+def multiscale_style_loss(
+    image: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    *,
+    encoder: VGG16Encoder,
+    config: GatysConfig | None = None,
+    style_blend: Sequence[float] | None = None,
+    scales: Sequence[int] = (1, 2, 4),
+    min_side: int = 32,
+) -> dict[int, float]:
+    """The (normalised) style loss of ``image`` at several scales, each against the style at the same scale.
+
+    Scale ``s`` shrinks the image by ``s`` (and the style with it, as a pyramid level does); scales whose short
+    side would fall below ``min_side`` are skipped. The Gatys loss is scale 1 only, where VGG16's receptive
+    field (60 px at relu4_1) sees brush strokes but not a painting's large forms; the coarser scales measure
+    those forms, which is what the coarse-to-fine pyramid optimises. Returns ``{scale: loss}``.
+    """
+    config = replace(config or GatysConfig(), content_weight=0.0)
+    blend = [1.0 / len(styles)] * len(styles) if style_blend is None else [b / sum(style_blend) for b in style_blend]
+    encoder = _with_pool(encoder, config.pool)
+    style_min = receptive_field(max(config.style_layers, key=LAYER_NAMES.index))
+    out = {}
+    with torch.no_grad():
+        for scale in scales:
+            size = (round(image.shape[-2] / scale), round(image.shape[-1] / scale))
+            if min(size) < min_side:
+                continue
+            small = _resize(image, size)
+            targets = _targets(encoder, small, styles, blend=blend, config=config, style_min_side=style_min)
+            out[scale] = float(_losses(encoder, small, targets, config, list(config.style_layers))["style"])
+    return out
+
+
 def _initial(
     config: GatysConfig, content: torch.Tensor, styles: Sequence[torch.Tensor], size: tuple[int, int], seed: int
 ) -> torch.Tensor:
@@ -282,19 +321,28 @@ def _initial(
     return noise.to(device=content.device, dtype=content.dtype)
 
 
-def _upsample(x: torch.Tensor, content: torch.Tensor, size: tuple[int, int], *, detail: bool) -> torch.Tensor:
-    """``x`` resized to ``size``; with ``detail``, plus the content's detail that the coarser size lacked.
+def _content_pyramid(content: torch.Tensor, sizes: Sequence[tuple[int, int]]) -> list[torch.Tensor]:
+    """The content at each level's size, each level made from the next finer one (coarse to fine)."""
+    levels = [content]
+    for size in reversed(sizes[:-1]):
+        levels.append(_resize(levels[-1], size))
+    return levels[::-1]
 
-    Laplacian-pyramid style: ``up(x) + (content_fine - up(down(content_fine)))``, so the next level starts
-    from the stylised coarse image with sharp (content) edges instead of a blurred copy.
+
+def _upsample(x: torch.Tensor, fine: torch.Tensor, coarse: torch.Tensor | None) -> torch.Tensor:
+    """``x`` resized to ``fine``'s size; given the ``coarse`` content, plus the detail it lacks.
+
+    Laplacian-pyramid style: ``up(x) + (fine - up(coarse))``, so the next level starts from the stylised
+    coarse image with the content's sharp edges instead of a blurred copy (and from ``fine`` itself where the
+    coarse level left the content unchanged).
     """
+    size = tuple(fine.shape[-2:])
     if tuple(x.shape[-2:]) == size:
         return x
     up = _resize(x, size)
-    if not detail:
+    if coarse is None:
         return up
-    fine = _resize(content, size)
-    return (up + fine - _resize(_resize(fine, tuple(x.shape[-2:])), size)).clamp(0.0, 1.0)
+    return (up + fine - _resize(coarse, size)).clamp(0.0, 1.0)
 
 
 def _optimizer(config: GatysConfig, x: torch.Tensor) -> torch.optim.Optimizer:
@@ -434,14 +482,14 @@ def stylize(
     coarse = config.steps if config.coarse_steps is None else config.coarse_steps
     steps_per_level = [coarse] * (len(sizes) - 1) + [config.steps]
     total_steps = sum(steps_per_level)
-    x = _initial(config, content, styles, sizes[0], seed)
+    contents = _content_pyramid(content, sizes)
+    x = _initial(config, contents[0], styles, sizes[0], seed)
+    detail = config.init == "content" and config.upsample_detail
     history: list[dict[str, float]] = []
     targets: _Targets | None = None
-    for level, (size, n_steps) in enumerate(zip(sizes, steps_per_level, strict=True)):
-        targets = _targets(
-            encoder, _resize(content, size), styles, blend=blend, config=config, style_min_side=style_min
-        )
-        x = _upsample(x.detach(), content, size, detail=config.init == "content" and config.upsample_detail)
+    for level, (level_content, n_steps) in enumerate(zip(contents, steps_per_level, strict=True)):
+        targets = _targets(encoder, level_content, styles, blend=blend, config=config, style_min_side=style_min)
+        x = _upsample(x.detach(), level_content, contents[level - 1] if detail and level else None)
 
         def report(parts: dict[str, float], image: torch.Tensor, level: int = level) -> None:
             history.append({"step": float(len(history) + 1), "level": float(level), **parts})
