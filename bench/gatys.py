@@ -126,7 +126,7 @@ def _spawn(size: int, options: dict[str, Any], target: float | None, snap: int |
     done = subprocess.run(args, capture_output=True, text=True, check=True)
     record = json.loads(done.stdout.strip().splitlines()[-1])
     record["probe_s"] = probe
-    print(f"{size} {options}: {record['wall_s']:.1f} s, loss {record['final']['loss']:.4f}", file=sys.stderr)
+    print(json.dumps(record), file=sys.stderr, flush=True)  # progress, and a record should the run be cut short
     return record
 
 

@@ -189,7 +189,7 @@ def test_real_vgg16_style_loss_falls_tenfold_and_content_stays(shared_data, vgg1
 
     content = resize(load_image(shared_data / "content" / "tubingen.jpg"), long_side=128)
     style = load_image(shared_data / "styles" / "starry_night.jpg")
-    result = stylize(content, [style], encoder=vgg16, config=GatysConfig(steps=60))
+    result = stylize(content, [style], encoder=vgg16, config=GatysConfig(steps=80))
     assert result.sizes == ((96, 128),)
     assert result.final["style"] < result.initial["style"] / 10
     # content distance bounded: relu4_2 features off by less than their own energy, pixels by < 0.2 on average
