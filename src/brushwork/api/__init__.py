@@ -1,4 +1,4 @@
-"""The public Python API: ``stylize``, ``translate``, ``load_model``, ``train``, ``evaluate``.
+"""The public Python API: ``stylize``, ``translate``, ``load_model``, ``train``, ``train_adain``, ``evaluate``.
 
 One module per verb; this package only re-exports them.
 """
@@ -6,6 +6,7 @@ One module per verb; this package only re-exports them.
 from brushwork.api.evaluate import evaluate
 from brushwork.api.stylize import stylize
 from brushwork.api.train import train
+from brushwork.api.train_adain import train_adain
 from brushwork.api.translate import load_model, translate
 
-__all__ = ["evaluate", "load_model", "stylize", "train", "translate"]
+__all__ = ["evaluate", "load_model", "stylize", "train", "train_adain", "translate"]

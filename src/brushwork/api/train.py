@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from brushwork.errors import CheckpointError, ConfigError
 
-__all__ = ["train"]
+__all__ = ["ResumePoint", "loop_config", "resume_point", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,50 @@ def _merge(base: dict[str, Any], overrides: dict[str, Any], *, allowed: frozense
             raise ConfigError(f"{key}={value!r} differs from {source}'s {base[key]!r} (drop it, or use a new --out)")
         merged[key] = value
     return merged
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """A run's newest checkpoint, ready to continue: merged settings, weights, trainer state, saved config."""
+
+    values: dict[str, Any]
+    weights: dict[str, Any]
+    trainer_state: dict[str, Any]
+    saved: dict[str, Any]
+    seed: int | None
+
+
+def resume_point(
+    out: Path, *, resume: bool, method: str, nets: tuple[str, ...], overrides: dict[str, Any]
+) -> ResumePoint | None:
+    """The checkpoint to resume ``out`` from (``None`` for a new run); errors for a run that cannot continue."""
+    from brushwork.checkpoint import latest_checkpoint, load_trainer_state, load_weights, read_config
+
+    ckpt = latest_checkpoint(out)
+    if ckpt is None:
+        return None
+    if not resume:
+        raise ConfigError(f"{out}: already has checkpoints (newest {ckpt.name}); pass --resume or a new --out")
+    saved = read_config(ckpt)
+    if saved.get("method") != method:
+        raise CheckpointError(f"{ckpt}: a {saved.get('method')!r} checkpoint, not {method}")
+    absent = [n for n in nets if n not in saved.get("nets", {})]
+    if absent:
+        raise CheckpointError(f"{ckpt}: cannot resume, the checkpoint lacks {', '.join(absent)}")
+    values = _merge(saved["config"], overrides, allowed=_RESUMABLE, source=str(ckpt))
+    log.info("resuming %s from %s", out, ckpt.name)
+    seed = saved.get("seed")
+    return ResumePoint(values, load_weights(ckpt), load_trainer_state(ckpt), saved, None if seed is None else int(seed))
+
+
+def loop_config(steps: int, options: dict[str, Any]) -> Any:
+    """:class:`~brushwork.train.LoopConfig` from keyword options; unknown ones are a :class:`ConfigError`."""
+    from brushwork.train import LoopConfig
+
+    try:
+        return LoopConfig(steps=steps, **options)
+    except TypeError as exc:
+        raise ConfigError(f"training options: {exc}") from exc
 
 
 def train(
@@ -86,7 +131,7 @@ def train(
     Returns:
         :class:`~brushwork.train.FitResult`.
     """
-    from brushwork.checkpoint import latest_checkpoint, load_trainer_state, load_weights, read_config
+    from brushwork.checkpoint import load_weights, read_config
     from brushwork.data.folders import UnpairedBatches
     from brushwork.device import bf16_supported, resolve_device
     from brushwork.methods.cyclegan import CycleGAN, CycleGANConfig
@@ -99,27 +144,16 @@ def train(
     overrides = config.to_dict() if isinstance(config, CycleGANConfig) else dict(config or {})
     if steps is not None:
         overrides["steps"] = steps
-    ckpt = latest_checkpoint(out)
-    if ckpt is not None and not resume:
-        raise ConfigError(f"{out}: already has checkpoints (newest {ckpt.name}); pass --resume or a new --out")
+    point = resume_point(
+        out, resume=resume, method="cyclegan", nets=("G_AB", "G_BA", "D_A", "D_B"), overrides=overrides
+    )
     weights, trainer_state = None, None
     inherited: dict[str, Any] = {}
-    if ckpt is not None:
+    if point is not None:
         if init_from is not None:
             raise ConfigError("--init-from starts a new run; it cannot be combined with resuming one")
-        saved = read_config(ckpt)
-        if saved.get("method") != "cyclegan":
-            raise CheckpointError(f"{ckpt}: a {saved.get('method')!r} checkpoint, not cyclegan")
-        absent = [n for n in ("G_AB", "G_BA", "D_A", "D_B") if n not in saved["nets"]]
-        if absent:
-            raise CheckpointError(f"{ckpt}: cannot resume, the checkpoint lacks {', '.join(absent)}")
-        values = _merge(saved["config"], overrides, allowed=_RESUMABLE, source=str(ckpt))
-        weights, trainer_state = load_weights(ckpt), load_trainer_state(ckpt)
-        inherited = saved
-        if saved.get("seed", seed) != seed:
-            log.info("resuming with the run's seed %s", saved["seed"])
-            seed = int(saved["seed"])
-        log.info("resuming %s from %s", out, ckpt.name)
+        values, weights, trainer_state, inherited = point.values, point.weights, point.trainer_state, point.saved
+        seed = point.seed if point.seed is not None else seed
     elif init_from is not None:
         from brushwork.checkpoint import resolve_model_dir
 
@@ -135,7 +169,7 @@ def train(
         log.info("fine-tuning from %s", src)
     else:
         values = {**CycleGANConfig().to_dict(), **overrides}
-    if ckpt is None and "bf16" not in overrides:  # new runs: bf16 autocast where the device does it natively
+    if point is None and "bf16" not in overrides:  # new runs: bf16 autocast where the device does it natively
         values["bf16"] = bf16_supported(resolve_device(device))
     cfg = CycleGANConfig.from_dict(values)
 

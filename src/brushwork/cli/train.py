@@ -1,4 +1,4 @@
-"""``brushwork train METHOD``: train a model (``cyclegan`` now; each method is a sub-subcommand).
+"""``brushwork train METHOD``: train a model (``cyclegan``, ``adain``; each method is a sub-subcommand).
 
 Every run writes into ``--out``: ``checkpoints/step_N/`` (model directory + trainer state, newest ``--keep``),
 ``metrics.jsonl`` and ``samples/``. Ctrl-C or SIGTERM writes a checkpoint and stops; ``--resume`` continues.
@@ -36,9 +36,98 @@ _CONFIG_FLAGS = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("train", help="train a model (cyclegan) on your own images")
+    parser = sub.add_parser("train", help="train a model (cyclegan, adain) on your own images")
     methods = parser.add_subparsers(dest="method", metavar="METHOD", required=True)
     _register_cyclegan(methods)
+    _register_adain(methods)
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options every training method shares: the run folder, logging, checkpoints, stopping, threads."""
+    p.add_argument("--out", required=True, metavar="RUN", help="run folder (checkpoints, metrics, samples)")
+    p.add_argument("--resume", action="store_true", help="continue RUN from its newest checkpoint")
+    run = p.add_argument_group("run")
+    run.add_argument("--log-every", type=positive_int, default=50, metavar="N", help="metrics every N steps")
+    run.add_argument("--sample-every", type=positive_int, default=500, metavar="N", help="sample grid every N")
+    run.add_argument("--ckpt-every", type=positive_int, default=1000, metavar="N", help="checkpoint every N")
+    run.add_argument("--keep", type=positive_int, default=3, metavar="K", help="keep the newest K checkpoints")
+    run.add_argument("--tensorboard", action="store_true", help="also log to RUN/tensorboard (if installed)")
+    run.add_argument("--stop-at", type=positive_int, metavar="STEP", help="checkpoint and stop at STEP")
+    run.add_argument("--time-limit", type=float, metavar="MIN", help="checkpoint and stop after MIN minutes")
+    run.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_common(p, size=False)
+
+
+def _loop_options(args: argparse.Namespace) -> dict[str, Any]:
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    return {
+        "log_every": args.log_every,
+        "sample_every": args.sample_every,
+        "ckpt_every": args.ckpt_every,
+        "keep": args.keep,
+        "tensorboard": args.tensorboard,
+        "progress": not args.no_progress and args.quiet == 0,
+        "stop_at": args.stop_at,
+        "time_limit_s": None if args.time_limit is None else args.time_limit * 60,
+    }
+
+
+def _report(result: Any) -> int:
+    if result.checkpoint is not None:
+        state = "finished" if result.finished else f"stopped ({result.stopped})"
+        print(f"{state} at step {result.step}: {result.checkpoint}")
+    return 130 if result.stopped in ("SIGINT", "SIGTERM") else 0
+
+
+def _register_adain(methods: argparse._SubParsersAction) -> None:
+    p = methods.add_parser(
+        "adain",
+        help="fast arbitrary style transfer: a decoder for any style image (Huang & Belongie 2017)",
+        description="Train an AdaIN decoder: photos from --content, paintings from --style (folders, searched "
+        "recursively). Unset options take the defaults, or the run's own settings with --resume.",
+    )
+    p.add_argument("--content", required=True, nargs="+", metavar="DIR", help="folders of photos")
+    p.add_argument("--style", required=True, nargs="+", metavar="DIR", help="folders of paintings")
+    p.add_argument("--exclude-style", nargs="+", default=[], metavar="NAME", help="hold these style files out")
+    p.add_argument("--no-balance", action="store_true", help="do not oversample small style folders")
+    opt = p.add_argument_group("training")
+    opt.add_argument("--steps", type=positive_int, help="total steps (default 20000; may be raised on resume)")
+    opt.add_argument("--batch-size", type=positive_int, help="content/style pairs per step (default 8)")
+    opt.add_argument("--crop", type=positive_int, help="training crop in pixels, multiple of 8 (default 256)")
+    opt.add_argument("--load-size", type=positive_int, help="short side before cropping (default 512)")
+    opt.add_argument("--style-weight", type=float, help="style loss weight (default 10)")
+    opt.add_argument("--lr", type=float, help="Adam learning rate (default 1e-4)")
+    opt.add_argument("--lr-decay", type=float, help="lr / (1 + decay * step) (default 5e-5)")
+    opt.add_argument("--bf16", action=argparse.BooleanOptionalAction, help="bf16 autocast (default: on where native)")
+    _add_run_options(p)
+    p.set_defaults(func=run_adain)
+
+
+def run_adain(args: argparse.Namespace) -> int:
+    from brushwork.api import train_adain
+
+    flags = ("batch_size", "crop", "load_size", "style_weight", "lr", "lr_decay", "bf16")
+    config = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
+    loop = _loop_options(args)
+    result = train_adain(
+        args.content,
+        args.style,
+        args.out,
+        config=config,
+        resume=args.resume,
+        steps=args.steps,
+        exclude_styles=args.exclude_style,
+        balance=not args.no_balance,
+        vgg16=args.vgg16,
+        device=args.device,
+        seed=args.seed,
+        **loop,
+    )
+    return _report(result)
 
 
 def _register_cyclegan(methods: argparse._SubParsersAction) -> None:
@@ -49,8 +138,6 @@ def _register_cyclegan(methods: argparse._SubParsersAction) -> None:
         "paper's defaults, or the run's own settings with --resume.",
     )
     p.add_argument("--data", required=True, metavar="DIR", help="folder with trainA/ and trainB/")
-    p.add_argument("--out", required=True, metavar="RUN", help="run folder (checkpoints, metrics, samples)")
-    p.add_argument("--resume", action="store_true", help="continue RUN from its newest checkpoint")
     p.add_argument("--init-from", metavar="MODEL", help="start from a trained model (fine-tune to a new style)")
     p.add_argument("--freeze-encoder", action="store_true", default=None, help="keep the generators' encoders fixed")
     arch = p.add_argument_group("model")
@@ -74,19 +161,10 @@ def _register_cyclegan(methods: argparse._SubParsersAction) -> None:
     opt.add_argument("--pool-size", type=int, help="history buffer of fakes for D (default 50)")
     opt.add_argument("--bf16", action=argparse.BooleanOptionalAction, help="bf16 autocast (default: on where native)")
     opt.add_argument("--channels-last", action=argparse.BooleanOptionalAction, help="NHWC tensors (default off)")
-    run = p.add_argument_group("run")
-    run.add_argument("--log-every", type=positive_int, default=50, metavar="N", help="metrics every N steps")
-    run.add_argument("--sample-every", type=positive_int, default=500, metavar="N", help="sample grid every N")
-    run.add_argument("--ckpt-every", type=positive_int, default=1000, metavar="N", help="checkpoint every N")
-    run.add_argument("--keep", type=positive_int, default=3, metavar="K", help="keep the newest K checkpoints")
-    run.add_argument("--tensorboard", action="store_true", help="also log to RUN/tensorboard (if installed)")
-    run.add_argument("--stop-at", type=positive_int, metavar="STEP", help="checkpoint and stop at STEP")
-    run.add_argument("--time-limit", type=float, metavar="MIN", help="checkpoint and stop after MIN minutes")
-    run.add_argument("--domains", metavar="A,B", help="names of A and B (default from DATA, e.g. vangogh,photo)")
-    run.add_argument("--default-direction", choices=("AtoB", "BtoA"), help="translate's default direction")
-    run.add_argument("--threads", type=positive_int, help="CPU threads for torch (default: all cores)")
-    run.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_common(p, size=False)
+    extra = p.add_argument_group("domains")
+    extra.add_argument("--domains", metavar="A,B", help="names of A and B (default from DATA, e.g. vangogh,photo)")
+    extra.add_argument("--default-direction", choices=("AtoB", "BtoA"), help="translate's default direction")
+    _add_run_options(p)
     p.set_defaults(func=run_cyclegan)
 
 
@@ -104,10 +182,7 @@ def run_cyclegan(args: argparse.Namespace) -> int:
         if len(names) != 2 or not all(names):
             raise ConfigError(f"--domains {args.domains!r}: expected two names, like vangogh,photo")
         domains = names
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    loop = _loop_options(args)
     result = train(
         args.data,
         args.out,
@@ -115,22 +190,10 @@ def run_cyclegan(args: argparse.Namespace) -> int:
         resume=args.resume,
         init_from=args.init_from,
         steps=args.steps,
-        log_every=args.log_every,
-        sample_every=args.sample_every,
-        ckpt_every=args.ckpt_every,
-        keep=args.keep,
-        tensorboard=args.tensorboard,
-        progress=not args.no_progress and args.quiet == 0,
-        stop_at=args.stop_at,
-        time_limit_s=None if args.time_limit is None else args.time_limit * 60,
+        **loop,
         domains=domains,
         default_direction=args.default_direction,
         device=args.device,
         seed=args.seed,
     )
-    if result.checkpoint is not None:
-        state = "finished" if result.finished else f"stopped ({result.stopped})"
-        print(f"{state} at step {result.step}: {result.checkpoint}")
-    if result.stopped in ("SIGINT", "SIGTERM"):
-        return 130
-    return 0
+    return _report(result)

@@ -84,13 +84,16 @@ class DomainImages:
             except ImageError as exc:
                 return str(exc)
 
+        unique = list(dict.fromkeys(self.files))  # a file listed several times (oversampling) is decoded once
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            results = list(pool.map(load, self.files))
+            decoded = dict(zip(unique, pool.map(load, unique), strict=True))
+        results = [decoded[p] for p in self.files]
         good = []
         for path, res in zip(self.files, results, strict=True):
             if isinstance(res, str):
-                log.warning("skipping unreadable training image: %s", res)
-                self.skipped.append((path, res))
+                if all(path != p for p, _ in self.skipped):
+                    log.warning("skipping unreadable training image: %s", res)
+                    self.skipped.append((path, res))
             else:
                 good.append((path, res))
         if not good:
@@ -115,7 +118,8 @@ class UnpairedBatches:
     float32 in [0, 1].
 
     Args:
-        root: folder with ``trainA/`` and ``trainB/``.
+        root: folder with ``trainA/`` and ``trainB/``; or ``files``: the two lists of image files (a file may
+            appear several times to oversample it).
         crop_size: square training crop (multiple of the generator's needs, e.g. 4 for ResNet).
         load_size: short side images are resized to before cropping (default ``crop_size`` × 1.12, as 286/256).
         batch_size: images per domain per step and rank.
@@ -126,8 +130,9 @@ class UnpairedBatches:
 
     def __init__(
         self,
-        root: str | os.PathLike[str],
+        root: str | os.PathLike[str] | None = None,
         *,
+        files: tuple[list[Path], list[Path]] | None = None,
         crop_size: int,
         load_size: int | None = None,
         batch_size: int = 1,
@@ -137,7 +142,12 @@ class UnpairedBatches:
         flip: bool = True,
         cache: bool | None = None,
     ) -> None:
-        files_a, files_b = validate_unpaired(root)
+        if (root is None) == (files is None):
+            raise ValueError("UnpairedBatches: give either root or files")
+        files_a, files_b = validate_unpaired(root) if files is None else files
+        for label, found in (("A", files_a), ("B", files_b)):
+            if not found:
+                raise ImageError(f"domain {label}: no images to train on")
         self.crop_size = crop_size
         self.load_size = load_size or round(crop_size * 286 / 256)
         if self.load_size < crop_size:

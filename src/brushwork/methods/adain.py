@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
 from brushwork.losses.perceptual import content_loss, mean_std_loss
 from brushwork.models.adain import adain
@@ -31,25 +32,51 @@ FEATURE_SCALE = {"relu1_1": 26.0, "relu2_1": 204.0, "relu3_1": 272.0, "relu4_1":
 
 
 @dataclass(frozen=True)
-class AdaINConfig:
-    """Everything that defines an AdaIN model and its training (the contract stored in ``config.json``)."""
+class AdaINConfig(DictConfig):
+    """Everything that defines an AdaIN model and its training (the contract stored in ``config.json``).
+
+    Attributes:
+        decoder_widths, encoder_widths: network widths (the encoder's must be VGG16's to load its weights).
+        content_weight, style_weight: loss weights (style ~10 as in the paper, on scaled features).
+        lr, lr_decay: Adam's rate, decayed as ``lr / (1 + lr_decay · step)`` (the paper's code).
+        steps, batch_size: training length and content/style pairs per step and rank.
+        crop, load_size: square random crop after resizing the short side to ``load_size``.
+        bf16: bf16 autocast for the forward passes (losses in fp32).
+    """
 
     decoder_widths: tuple[int, int, int] = (256, 128, 64)
     encoder_widths: tuple[int, int, int, int] = (64, 128, 256, 512)
     content_weight: float = 1.0
     style_weight: float = 10.0
     lr: float = 1e-4
-    lr_decay: float = 5e-5  # lr / (1 + lr_decay · step), as in the paper's code
+    lr_decay: float = 5e-5
+    steps: int = 20_000
     batch_size: int = 8
     crop: int = 256
-    load_size: int = 512  # short side before the random crop
+    load_size: int = 512
+    bf16: bool = False
+
+    def __post_init__(self) -> None:
+        checks = {
+            "lr": self.lr > 0,
+            "lr_decay": self.lr_decay >= 0,
+            "steps": self.steps >= 1,
+            "batch_size": self.batch_size >= 1,
+            "crop": self.crop >= 16 and self.crop % 8 == 0,
+            "load_size": self.load_size >= self.crop,
+            "style_weight": self.style_weight >= 0,
+            "content_weight": self.content_weight >= 0,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ConfigError(f"adain config: invalid {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)}")
 
     def build_decoder(self) -> VGGDecoder:
         return VGGDecoder(in_channels=self.encoder_widths[3], widths=self.decoder_widths)
 
 
 def _scaled(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {name: feat / FEATURE_SCALE[name] for name, feat in features.items()}
+    return {name: feat.float() / FEATURE_SCALE[name] for name, feat in features.items()}
 
 
 def adain_losses(
@@ -76,7 +103,7 @@ def adain_losses(
         style_feats = _scaled(style_raw)
     output = decoder(target)
     out_feats = _scaled(encoder(output, STYLE_LAYERS))
-    loss_content = content_loss(out_feats[CONTENT_LAYER], target / FEATURE_SCALE[CONTENT_LAYER])
+    loss_content = content_loss(out_feats[CONTENT_LAYER], target.float() / FEATURE_SCALE[CONTENT_LAYER])
     loss_style = sum((mean_std_loss(out_feats[name], style_feats[name]) for name in STYLE_LAYERS), torch.zeros(()))
     loss = config.content_weight * loss_content + config.style_weight * loss_style
     return {"loss": loss, "content": loss_content.detach(), "style": loss_style.detach()}

@@ -7,7 +7,6 @@ trained with adversarial + cycle + identity losses.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import os
@@ -17,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from brushwork.config import DictConfig
 from brushwork.data.pool import ImagePool
 from brushwork.device import autocast
 from brushwork.errors import CheckpointError, ConfigError
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class CycleGANConfig:
+class CycleGANConfig(DictConfig):
     """Everything that defines a CycleGAN run (saved in every checkpoint's ``config.json``).
 
     Attributes:
@@ -110,21 +110,6 @@ class CycleGANConfig:
 
     def discriminator_spec(self) -> dict[str, Any]:
         return {"kind": "patchgan", "ndf": self.ndf, "layers": self.disc_layers}
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CycleGANConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are an error (they mean a newer or foreign file)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise ConfigError(f"cyclegan config: unknown settings {unknown}")
-        values = dict(data)
-        if "betas" in values:
-            values["betas"] = tuple(values["betas"])
-        return cls(**values)
 
 
 def build_nets(specs: dict[str, dict[str, Any]]) -> dict[str, nn.Module]:

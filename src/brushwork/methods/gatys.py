@@ -20,11 +20,12 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
 
+from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
 from brushwork.losses.perceptual import content_loss, gram_loss, gram_matrix, total_variation
 from brushwork.models.encoders import LAYER_NAMES, VGG16Encoder
@@ -51,7 +52,7 @@ _DIVERGED = 100.0
 
 
 @dataclass(frozen=True)
-class GatysConfig:
+class GatysConfig(DictConfig):
     """Settings of one Gatys run. Weights are relative: every loss term is normalised by its target's size.
 
     The defaults were chosen by measurement on tubingen × starry_night (bench/gatys.py, 2 CPU threads): 512 px
@@ -138,11 +139,6 @@ class GatysConfig:
     def step_size(self) -> float:
         """``lr``, or the optimiser's default."""
         return self.lr if self.lr is not None else _DEFAULT_LR[self.optimizer]
-
-    @classmethod
-    def field_names(cls) -> frozenset[str]:
-        """Names accepted as options (for callers that forward keyword options)."""
-        return frozenset(f.name for f in fields(cls))
 
 
 @dataclass(frozen=True)

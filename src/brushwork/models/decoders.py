@@ -8,12 +8,13 @@ image scale but not clamped (training losses see the raw output; callers clamp a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["VGGDecoder"]
+__all__ = ["VGGDecoder", "build_decoder"]
 
 
 def _conv(cin: int, cout: int) -> nn.Conv2d:
@@ -41,6 +42,10 @@ class VGGDecoder(nn.Module):
         self.stage1 = nn.ModuleList([_conv(w1, w1)])
         self.to_rgb = _conv(w1, 3)
 
+    def spec(self) -> dict[str, Any]:
+        """The JSON that rebuilds this decoder (see :func:`build_decoder`)."""
+        return {"kind": "vgg_decoder", "in_channels": self.in_channels, "widths": list(self.widths)}
+
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         x = features
         for stage in (self.stage4, self.stage3, self.stage2, self.stage1):
@@ -49,3 +54,10 @@ class VGGDecoder(nn.Module):
             if stage is not self.stage1:
                 x = F.interpolate(x, scale_factor=2.0, mode="nearest")
         return self.to_rgb(x)
+
+
+def build_decoder(spec: dict[str, Any]) -> VGGDecoder:
+    """A decoder from its :meth:`VGGDecoder.spec`; ``ValueError`` for a spec it does not understand."""
+    if spec.get("kind") != "vgg_decoder":
+        raise ValueError(f"not a decoder spec: {spec}")
+    return VGGDecoder(in_channels=int(spec["in_channels"]), widths=tuple(int(w) for w in spec["widths"]))

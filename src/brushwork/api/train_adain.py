@@ -1,0 +1,144 @@
+"""``brushwork.train_adain``: train an AdaIN decoder on folders of photos and paintings (resumable, DDP)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from brushwork.errors import ConfigError, ImageError
+
+__all__ = ["collect_images", "train_adain"]
+
+log = logging.getLogger(__name__)
+
+
+def collect_images(
+    folders: Sequence[str | os.PathLike[str]], *, exclude: Sequence[str] = (), balance: bool = True
+) -> list[Path]:
+    """The images of ``folders`` (recursive), without files whose name or stem is in ``exclude``.
+
+    With ``balance``, a folder with fewer images is listed repeatedly so every folder is drawn about equally
+    often (e.g. 18 varied styles beside 348 Van Goghs).
+    """
+    from brushwork.imageio import find_images
+
+    skip = set(exclude)
+    groups = []
+    for folder in folders:
+        files = [f for f in find_images(Path(folder)) if f.name not in skip and f.stem not in skip]
+        if not files:
+            raise ImageError(f"{folder}: no images left to train on")
+        groups.append(files)
+    if not balance:
+        return [f for files in groups for f in files]
+    most = max(len(files) for files in groups)
+    return [f for files in groups for f in files * max(1, round(most / len(files)))]
+
+
+def train_adain(
+    content: Sequence[str | os.PathLike[str]],
+    style: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    config: Any = None,
+    resume: bool = False,
+    steps: int | None = None,
+    exclude_styles: Sequence[str] = (),
+    balance: bool = True,
+    vgg16: str | os.PathLike[str] | None = None,
+    device: str = "auto",
+    seed: int = 0,
+    **loop: Any,
+) -> Any:
+    """Train an AdaIN decoder (Huang & Belongie 2017) with photos from ``content`` and art from ``style``.
+
+    Args:
+        content, style: folders of images (searched recursively; several allowed).
+        out: the run directory (``checkpoints/``, ``metrics.jsonl``, ``samples/``).
+        config: an :class:`~brushwork.methods.adain.AdaINConfig` or a dict of its fields (the rest default, or
+            come from the checkpoint when resuming). Unless set, bf16 autocast where the device has it natively.
+        resume: continue from ``out``'s newest checkpoint (starts fresh when it has none).
+        steps: total steps (may be raised when resuming).
+        exclude_styles: style file names or stems to hold out (e.g. for testing on unseen styles).
+        balance: draw every style folder about equally often.
+        **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
+            ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``).
+
+    Returns:
+        :class:`~brushwork.train.FitResult`.
+    """
+    from brushwork.api.train import loop_config, resume_point
+    from brushwork.data.folders import UnpairedBatches
+    from brushwork.device import bf16_supported, resolve_device
+    from brushwork.methods.adain import AdaINConfig
+    from brushwork.methods.adain_trainer import AdaINTrainer
+    from brushwork.models.encoders import load_vgg16
+    from brushwork.seed import seed_everything
+    from brushwork.train import distributed, fit
+
+    if not content or not style:
+        raise ConfigError("adain training needs at least one --content and one --style folder")
+    out = Path(out)
+    overrides = config.to_dict() if isinstance(config, AdaINConfig) else dict(config or {})
+    if steps is not None:
+        overrides["steps"] = steps
+    point = resume_point(out, resume=resume, method="adain", nets=("decoder",), overrides=overrides)
+    if point is None:
+        values = {**AdaINConfig().to_dict(), **overrides}
+        if "bf16" not in overrides:
+            values["bf16"] = bf16_supported(resolve_device(device))
+    else:
+        values, seed = point.values, point.seed if point.seed is not None else seed
+    cfg = AdaINConfig.from_dict(values)
+    content_files = collect_images(content)
+    style_files = collect_images(style, exclude=exclude_styles, balance=balance)
+
+    with distributed(device) as (dist_info, dev):
+        seed_everything(seed + dist_info.rank)
+        source = UnpairedBatches(
+            files=(content_files, style_files),
+            crop_size=cfg.crop,
+            load_size=cfg.load_size,
+            batch_size=cfg.batch_size,
+            seed=seed,
+            rank=dist_info.rank,
+            world_size=dist_info.world_size,
+        )
+        if source.skipped:
+            log.warning("%d unreadable training images skipped", len(source.skipped))
+        trainer = AdaINTrainer(
+            cfg,
+            encoder=load_vgg16(vgg16, device=dev),
+            device=dev,
+            seed=seed,
+            distributed=dist_info.enabled,
+            weights=None if point is None else point.weights,
+        )
+        if point is not None:
+            trainer.load_state_dict(point.trainer_state["trainable"])
+        meta = {
+            "data": {
+                "content": [str(Path(c).resolve()) for c in content],
+                "style": [str(Path(s).resolve()) for s in style],
+                "content_images": len(set(source.domains[0].files)),
+                "style_images": len(set(source.domains[1].files)),
+                "held_out_styles": sorted(exclude_styles),
+                "skipped": len(source.skipped),
+            },
+            "seed": seed,
+            "world_size": dist_info.world_size,
+        }
+        loop.setdefault("sample_every", max(1, min(500, math.ceil(cfg.steps / 10))))
+        return fit(
+            trainer,
+            source,
+            run_dir=out,
+            loop=loop_config(cfg.steps, loop),
+            resume_state=None if point is None else point.trainer_state,
+            meta=meta,
+            dist_info=dist_info,
+        )

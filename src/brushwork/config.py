@@ -1,0 +1,31 @@
+"""A mixin for frozen dataclass configs: the JSON form stored in ``config.json`` and back."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Self
+
+from brushwork.errors import ConfigError
+
+__all__ = ["DictConfig"]
+
+
+class DictConfig:
+    """``to_dict``/``from_dict`` for a dataclass; unknown keys are an error, JSON lists become tuples again."""
+
+    @classmethod
+    def field_names(cls) -> frozenset[str]:
+        """Names of the settings (for callers that forward keyword options)."""
+        return frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Inverse of :meth:`to_dict`; unknown keys mean a newer or foreign file."""
+        unknown = sorted(set(data) - cls.field_names())
+        if unknown:
+            raise ConfigError(f"{cls.__name__}: unknown settings {unknown}")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**values)
