@@ -15,7 +15,13 @@ from brushwork.color import rgb_to_yiq
 from brushwork.errors import ConfigError, ImageError
 from brushwork.imageio import save_image, to_pil
 
-FAST = {"steps": 4, "levels": 1, "content_layer": "relu3_1", "style_layers": ("relu1_1", "relu2_1", "relu3_1")}
+FAST = {
+    "method": "gatys",
+    "steps": 4,
+    "levels": 1,
+    "content_layer": "relu3_1",
+    "style_layers": ("relu1_1", "relu2_1", "relu3_1"),
+}
 
 
 def _image(seed: int, h: int = 32, w: int = 40) -> torch.Tensor:
@@ -125,7 +131,7 @@ def test_tiny_content_is_upsampled_with_a_warning(images, tiny_encoder, caplog) 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"method": "magic"}, "unknown; choose from gatys"),
+        ({"method": "magic"}, "unknown; choose from adain, gatys"),
         ({"preserve_color": "sepia"}, "preserve_color"),
         ({"strength": -1.0}, "strength"),
         ({"style_scale": 0.0}, "style_scale"),

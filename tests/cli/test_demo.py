@@ -14,8 +14,8 @@ from brushwork.samples import swirl_painting
 
 @pytest.fixture
 def tiny_vgg(monkeypatch, tiny_encoder):
-    api = importlib.import_module("brushwork.api.stylize")
-    monkeypatch.setattr(api, "_vgg16", lambda *args: tiny_encoder)
+    api = importlib.import_module("brushwork.api._models")
+    monkeypatch.setattr(api, "vgg16_encoder", lambda *args: tiny_encoder)
 
 
 def test_demo_writes_result_and_panel(tiny_vgg, tmp_path: Path, capsys) -> None:

@@ -11,14 +11,13 @@ import torch
 from brushwork.cli import main as cli_main
 from brushwork.imageio import load_image, save_image
 
-FAST = ["--steps", "3", "--levels", "1", "--content-layer", "relu3_1"]
+FAST = ["--method", "gatys", "--steps", "3", "--levels", "1", "--content-layer", "relu3_1"]
 
 
 @pytest.fixture
 def tiny_vgg(monkeypatch, tiny_encoder):
     """Unit tests run the CLI plumbing on a tiny random encoder instead of the real VGG16."""
-    api = importlib.import_module("brushwork.api.stylize")  # the module (the package re-exports the function)
-    monkeypatch.setattr(api, "_vgg16", lambda *args: tiny_encoder)
+    monkeypatch.setattr(importlib.import_module("brushwork.api._models"), "vgg16_encoder", lambda *args: tiny_encoder)
 
 
 @pytest.fixture
@@ -74,7 +73,7 @@ def test_folder_of_contents(tiny_vgg, files, tmp_path: Path) -> None:
 
 def test_save_every_writes_intermediate_images(tiny_vgg, files, tmp_path: Path) -> None:
     out = tmp_path / "r.png"
-    args = [str(files["photo"]), "--style", str(files["style"]), "--steps", "4", "--levels", "1"]
+    args = [str(files["photo"]), "--style", str(files["style"]), "--method", "gatys", "--steps", "4", "--levels", "1"]
     assert main([*args, "--save-every", "2", "-o", str(out), "-q"]) == 0
     assert sorted(p.name for p in tmp_path.glob("r_step*.png")) == ["r_step00002.png", "r_step00004.png"]
 
@@ -123,7 +122,12 @@ def test_real_vgg16_on_real_images(shared_data: Path, tmp_path: Path, capsys) ->
     """The real CLI, VGG16 and images: the file opens at the requested size and the style loss fell."""
     out = tmp_path / "tubingen_starry.png"
     content, style = shared_data / "content" / "tubingen.jpg", shared_data / "styles" / "starry_night.jpg"
-    assert main([str(content), "--style", str(style), "--size", "128", "--steps", "40", "-o", str(out)]) == 0
+    assert (
+        main(
+            [str(content), "--style", str(style), "--method", "gatys", "--size", "128", "--steps", "40", "-o", str(out)]
+        )
+        == 0
+    )
     image = load_image(out)
     assert image.shape == (1, 3, 96, 128)
     printed = capsys.readouterr().out

@@ -10,7 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from brushwork.api.translate import load_model, pretrained_names, translate
+from brushwork.api._models import pretrained_names
+from brushwork.api.translate import load_model, translate
 from brushwork.checkpoint import export_model, save_model_dir
 from brushwork.cli import main
 from brushwork.errors import CheckpointError
@@ -91,8 +92,7 @@ def test_api_uses_the_default_direction_and_shipped_names(
     assert not torch.equal(out, translate(model, x, direction="AtoB"))
     shipped = tmp_path / "pretrained"
     export_model(model_dir, shipped / "tiny", nets=("G_BA",))
-    module = sys.modules["brushwork.api.translate"]  # the attribute brushwork.api.translate is the function
-    monkeypatch.setattr(module, "_pretrained_root", lambda: shipped)
+    monkeypatch.setattr(sys.modules["brushwork.api._models"], "pretrained_root", lambda: shipped)
     assert pretrained_names() == ["tiny"]
     half = load_model("tiny", device="cpu")
     assert torch.allclose(translate(half, x), out, atol=0.02)

@@ -7,7 +7,6 @@ that takes a :class:`MethodRequest` and returns the image and its numbers.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -18,6 +17,7 @@ from typing import Any, NamedTuple
 import torch
 from PIL import Image
 
+from brushwork.api._adain import run_adain
 from brushwork.errors import ConfigError
 
 __all__ = ["METHODS", "PRESERVE_COLOR", "MethodRequest", "Progress", "Stylized", "stylize", "stylize_result"]
@@ -45,6 +45,7 @@ class MethodRequest:
     """What every method receives. Images are ``(1, 3, H, W)`` in [0, 1] on ``device``, after colour handling.
 
     ``content`` already has the output size; ``style_weights`` sum to 1; ``options`` are method-specific.
+    ``mask`` ``(1, 1, H, W)`` is set only for methods that place two styles by a mask themselves.
     """
 
     content: torch.Tensor
@@ -58,6 +59,7 @@ class MethodRequest:
     vgg16: str | os.PathLike[str] | None = None
     on_step: Callable[[Progress], None] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    mask: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -70,20 +72,17 @@ class Stylized:
 
 
 class Method(NamedTuple):
-    """A registered method: its function and its default output long side in pixels."""
+    """A registered method: its function, its default output long side in pixels, and whether it can place two
+    styles by a mask (first style where the mask is white, second where black) instead of a pixel blend.
+    """
 
     run: Callable[[MethodRequest], tuple[torch.Tensor, dict[str, Any]]]
     default_size: int
-
-
-@functools.lru_cache(maxsize=2)
-def _vgg16(device: torch.device, vgg16: str | None) -> torch.nn.Module:
-    from brushwork.models.encoders import load_vgg16
-
-    return load_vgg16(vgg16, device=device)
+    two_style_mask: bool = False
 
 
 def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
+    from brushwork.api._models import vgg16_encoder
     from brushwork.methods import gatys
 
     options = {k: v for k, v in request.options.items() if v is not None}
@@ -97,7 +96,7 @@ def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     config = replace(config, style_weight=config.style_weight * request.strength)
     encoder = request.encoder
     if encoder is None:
-        encoder = _vgg16(request.device, None if request.vgg16 is None else str(request.vgg16))
+        encoder = vgg16_encoder(request.device, None if request.vgg16 is None else str(request.vgg16))
     on_step = request.on_step
 
     def report(s: gatys.GatysStep) -> None:
@@ -124,7 +123,10 @@ def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
 
 
 #: Method name -> implementation and default output long side. A new method is one more entry.
-METHODS: dict[str, Method] = {"gatys": Method(_gatys, default_size=512)}
+METHODS: dict[str, Method] = {
+    "adain": Method(run_adain, default_size=1024, two_style_mask=True),
+    "gatys": Method(_gatys, default_size=512),
+}
 
 
 def _load(image: ImageLike, what: str, max_pixels: int | None) -> torch.Tensor:
@@ -180,7 +182,7 @@ def stylize_result(
     content: ImageLike,
     style: ImageLike | Sequence[ImageLike],
     *,
-    method: str = "gatys",
+    method: str = "adain",
     size: int | None = None,
     device: str | torch.device = "auto",
     seed: int = 0,
@@ -229,6 +231,7 @@ def stylize_result(
     elif preserve_color == "histogram":
         styles = [color.match_histogram(s, original) for s in styles]
     region = None if mask is None else load_mask(mask, tuple(original.shape[-2:]), feather=feather)
+    styles_by_mask = region is not None and len(styles) == 2 and METHODS[method].two_style_mask
 
     request = MethodRequest(
         content=content_in,
@@ -242,11 +245,12 @@ def stylize_result(
         vgg16=vgg16,
         on_step=on_step,
         options=options,
+        mask=region if styles_by_mask else None,
     )
     image, numbers = METHODS[method].run(request)
     if preserve_color == "luminance":
         image = color.transfer_luminance(image, original)
-    if region is not None:
+    if region is not None and not styles_by_mask:
         image = apply_mask(image, original, region)
     return Stylized(image.clamp(0.0, 1.0).to(out_device), method, numbers)
 
@@ -255,7 +259,7 @@ def stylize(
     content: ImageLike,
     style: ImageLike | Sequence[ImageLike],
     *,
-    method: str = "gatys",
+    method: str = "adain",
     size: int | None = None,
     device: str | torch.device = "auto",
     seed: int = 0,
@@ -267,9 +271,10 @@ def stylize(
     Args:
         content: a path, a Pillow image, or a tensor ``(1, 3, H, W)`` RGB in [0, 1].
         style: the same kinds, or a list of them.
-        method: a key of :data:`METHODS` (``"gatys"``).
-        size: long side of the output in pixels (default: the content's, capped at the method's default, 512
-            for Gatys).
+        method: a key of :data:`METHODS`: ``"adain"`` (one fast forward pass with the shipped decoder, any
+            style image) or ``"gatys"`` (optimisation: slow, highest quality).
+        size: long side of the output in pixels (default: the content's, capped at the method's default, 1024
+            for AdaIN, 512 for Gatys).
         device: ``"auto"`` (cuda > mps > cpu), ``"cpu"``, ``"cuda"``, ...
         seed: makes noise initialisation (and any other randomness) reproducible.
         as_pil: return a Pillow image instead of a tensor.
@@ -277,8 +282,9 @@ def stylize(
             (one per style), ``style_scale`` (style size relative to the content), ``preserve_color``
             (``"none"``, ``"luminance"``, ``"match"``, ``"histogram"``), ``mask`` (image: white = stylise) and
             ``feather`` (its edge blur in pixels), ``encoder``/``vgg16``, ``max_pixels``, ``on_step``, and
-            method options (Gatys: ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
-            ``style_weight``, ``tv_weight``, ... see :class:`brushwork.methods.gatys.GatysConfig`).
+            method options (AdaIN: ``alpha`` (default ``strength``, at most 1) and ``model`` (a decoder
+            directory, default the shipped one); Gatys: ``steps``, ``optimizer``, ``init``, ``levels``,
+            ``content_weight``, ``style_weight``, ``tv_weight``, ... see :class:`brushwork.methods.gatys.GatysConfig`).
 
     Returns:
         ``(1, 3, H, W)`` float32 RGB in [0, 1] (on the content tensor's device; CPU for paths and Pillow

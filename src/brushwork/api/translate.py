@@ -15,21 +15,11 @@ from typing import Any
 
 from brushwork.errors import BrushworkError, CheckpointError, ConfigError, ImageError
 
-__all__ = ["TranslateReport", "TranslationModel", "load_model", "pretrained_names", "translate", "translate_files"]
+__all__ = ["TranslateReport", "TranslationModel", "load_model", "translate", "translate_files"]
 
 log = logging.getLogger(__name__)
 _DIRECTIONS = {"AtoB": "G_AB", "BtoA": "G_BA"}
 _KEEP_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-
-
-def _pretrained_root() -> Path:
-    return Path(__file__).resolve().parents[1] / "pretrained"
-
-
-def pretrained_names() -> list[str]:
-    """Names of the models shipped in the package."""
-    root = _pretrained_root()
-    return sorted(p.name for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
 
 
 @dataclass
@@ -58,17 +48,12 @@ class TranslationModel:
 
 def load_model(name_or_dir: str | os.PathLike[str], *, device: str = "auto") -> TranslationModel:
     """Load a model directory, a run directory's newest checkpoint, or a shipped model by name."""
-    from brushwork.checkpoint import read_config, resolve_model_dir
+    from brushwork.api._models import find_model
+    from brushwork.checkpoint import read_config
     from brushwork.device import resolve_device
     from brushwork.methods.cyclegan import load_nets
 
-    path = Path(name_or_dir)
-    if not path.exists() and (_pretrained_root() / str(name_or_dir) / "config.json").is_file():
-        path = _pretrained_root() / str(name_or_dir)
-    elif not path.exists():
-        shipped = ", ".join(pretrained_names()) or "none installed"
-        raise CheckpointError(f"{name_or_dir}: no such model directory or shipped model (shipped: {shipped})")
-    path = resolve_model_dir(path)
+    path = find_model(name_or_dir)
     names = tuple(n for n in read_config(path)["nets"] if n.startswith("G_"))
     if not names:
         raise CheckpointError(f"{path}: has no generators")

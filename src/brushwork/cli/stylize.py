@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from brushwork.cli._common import add_common, positive_int
 
-_METHODS = ("gatys",)
+_METHODS = ("adain", "gatys")
 #: GatysConfig's defaults, for --help without importing torch (tests/cli/test_stylize.py keeps them in sync).
 GATYS_DEFAULTS = {
     "steps": 30,
@@ -47,7 +48,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("content", nargs="+", metavar="CONTENT", help="content image(s) or folder(s)")
     parser.add_argument("--style", action="append", required=True, metavar="STYLE", help="style image (repeatable)")
     parser.add_argument("--style-weights", type=_float_list, metavar="W1,W2", help="blend weights, one per --style")
-    parser.add_argument("--method", choices=_METHODS, default="gatys", help="style-transfer method (default gatys)")
+    parser.add_argument(
+        "--method",
+        choices=_METHODS,
+        default="adain",
+        help="adain: any style in one fast pass (default); gatys: optimisation, slower, highest quality",
+    )
+    parser.add_argument(
+        "--each-style", action="store_true", help="one output per content x style instead of blending the styles"
+    )
     parser.add_argument(
         "--style-strength", type=_nonneg_float, default=1.0, metavar="S", help="1 = default balance, 0 = content"
     )
@@ -58,10 +67,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="none",
         help="keep the content's colours: luminance-only transfer, or recolour the style (mean/cov or histogram)",
     )
-    parser.add_argument("--mask", metavar="MASK", help="stylise only where MASK is white (or opaque)")
+    parser.add_argument(
+        "--mask",
+        metavar="MASK",
+        help="stylise only where MASK is white (or opaque); with adain and two --style, the first style goes "
+        "where it is white and the second where it is black",
+    )
     parser.add_argument("--feather", type=_nonneg_float, default=0.0, metavar="PX", help="blur the mask edge")
     parser.add_argument("--overwrite", action="store_true", help="allow overwriting an input image")
     parser.add_argument("--save-every", type=positive_int, metavar="K", help="also save the image every K steps")
+    fast = parser.add_argument_group("adain options")
+    fast.add_argument(
+        "--alpha", type=_nonneg_float, metavar="A", help="content 0 ... 1 style (default --style-strength)"
+    )
+    fast.add_argument("--model", metavar="MODEL", help="decoder: a model or run folder (default: the shipped one)")
     gatys = parser.add_argument_group("gatys options (defaults chosen by measurement; see bench/gatys.py)")
     d = GATYS_DEFAULTS
     gatys.add_argument("--steps", type=positive_int, help=f"steps at full resolution (default {d['steps']})")
@@ -81,43 +100,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _plan(args: argparse.Namespace) -> list[tuple[Path, Path]]:
-    """(content, output) pairs: one file -> -o file (or folder); several or a folder -> -o folder."""
+def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
+    """(content, styles, output) jobs: one file -> -o file (or folder); several or a folder -> -o folder.
+
+    Styles are blended into one output, or with ``--each-style`` give one output per content x style.
+    """
     from brushwork.imageio import IMAGE_SUFFIXES, find_images
 
     contents: list[Path] = []
     for item in args.content:
         path = Path(item)
         contents.extend(find_images(path) if path.is_dir() else [path])
-    style_tag = "+".join(Path(s).stem for s in args.style)
+    style_sets = [[s] for s in args.style] if args.each_style else [list(args.style)]
     out = Path(args.output) if args.output else Path("out") / "stylize"
-    single_file = len(contents) == 1 and not Path(args.content[0]).is_dir() and out.suffix.lower() in IMAGE_SUFFIXES
+    jobs = len(contents) * len(style_sets)
+    single_file = jobs == 1 and not Path(args.content[0]).is_dir() and out.suffix.lower() in IMAGE_SUFFIXES
     if single_file:
-        return [(contents[0], out)]
+        return [(contents[0], style_sets[0], out)]
     if out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
         from brushwork.errors import ConfigError
 
-        raise ConfigError(f"-o {out}: several content images need -o to be a folder")
-    names = [f"{c.stem}_{style_tag}.png" for c in contents]
-    if len(set(names)) != len(names):  # same stem in different folders: keep the parent
-        names = [f"{c.parent.name}_{c.stem}_{style_tag}.png" for c in contents]
-    return [(c, out / n) for c, n in zip(contents, names, strict=True)]
+        raise ConfigError(f"-o {out}: several outputs need -o to be a folder")
+    stems = [c.stem for c in contents]
+    if len(set(stems)) != len(stems):  # same stem in different folders: keep the parent
+        stems = [f"{c.parent.name}_{c.stem}" for c in contents]
+    return [
+        (c, styles, out / f"{stem}_{'+'.join(Path(x).stem for x in styles)}.png")
+        for c, stem in zip(contents, stems, strict=True)
+        for styles in style_sets
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from brushwork.api.stylize import Progress, stylize_result
-    from brushwork.errors import ImageError
+    from brushwork.errors import ConfigError, ImageError
     from brushwork.imageio import guard_output, save_image
 
     for style in args.style:
         if not Path(style).is_file():
             raise ImageError(f"{style}: no such file" if not Path(style).exists() else f"{style}: not a file")
     plan = _plan(args)
-    inputs = [*args.style, *(c for c, _ in plan), *([args.mask] if args.mask else [])]
+    inputs = [*args.style, *(c for c, _, _ in plan), *([args.mask] if args.mask else [])]
     if not args.overwrite:
-        for _, out in plan:
+        for _, _, out in plan:
             guard_output(out, inputs)
     options: dict[str, Any] = {
         "steps": args.steps,
@@ -132,7 +159,15 @@ def run(args: argparse.Namespace) -> int:
         "content_layer": args.content_layer,
         "pool": args.pool,
     }
-    for content, out in plan:
+    if args.method == "adain":
+        given = [f"--{k.replace('_', '-')}" for k, v in options.items() if v is not None]
+        if given or args.save_every:
+            raise ConfigError(f"{(given or ['--save-every'])[0]} is a gatys option (add --method gatys)")
+        options = {"alpha": args.alpha, "model": args.model}
+    elif args.alpha is not None or args.model is not None:
+        raise ConfigError("--alpha and --model are adain options; for gatys use --style-strength")
+    failed = 0
+    for content, styles, out in plan:
         bars: list[tqdm] = []
 
         def on_step(p: Progress, bars: list[tqdm] = bars, content: Path = content, out: Path = out) -> None:
@@ -146,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = stylize_result(
                 content,
-                args.style,
+                styles,
                 method=args.method,
                 size=args.size,
                 device=args.device,
@@ -162,13 +197,21 @@ def run(args: argparse.Namespace) -> int:
                 on_step=on_step,
                 **options,
             )
+        except ImageError as exc:
+            if len(plan) == 1 or str(content) not in str(exc):  # a bad style or mask fails every job: stop
+                raise
+            failed += 1
+            print(f"skipped: {exc}", file=sys.stderr)
+            continue
         finally:
             for bar in bars:
                 bar.close()
         save_image(result.image, out)
         if args.quiet == 0:
             print(f"{out}\t{_summary(result.numbers)}")
-    return 0
+    if failed:
+        print(f"{failed} of {len(plan)} images could not be read (see above)", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _summary(numbers: dict[str, Any]) -> str:

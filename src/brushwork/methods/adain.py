@@ -8,20 +8,22 @@ forward pass. This module holds the training step and the stylisation; the gener
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from brushwork.config import DictConfig
-from brushwork.errors import ConfigError
+from brushwork.errors import CheckpointError, ConfigError
 from brushwork.losses.perceptual import content_loss, mean_std_loss
 from brushwork.models.adain import adain
-from brushwork.models.decoders import VGGDecoder
+from brushwork.models.decoders import VGGDecoder, build_decoder
 from brushwork.models.encoders import VGG16Encoder
 
-__all__ = ["FEATURE_SCALE", "AdaINConfig", "adain_losses", "stylize"]
+__all__ = ["FEATURE_SCALE", "AdaINConfig", "adain_losses", "load_decoder", "stylize"]
 
 CONTENT_LAYER = "relu4_1"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
@@ -169,3 +171,21 @@ def stylize(
         target = m * targets[0] + (1 - m) * outside
     target = alpha * target + (1 - alpha) * content_feat
     return decoder(target)[..., :h, :w].clamp(0, 1)
+
+
+def load_decoder(
+    directory: str | os.PathLike[str], *, device: torch.device | str = "cpu"
+) -> tuple[VGGDecoder, dict[str, Any]]:
+    """The decoder of an AdaIN model directory (eval mode, frozen, float32) and its ``config.json``."""
+    from brushwork.checkpoint import load_module_weights, load_weights, read_config
+
+    config = read_config(directory)
+    if config.get("method") != "adain" or "decoder" not in config.get("nets", {}):
+        raise CheckpointError(f"{directory}: a {config.get('method')!r} model, not an adain decoder")
+    try:
+        decoder = build_decoder(config["nets"]["decoder"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{directory}: cannot build the decoder ({exc})") from exc
+    weights = {k.removeprefix("decoder."): v.float() for k, v in load_weights(directory).items()}
+    load_module_weights(decoder, weights, what=f"{directory} decoder")
+    return decoder.eval().requires_grad_(False).to(device), config

@@ -1,0 +1,87 @@
+"""The ``adain`` entry of :data:`brushwork.api.stylize.METHODS`: fast arbitrary style transfer, one forward pass."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from brushwork.errors import ConfigError
+
+if TYPE_CHECKING:
+    from brushwork.api.stylize import MethodRequest
+
+__all__ = ["DEFAULT_MODEL", "OPTIONS", "run_adain", "style_for"]
+
+log = logging.getLogger(__name__)
+#: The shipped decoder used unless ``model`` names another.
+DEFAULT_MODEL = "adain"
+OPTIONS = frozenset({"model", "alpha"})
+#: Style images are scaled to at least this short side: below it relu4_1 (1/8 scale) has too few positions
+#: for meaningful statistics.
+STYLE_MIN_SIDE = 64
+#: Style images are never scaled beyond this long side (their statistics barely change; the cost does).
+STYLE_MAX_SIDE = 2048
+
+
+def style_for(style: torch.Tensor, *, content_long_side: int, scale: float, index: int = 0) -> torch.Tensor:
+    """``style`` resized so its long side is ``scale`` × the content's (within the limits above)."""
+    from brushwork.imageio import resize
+
+    h, w = (int(n) for n in style.shape[-2:])
+    long_side = min(STYLE_MAX_SIDE, max(16, round(scale * content_long_side)))
+    if min(h, w) < STYLE_MIN_SIDE:
+        log.warning(
+            "style image %d is %dx%d px, smaller than %d px: upsampling it, expect a weak style",
+            *(index + 1, w, h, STYLE_MIN_SIDE),
+        )
+    out = resize(style, long_side=long_side)
+    if min(out.shape[-2:]) < STYLE_MIN_SIDE:
+        out = resize(out, short_side=STYLE_MIN_SIDE)
+    return out
+
+
+def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
+    """Stylise ``request.content`` with the decoder named by ``options["model"]`` (default: the shipped one).
+
+    ``alpha`` (default: the request's strength) is the content–style trade-off in feature space, in [0, 1].
+    """
+    from brushwork.api._models import adain_decoder, vgg16_encoder
+    from brushwork.methods import adain
+
+    options = {k: v for k, v in request.options.items() if v is not None}
+    unknown = sorted(set(options) - OPTIONS)
+    if unknown:
+        raise ConfigError(f"adain: unknown option(s) {', '.join(unknown)} (choose from {', '.join(sorted(OPTIONS))})")
+    alpha = float(options.get("alpha", request.strength))
+    if not 0.0 <= alpha <= 1.0:
+        raise ConfigError(f"adain: alpha (style strength) {alpha} must be between 0 and 1")
+    decoder, config, path = adain_decoder(options.get("model", DEFAULT_MODEL), request.device)
+    encoder = request.encoder
+    if encoder is None:
+        encoder = vgg16_encoder(request.device, None if request.vgg16 is None else str(request.vgg16))
+    long_side = max(request.content.shape[-2:])
+    styles = [
+        style_for(s, content_long_side=long_side, scale=request.style_scale, index=i)
+        for i, s in enumerate(request.styles)
+    ]
+    start = time.perf_counter()
+    image = adain.stylize(
+        request.content,
+        styles,
+        encoder=encoder,
+        decoder=decoder,
+        style_weights=request.style_weights,
+        alpha=alpha,
+        mask=request.mask,
+    )
+    numbers = {
+        "seconds": time.perf_counter() - start,
+        "alpha": alpha,
+        "model": str(path),
+        "model_step": config.get("step"),
+        "style_sizes": [list(s.shape[-2:]) for s in styles],
+    }
+    return image, numbers

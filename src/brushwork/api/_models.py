@@ -1,0 +1,58 @@
+"""Where models come from: a model directory, a run directory's newest checkpoint, or a shipped model by name."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from brushwork.errors import CheckpointError
+
+__all__ = ["adain_decoder", "find_model", "pretrained_names", "pretrained_root", "vgg16_encoder"]
+
+
+def pretrained_root() -> Path:
+    """The folder of models shipped inside the package."""
+    return Path(__file__).resolve().parents[1] / "pretrained"
+
+
+def pretrained_names() -> list[str]:
+    """Names of the models shipped in the package."""
+    root = pretrained_root()
+    return sorted(p.name for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+
+
+def find_model(name_or_dir: str | os.PathLike[str]) -> Path:
+    """The model directory meant by ``name_or_dir`` (an existing path wins over a shipped name)."""
+    from brushwork.checkpoint import resolve_model_dir
+
+    path = Path(name_or_dir)
+    if not path.exists() and (pretrained_root() / str(name_or_dir) / "config.json").is_file():
+        path = pretrained_root() / str(name_or_dir)
+    elif not path.exists():
+        shipped = ", ".join(pretrained_names()) or "none installed"
+        raise CheckpointError(f"{name_or_dir}: no such model directory or shipped model (shipped: {shipped})")
+    return resolve_model_dir(path)
+
+
+@functools.lru_cache(maxsize=2)
+def vgg16_encoder(device: Any, path: str | None = None) -> Any:
+    """The frozen VGG16 encoder on ``device`` (cached: loading it takes a moment)."""
+    from brushwork.models.encoders import load_vgg16
+
+    return load_vgg16(path, device=device)
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_decoder(path: Path, mtime: float, device: Any) -> Any:
+    from brushwork.methods.adain import load_decoder
+
+    return load_decoder(path, device=device)
+
+
+def adain_decoder(name_or_dir: str | os.PathLike[str], device: Any) -> tuple[Any, dict[str, Any], Path]:
+    """An AdaIN decoder (a shipped name, model or run directory) on ``device``, its config and its directory."""
+    path = find_model(name_or_dir)
+    decoder, config = _cached_decoder(path, (path / "model.safetensors").stat().st_mtime, device)
+    return decoder, config, path

@@ -1,0 +1,82 @@
+"""``brushwork.stylize(..., method="adain")`` on a tiny random encoder and decoder saved as a model directory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.api._adain import STYLE_MIN_SIDE, style_for
+from brushwork.api.stylize import METHODS, stylize, stylize_result
+from brushwork.checkpoint import save_model_dir
+from brushwork.errors import CheckpointError, ConfigError
+from brushwork.methods import adain
+from brushwork.methods.adain import AdaINConfig, load_decoder
+from brushwork.methods.adain_trainer import AdaINTrainer
+
+
+@pytest.fixture
+def model(tmp_path: Path, tiny_encoder) -> Path:
+    config = AdaINConfig(decoder_widths=(8, 8, 4), encoder_widths=(4, 8, 8, 8))
+    trainer = AdaINTrainer(config, encoder=tiny_encoder, seed=0)
+    return save_model_dir(tmp_path / "model", weights=trainer.weights(), config=trainer.model_config())
+
+
+def _img(seed: int, h: int = 40, w: int = 48) -> torch.Tensor:
+    return torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(seed))
+
+
+def test_registered_as_the_default_method() -> None:
+    assert METHODS["adain"].two_style_mask and stylize.__kwdefaults__["method"] == "adain"
+
+
+def test_matches_the_method_and_reports_numbers(model: Path, tiny_encoder) -> None:
+    content, style = _img(0), _img(1, 48, 48)
+    result = stylize_result(content, style, model=str(model), encoder=tiny_encoder, device="cpu")
+    assert result.image.shape == content.shape and result.method == "adain"
+    assert result.numbers["alpha"] == 1.0 and result.numbers["model"] == str(model)
+    decoder, _ = load_decoder(model)
+    expected = adain.stylize(
+        content, [style_for(style, content_long_side=48, scale=1.0)], encoder=tiny_encoder, decoder=decoder
+    )
+    assert torch.allclose(result.image, expected, atol=1e-6)
+
+
+def test_alpha_and_strength(model: Path, tiny_encoder) -> None:
+    content, style = _img(0), _img(1)
+    kw = {"model": str(model), "encoder": tiny_encoder, "device": "cpu"}
+    zero = stylize(content, style, alpha=0.0, **kw)
+    assert torch.equal(zero, stylize(content, style, strength=0.0, **kw))
+    assert not torch.equal(zero, stylize(content, style, **kw))
+    with pytest.raises(ConfigError, match="alpha"):
+        stylize(content, style, strength=2.0, **kw)
+    with pytest.raises(ConfigError, match="unknown option"):
+        stylize(content, style, steps=3, **kw)
+
+
+def test_two_styles_by_mask(model: Path, tiny_encoder) -> None:
+    content, s1, s2 = _img(0), _img(1), _img(2) * 0.3
+    kw = {"model": str(model), "encoder": tiny_encoder, "device": "cpu"}
+    white = torch.ones(1, 1, 40, 48)
+    assert torch.allclose(stylize(content, [s1, s2], mask=white, **kw), stylize(content, s1, **kw), atol=1e-6)
+    black = torch.zeros(1, 1, 40, 48)
+    assert torch.allclose(stylize(content, [s1, s2], mask=black, **kw), stylize(content, s2, **kw), atol=1e-6)
+
+
+def test_style_sizes(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="brushwork.api._adain"):
+        tiny = style_for(torch.rand(1, 3, 1, 1), content_long_side=256, scale=1.0)
+    assert tiny.shape[-2:] == (256, 256) and "1x1 px" in caplog.text
+    wide = style_for(torch.rand(1, 3, 20, 2000), content_long_side=512, scale=1.0)
+    assert min(wide.shape[-2:]) == STYLE_MIN_SIDE  # a thin strip is widened to usable statistics, not refused
+    assert max(style_for(torch.rand(1, 3, 100, 80), content_long_side=512, scale=0.5).shape[-2:]) == 256
+
+
+def test_wrong_models_are_clear(tmp_path: Path, tiny_encoder) -> None:
+    with pytest.raises(CheckpointError, match="no such model"):
+        stylize(_img(0), _img(1), model=str(tmp_path / "nope"), encoder=tiny_encoder, device="cpu")
+    save_model_dir(tmp_path / "cg", weights={"G_AB.w": torch.zeros(1)}, config={"method": "cyclegan", "nets": {}})
+    with pytest.raises(CheckpointError, match="not an adain decoder"):
+        stylize(_img(0), _img(1), model=str(tmp_path / "cg"), encoder=tiny_encoder, device="cpu")

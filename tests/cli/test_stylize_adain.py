@@ -1,0 +1,85 @@
+"""``brushwork stylize --method adain``: folders x styles, masks, skipped bad files (tiny random networks)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.checkpoint import save_model_dir
+from brushwork.cli import main
+from brushwork.imageio import load_image, save_image
+from brushwork.methods.adain import AdaINConfig
+from brushwork.methods.adain_trainer import AdaINTrainer
+
+
+@pytest.fixture
+def model(tmp_path: Path, tiny_encoder, monkeypatch) -> Path:
+    monkeypatch.setattr(importlib.import_module("brushwork.api._models"), "vgg16_encoder", lambda *a: tiny_encoder)
+    trainer = AdaINTrainer(AdaINConfig(decoder_widths=(8, 8, 4), encoder_widths=(4, 8, 8, 8)), encoder=tiny_encoder)
+    return save_model_dir(tmp_path / "model", weights=trainer.weights(), config=trainer.model_config())
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    gen = torch.Generator().manual_seed(0)
+    (tmp_path / "photos").mkdir()
+    paths = {}
+    for name, shape in {"photos/a": (36, 48), "photos/b": (40, 40), "style": (64, 64), "style2": (48, 64)}.items():
+        paths[name] = save_image(torch.rand(1, 3, *shape, generator=gen), tmp_path / f"{name}.png")
+    return paths
+
+
+def test_folder_times_each_style(model: Path, files, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [str(files["photos/a"].parent), "--style", str(files["style"]), "--style", str(files["style2"])]
+    assert main(["stylize", *args, "--each-style", "--model", str(model), "-o", str(out), "-q"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a_style.png", "a_style2.png", "b_style.png", "b_style2.png"]
+    assert load_image(out / "a_style2.png").shape == (1, 3, 36, 48)
+
+
+def test_two_styles_with_a_mask_and_alpha(model: Path, files, tmp_path: Path) -> None:
+    mask = torch.zeros(1, 1, 36, 48)
+    mask[..., :24] = 1
+    save_image(mask.expand(1, 3, 36, 48), tmp_path / "mask.png")
+    out = tmp_path / "masked.png"
+    args = [str(files["photos/a"]), "--style", str(files["style"]), "--style", str(files["style2"])]
+    assert (
+        main(
+            [
+                "stylize",
+                *args,
+                "--mask",
+                str(tmp_path / "mask.png"),
+                "--alpha",
+                "0.5",
+                "--model",
+                str(model),
+                "-o",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
+    assert load_image(out).shape == (1, 3, 36, 48)
+
+
+def test_a_corrupt_file_in_a_folder_is_skipped_and_counted(model: Path, files, tmp_path: Path, capsys) -> None:
+    (files["photos/a"].parent / "broken.jpg").write_bytes(b"not an image")
+    out = tmp_path / "out"
+    args = [str(files["photos/a"].parent), "--style", str(files["style"]), "--model", str(model), "-o", str(out)]
+    assert main(["stylize", *args, "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "broken.jpg" in err and "1 of 3 images could not be read" in err
+    assert sorted(p.name for p in out.iterdir()) == ["a_style.png", "b_style.png"]
+
+
+def test_gatys_options_are_refused_for_adain_and_vice_versa(model: Path, files, capsys) -> None:
+    base = [str(files["photos/a"]), "--style", str(files["style"])]
+    assert main(["stylize", *base, "--method", "gatys", "--alpha", "0.5"]) == 2
+    assert "--alpha" in capsys.readouterr().err
+    assert main(["stylize", *base, "--steps", "5"]) == 2
+    assert "--steps is a gatys option" in capsys.readouterr().err
