@@ -13,7 +13,7 @@ _METHODS = ("adain", "gatys")
 #: GatysConfig's defaults, for --help without importing torch (tests/cli/test_stylize.py keeps them in sync).
 GATYS_DEFAULTS = {
     "steps": 30,
-    "coarse_steps": 80,
+    "coarse_steps": 20,
     "levels": 3,
     "optimizer": "lbfgs",
     "init": "content",

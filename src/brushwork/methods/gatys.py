@@ -56,7 +56,7 @@ class GatysConfig(DictConfig):
     """Settings of one Gatys run. Weights are relative: every loss term is normalised by its target's size.
 
     The defaults were chosen by measurement on tubingen × starry_night (bench/gatys.py, 2 CPU threads): 512 px
-    in about a minute, with the large swirls that make it read as the painting. ``relu4_2`` keeps the scene
+    in about 40 s, with the large swirls that make it read as the painting. ``relu4_2`` keeps the scene
     while letting the style reshape it (``relu4_1``/``relu3_3`` are ~15 % cheaper per step but keep the photo's
     look); average pooling gives visibly stronger swirls than max pooling; L-BFGS beats Adam at equal steps.
 
@@ -87,7 +87,7 @@ class GatysConfig(DictConfig):
     style_weight: float = 10.0
     tv_weight: float = 0.0
     steps: int = 30
-    coarse_steps: int | None = 80
+    coarse_steps: int | None = 20
     levels: int = 3
     min_level_side: int = 64
     optimizer: str = "lbfgs"
