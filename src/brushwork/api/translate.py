@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from brushwork.errors import BrushworkError, CheckpointError, ConfigError, ImageError
+from brushwork.errors import BrushworkError, CheckpointError, ConfigError
 
 __all__ = ["TranslateReport", "TranslationModel", "load_model", "translate", "translate_files"]
 
@@ -73,27 +73,50 @@ def translate(
     direction: str | None = None,
     size: int | None = None,
     device: str = "auto",
+    tile: int | None = None,
 ) -> Any:
     """Translate ``image`` (a path, or ``(N, 3, H, W)`` RGB in [0, 1]) with ``model``; returns ``(N, 3, H', W')``
     in [0, 1] on CPU, where H', W' are the input's size or its long side resized to ``size``.
+
+    ``tile``: run in overlapping tiles of this side (bounded memory, any size); ``None`` tiles images over
+    :data:`~brushwork.tiling.AUTO_TILE_PIXELS` automatically; 0 never tiles.
     """
+    import torch
+
     from brushwork.imageio import load_image, resize
-    from brushwork.methods.cyclegan import translate as run_generator
 
     loaded = _as_model(model, device)
     if isinstance(image, str | os.PathLike):
         image = load_image(image)
     if size is not None:
         image = resize(image, long_side=size)
-    return run_generator(loaded.generator(direction), image).cpu()
+    generator = loaded.generator(direction)
+    return torch.cat([_run(generator, image[i : i + 1], tile) for i in range(image.shape[0])])
+
+
+def _run(generator: Any, image: Any, tile: int | None) -> Any:
+    """One image through ``generator``, tiled when :func:`~brushwork.tiling.choose_tile` says so."""
+    from brushwork.methods.cyclegan import translate as run_generator
+    from brushwork.methods.cyclegan import translate_tiled
+    from brushwork.tiling import choose_tile
+
+    side = choose_tile(int(image.shape[-2]), int(image.shape[-1]), tile)
+    if side is None:
+        return run_generator(generator, image).cpu()
+    return translate_tiled(generator, image, tile=side, overlap=min(128, side // 4))
 
 
 @dataclass(frozen=True)
 class TranslateReport:
-    """What :func:`translate_files` did: files written and inputs that failed (with the reason)."""
+    """What :func:`translate_files` did: files written, inputs that failed (with the reason), outputs that
+    already existed and were skipped (``skip_existing``), and this rank's share of the jobs.
+    """
 
     written: list[Path]
     failed: list[tuple[Path, str]]
+    existing: list[Path] = field(default_factory=list)
+    jobs: int = 0
+    seconds: float = 0.0
 
 
 def _jobs(inputs: Sequence[Path], output: Path | None) -> list[tuple[Path, Path]]:
@@ -120,17 +143,6 @@ def _jobs(inputs: Sequence[Path], output: Path | None) -> list[tuple[Path, Path]
     return jobs
 
 
-def _batches(jobs: Iterable[tuple[Path, Path]], batch_size: int) -> Iterable[list[tuple[Path, Path]]]:
-    chunk: list[tuple[Path, Path]] = []
-    for job in jobs:
-        chunk.append(job)
-        if len(chunk) == batch_size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def translate_files(
     model: TranslationModel | str | os.PathLike[str],
     inputs: Sequence[str | os.PathLike[str]],
@@ -142,45 +154,71 @@ def translate_files(
     max_pixels: int | None = None,
     progress: bool = True,
     device: str = "auto",
+    tile: int | None = None,
+    skip_existing: bool = False,
+    workers: int = 2,
+    rank: int | None = None,
+    world_size: int | None = None,
 ) -> TranslateReport:
-    """Translate image files and folders (recursively) into ``output`` (default ``./translated``).
+    """Translate image files, folders (recursively) and glob patterns into ``output`` (default ``./translated``).
 
     File names and relative paths are kept; a single input file with an image-suffixed ``output`` is written
-    there. Unreadable inputs are reported and skipped; inputs are never overwritten.
+    there. Unreadable inputs are reported and skipped; inputs are never overwritten. ``workers`` threads decode
+    ahead; ``tile`` as in :func:`translate`; under ``torchrun`` each rank does its share (``rank``/``world_size``
+    default to the environment's).
     """
+    import time
+
     import torch
     from tqdm import tqdm
 
+    from brushwork.batchwork import expand_inputs, prefetch, shard
     from brushwork.imageio import guard_output, read_image, resize, save_image
     from brushwork.methods.cyclegan import translate as run_generator
+    from brushwork.tiling import choose_tile
 
+    start = time.perf_counter()
     loaded = _as_model(model, device)
     generator = loaded.generator(direction)
-    paths = [Path(p) for p in inputs]
-    for p in paths:
-        if not p.exists():
-            raise ImageError(f"{p}: no such file or folder")
-    jobs = _jobs(paths, None if output is None else Path(output))
-    for _, dst in jobs:
-        guard_output(dst, [src for src, _ in jobs])
+    all_jobs = _jobs(expand_inputs(inputs), None if output is None else Path(output))
+    for _, dst in all_jobs:
+        guard_output(dst, [src for src, _ in all_jobs])
+    mine = shard(all_jobs, rank, world_size)
+    existing = [dst for _, dst in mine if skip_existing and dst.exists()]
+    todo = [(src, dst) for src, dst in mine if not (skip_existing and dst.exists())]
+
+    def load(job: tuple[Path, Path]) -> tuple[Any, Any]:
+        img = read_image(job[0], max_pixels=max_pixels)
+        return (img.rgb if size is None else resize(img.rgb, long_side=size)), img.alpha
+
     written: list[Path] = []
     failed: list[tuple[Path, str]] = []
-    with tqdm(total=len(jobs), disable=not progress, unit="img") as bar:
-        for chunk in _batches(jobs, batch_size):
-            groups: dict[tuple[int, int], list[tuple[Path, Path, Any, Any]]] = {}
-            for src, dst in chunk:
-                try:
-                    img = read_image(src, max_pixels=max_pixels)
-                except BrushworkError as exc:
-                    log.warning("skipping %s", exc)
-                    failed.append((src, str(exc)))
-                    bar.update(1)
-                    continue
-                rgb = img.rgb if size is None else resize(img.rgb, long_side=size)
-                groups.setdefault(tuple(rgb.shape[-2:]), []).append((src, dst, rgb, img.alpha))
-            for items in groups.values():
-                out = run_generator(generator, torch.cat([rgb for _, _, rgb, _ in items])).cpu()
-                for (_, dst, _, alpha), result in zip(items, out, strict=True):
-                    written.append(save_image(result, dst, alpha=alpha))
-                    bar.update(1)
-    return TranslateReport(written=written, failed=failed)
+    group: list[tuple[Path, Any, Any]] = []
+
+    def flush() -> None:
+        if group:
+            out = run_generator(generator, torch.cat([rgb for _, rgb, _ in group])).cpu()
+            for (dst, _, alpha), result in zip(group, out, strict=True):
+                written.append(save_image(result, dst, alpha=alpha))
+                bar.update(1)
+            group.clear()
+
+    with tqdm(total=len(todo), disable=not progress, unit="img", dynamic_ncols=True) as bar:
+        for (src, dst), loaded_image in prefetch(todo, load, workers=workers):
+            if isinstance(loaded_image, BrushworkError):
+                log.warning("skipping %s", loaded_image)
+                failed.append((src, str(loaded_image)))
+                bar.update(1)
+                continue
+            rgb, alpha = loaded_image
+            if choose_tile(int(rgb.shape[-2]), int(rgb.shape[-1]), tile) is not None:
+                written.append(save_image(_run(generator, rgb, tile), dst, alpha=alpha))
+                bar.update(1)
+                continue
+            if group and (group[0][1].shape != rgb.shape or len(group) >= batch_size):
+                flush()
+            group.append((dst, rgb, alpha))
+            if len(group) >= batch_size:
+                flush()
+        flush()
+    return TranslateReport(written, failed, existing, len(mine), time.perf_counter() - start)

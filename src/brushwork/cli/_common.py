@@ -42,3 +42,24 @@ def add_common(parser: argparse.ArgumentParser, *, size: bool = True, output: st
     )
     group.add_argument("-q", "--quiet", action="count", default=0, help="less output")
     group.add_argument("-v", "--verbose", action="count", default=0, help="more output")
+
+
+def add_batch_options(parser: argparse.ArgumentParser) -> None:
+    """Options of commands that process many images: tiling, skipping finished outputs, decode threads."""
+    group = parser.add_argument_group("batch and large images")
+    group.add_argument(
+        "--tile",
+        type=int,
+        metavar="PX",
+        help="run in overlapping tiles of PX (default: automatic above 2 MP; 0: never)",
+    )
+    group.add_argument("--skip-existing", action="store_true", help="skip inputs whose output file already exists")
+    group.add_argument("--jobs", type=int, default=2, metavar="N", help="threads decoding images ahead (default 2)")
+
+
+def describe_rank(line: str) -> str:
+    """``line`` prefixed with ``[rank r/N]`` when running under torchrun."""
+    from brushwork.batchwork import rank_and_world
+
+    rank, world = rank_and_world()
+    return f"[rank {rank}/{world}] {line}" if world > 1 else line

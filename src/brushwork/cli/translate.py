@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from brushwork.cli._common import add_common, positive_int
+from brushwork.cli._common import add_batch_options, add_common, positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,15 +16,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "'vangogh', a model directory or a training run. File names and relative paths are kept.",
     )
     parser.add_argument("model", metavar="MODEL", help="shipped model name, model directory or run directory")
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or glob patterns")
     parser.add_argument("--direction", choices=("AtoB", "BtoA"), help="default: the model's own")
     parser.add_argument("--batch-size", type=positive_int, default=1, help="images per forward pass (default 1)")
+    add_batch_options(parser)
     add_common(parser, output="output folder (default ./translated), or a file name for a single input")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from brushwork.api.translate import translate_files
+    from brushwork.cli._common import describe_rank
     from brushwork.errors import ImageError
 
     report = translate_files(
@@ -37,12 +39,22 @@ def run(args: argparse.Namespace) -> int:
         max_pixels=args.max_pixels,
         progress=args.quiet == 0,
         device=args.device,
+        tile=args.tile,
+        skip_existing=args.skip_existing,
+        workers=args.jobs,
     )
-    if not report.written and report.failed:
+    if not report.written and report.failed and not report.existing:
         raise ImageError(f"no image could be translated ({len(report.failed)} failed; first: {report.failed[0][1]})")
     for src, reason in report.failed:
         print(f"brushwork: skipped {src}: {reason}", file=sys.stderr)
     if args.quiet == 0:
-        where = report.written[0] if len(report.written) == 1 else report.written[0].parent
-        print(f"translated {len(report.written)} image(s) -> {where}")
+        rate = len(report.written) / report.seconds if report.seconds > 0 else 0.0
+        line = f"translated {len(report.written)} image(s) in {report.seconds:.1f} s ({rate:.2f} img/s)"
+        if report.written:
+            line += f" -> {report.written[0] if len(report.written) == 1 else report.written[0].parent}"
+        if report.existing:
+            line += f"; {len(report.existing)} already done"
+        if report.failed:
+            line += f"; {len(report.failed)} failed"
+        print(describe_rank(line))
     return 1 if report.failed else 0

@@ -23,7 +23,15 @@ from brushwork.models.adain import adain
 from brushwork.models.decoders import VGGDecoder, build_decoder
 from brushwork.models.encoders import VGG16Encoder
 
-__all__ = ["FEATURE_SCALE", "AdaINConfig", "adain_losses", "load_decoder", "stylize"]
+__all__ = [
+    "FEATURE_SCALE",
+    "AdaINConfig",
+    "FeatureTransform",
+    "adain_losses",
+    "feature_transform",
+    "load_decoder",
+    "stylize",
+]
 
 CONTENT_LAYER = "relu4_1"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
@@ -111,17 +119,57 @@ def adain_losses(
     return {"loss": loss, "content": loss_content.detach(), "style": loss_style.detach()}
 
 
-def _pad_to_multiple(image: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
-    h, w = image.shape[-2:]
-    ph, pw = (-h) % multiple, (-w) % multiple
-    if ph == 0 and pw == 0:
-        return image, (h, w)
-    mode = "reflect" if ph < h and pw < w else "replicate"
-    return F.pad(image, (0, pw, 0, ph), mode=mode), (h, w)
-
-
 def _feature_mask(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return F.interpolate(mask, size=like.shape[-2:], mode="bilinear", align_corners=False).clamp(0, 1)
+
+
+@dataclass(frozen=True)
+class FeatureTransform:
+    """AdaIN with fixed statistics as a per-channel affine map ``f -> f · scale + shift`` (``(1, C, 1, 1)`` each).
+
+    ``σ_s · (f − μ_c) / σ_c + μ_s`` is affine in ``f`` once the content statistics ``μ_c, σ_c`` are fixed, so
+    blends of styles and the alpha trade-off are affine too. Fixing them once for the whole image lets tiles
+    agree. ``outside`` (two styles by a mask) is the second style's map; without it, the mask keeps the content.
+    """
+
+    scale: torch.Tensor
+    shift: torch.Tensor
+    outside: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def __call__(self, features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        inside = features * self.scale + self.shift
+        if mask is None:
+            return inside
+        outside = features if self.outside is None else features * self.outside[0] + self.outside[1]
+        m = _feature_mask(mask, features)
+        return m * inside + (1 - m) * outside
+
+
+def feature_transform(
+    content_feat: torch.Tensor,
+    style_feats: Sequence[torch.Tensor],
+    *,
+    weights: Sequence[float],
+    alpha: float,
+    two_style_mask: bool = False,
+) -> FeatureTransform:
+    """The :class:`FeatureTransform` from content relu4_1 features and each style's relu4_1 features."""
+    from brushwork.losses.perceptual import mean_std
+
+    c_mean, c_std = mean_std(content_feat)
+
+    def affine(pairs: Sequence[tuple[float, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+        scale, shift = torch.zeros_like(c_mean), torch.zeros_like(c_mean)
+        for wt, feat in pairs:
+            s_mean, s_std = mean_std(feat)
+            scale = scale + wt * s_std / c_std
+            shift = shift + wt * (s_mean - c_mean * s_std / c_std)
+        return alpha * scale + (1 - alpha), alpha * shift
+
+    if two_style_mask:
+        return FeatureTransform(*affine([(1.0, style_feats[0])]), outside=affine([(1.0, style_feats[1])]))
+    total = sum(weights)
+    return FeatureTransform(*affine([(w / total, f) for w, f in zip(weights, style_feats, strict=True)]))
 
 
 @torch.inference_mode()
@@ -134,6 +182,9 @@ def stylize(
     style_weights: Sequence[float] | None = None,
     alpha: float = 1.0,
     mask: torch.Tensor | None = None,
+    tile: int | None = None,
+    overlap: int = 64,
+    calibration_side: int = 1024,
 ) -> torch.Tensor:
     """Stylise ``content`` ``(1, 3, H, W)`` with one or more style images in one forward pass.
 
@@ -144,9 +195,12 @@ def stylize(
         mask: ``(1, 1, H, W)`` in [0, 1]. With one style, the style applies where the mask is 1 and the
             content is kept where it is 0; with two styles, the first applies where it is 1, the second
             where it is 0.
+        tile: run in tiles of this many pixels (``None``: whole). The content statistics are then measured
+            once, on the whole image or, when its long side exceeds ``calibration_side``, a downscaled copy.
+        overlap: pixels shared by neighbouring tiles.
 
     Returns:
-        ``(1, 3, H, W)`` in [0, 1].
+        ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
     """
     if not styles:
         raise ConfigError("adain: at least one style image is needed")
@@ -157,20 +211,41 @@ def stylize(
         raise ConfigError(f"--style-weights {weights}: need {len(styles)} non-negative weights with a positive sum")
     if mask is not None and len(styles) > 2:
         raise ConfigError("--mask works with one style (style inside, content outside) or two (inside, outside)")
-    padded, (h, w) = _pad_to_multiple(content, decoder.factor)
-    content_feat = encoder(padded, [CONTENT_LAYER])[CONTENT_LAYER]
-    targets = [adain(content_feat, encoder(style, [CONTENT_LAYER])[CONTENT_LAYER]) for style in styles]
-    if mask is None:
-        total = sum(weights)
-        target = sum((wt / total * t for wt, t in zip(weights, targets, strict=True)), torch.zeros_like(content_feat))
-    else:
-        m = _feature_mask(
-            F.pad(mask, (0, padded.shape[-1] - w, 0, padded.shape[-2] - h), mode="replicate"), content_feat
-        )
-        outside = targets[1] if len(targets) == 2 else content_feat
-        target = m * targets[0] + (1 - m) * outside
-    target = alpha * target + (1 - alpha) * content_feat
-    return decoder(target)[..., :h, :w].clamp(0, 1)
+    if mask is not None and tuple(mask.shape[-2:]) != tuple(content.shape[-2:]):
+        raise ConfigError(f"mask is {tuple(mask.shape[-2:])} px, the content {tuple(content.shape[-2:])}: sizes differ")
+    device = next(decoder.parameters()).device
+    style_feats = [encoder(s.to(device), [CONTENT_LAYER])[CONTENT_LAYER] for s in styles]
+    calib = content
+    if tile is not None and max(content.shape[-2:]) > calibration_side:
+        from brushwork.imageio import resize
+
+        calib = resize(content, long_side=calibration_side)
+    calib_feat = encoder(_pad_to_multiple(calib.to(device), decoder.factor)[0], [CONTENT_LAYER])[CONTENT_LAYER]
+    transform = feature_transform(
+        calib_feat, style_feats, weights=weights, alpha=alpha, two_style_mask=mask is not None and len(styles) == 2
+    )
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        x = x.to(device)
+        rgb, m = (x[:, :3], x[:, 3:]) if x.shape[1] == 4 else (x, None)
+        return decoder(transform(encoder(rgb, [CONTENT_LAYER])[CONTENT_LAYER], m)).clamp(0, 1)
+
+    source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
+    if tile is None:
+        padded, (h, w) = _pad_to_multiple(source, decoder.factor)
+        return run(padded)[..., :h, :w]
+    from brushwork.tiling import run_tiled
+
+    return run_tiled(run, source, tile=tile, overlap=overlap, multiple=decoder.factor)
+
+
+def _pad_to_multiple(image: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
+    h, w = image.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if ph == 0 and pw == 0:
+        return image, (h, w)
+    mode = "reflect" if ph < h and pw < w else "replicate"
+    return F.pad(image, (0, pw, 0, ph), mode=mode), (h, w)
 
 
 def load_decoder(

@@ -30,7 +30,16 @@ from brushwork.losses.adversarial import (
 from brushwork.models.discriminators import PatchDiscriminator, build_discriminator
 from brushwork.models.generators import UPSAMPLE_MODES, Generator, build_generator, init_weights
 
-__all__ = ["NET_NAMES", "CycleGAN", "CycleGANConfig", "build_nets", "load_nets", "lr_factor", "translate"]
+__all__ = [
+    "NET_NAMES",
+    "CycleGAN",
+    "CycleGANConfig",
+    "build_nets",
+    "load_nets",
+    "lr_factor",
+    "translate",
+    "translate_tiled",
+]
 
 NET_NAMES = ("G_AB", "G_BA", "D_A", "D_B")
 log = logging.getLogger(__name__)
@@ -338,3 +347,34 @@ def translate(generator: nn.Module, image: torch.Tensor, *, bf16: bool = False) 
     with autocast(device, bf16):
         out = generator(image.to(device))
     return out.float().clamp_(0, 1)
+
+
+@torch.no_grad()
+def translate_tiled(
+    generator: Generator,
+    image: torch.Tensor,
+    *,
+    tile: int = 512,
+    overlap: int = 128,
+    batch: int = 1,
+    calibration_side: int = 1024,
+    bf16: bool = False,
+) -> torch.Tensor:
+    """:func:`translate` for ``(1, 3, H, W)`` of any size in bounded memory: overlapping tiles, blended.
+
+    The generator's instance normalisation uses statistics measured once, on the whole image or (when its long
+    side exceeds ``calibration_side``) on a downscaled copy, so every tile is normalised alike. Returns float32 in
+    [0, 1] on the CPU.
+    """
+    from brushwork.imageio import resize
+    from brushwork.tiling import global_instance_norm, run_tiled
+
+    device = next(generator.parameters()).device
+    calib = image if max(image.shape[-2:]) <= calibration_side else resize(image, long_side=calibration_side)
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        with autocast(device, bf16):
+            return generator(x.to(device)).float().clamp_(0, 1)
+
+    with global_instance_norm(generator, lambda: run(calib)):
+        return run_tiled(run, image, tile=tile, overlap=overlap, multiple=generator.multiple, batch=batch)

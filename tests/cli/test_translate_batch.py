@@ -1,0 +1,75 @@
+"""Folder runs of ``brushwork translate``: glob patterns, skip-existing, tiling, and sharding under torchrun."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.batchwork import expand_inputs, prefetch, shard
+from brushwork.checkpoint import save_model_dir
+from brushwork.cli import main
+from brushwork.errors import ImageError
+from brushwork.imageio import load_image, save_image
+from brushwork.methods.cyclegan import CycleGAN, CycleGANConfig
+
+
+@pytest.fixture
+def model_dir(tmp_path: Path) -> Path:
+    model = CycleGAN(CycleGANConfig(ngf=4, blocks=1, ndf=4, crop_size=32))
+    return save_model_dir(tmp_path / "model", weights=model.weights(), config=model.model_config())
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> Path:
+    gen = torch.Generator().manual_seed(0)
+    for i in range(5):
+        save_image(torch.rand(1, 3, 24 + i, 32, generator=gen), tmp_path / "photos" / f"p{i}.png")
+    (tmp_path / "photos" / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
+    return tmp_path / "photos"
+
+
+def test_helpers() -> None:
+    assert shard(list(range(7)), 1, 3) == [1, 4] and shard(list(range(7)), 0, 1) == list(range(7))
+    results = list(prefetch([1, 2, 3, 4, 5], lambda x: x * 10 if x != 3 else (_ for _ in ()).throw(ImageError("x"))))
+    assert [r for _, r in results if not isinstance(r, ImageError)] == [10, 20, 40, 50]
+    with pytest.raises(ImageError, match="no file matches"):
+        expand_inputs(["/nonexistent/*.jpg"])
+
+
+def test_glob_skip_existing_and_a_bad_file_counted(tmp_path: Path, model_dir: Path, photos: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["translate", str(model_dir), str(photos / "p[0-2].png"), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["p0.png", "p1.png", "p2.png"]
+    capsys.readouterr()
+    assert main(["translate", str(model_dir), str(photos), "-o", str(out), "--skip-existing", "--jobs", "0"]) == 1
+    printed = capsys.readouterr()
+    assert "translated 2 image(s)" in printed.out and "3 already done" in printed.out and "1 failed" in printed.out
+    assert "broken.jpg" in printed.err and len(list(out.iterdir())) == 5
+
+
+def test_forced_tiling_matches_whole_images(tmp_path: Path, model_dir: Path) -> None:
+    src = save_image(torch.rand(1, 3, 90, 120), tmp_path / "big.png")
+    assert main(["translate", str(model_dir), str(src), "-o", str(tmp_path / "whole.png"), "--tile", "0", "-q"]) == 0
+    assert main(["translate", str(model_dir), str(src), "-o", str(tmp_path / "tiled.png"), "--tile", "64", "-q"]) == 0
+    whole, tiled = load_image(tmp_path / "whole.png"), load_image(tmp_path / "tiled.png")
+    psnr = 10 * torch.log10(1 / (whole - tiled).pow(2).mean())
+    assert psnr > 35
+
+
+def test_torchrun_shards_a_folder_without_overlap(tmp_path: Path, model_dir: Path, photos: Path) -> None:
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "brushwork"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    args = ["translate", str(model_dir), str(photos), "-o", str(out), "--device", "cpu"]
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=180, env=env, check=False)
+    assert proc.returncode == 1, proc.stderr[-2000:]  # the broken file fails on exactly one rank
+    lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("[rank"))
+    assert len(lines) == 2  # sorted jobs broken, p0..p4: rank 0 gets broken, p1, p3; rank 1 gets p0, p2, p4
+    assert lines[0].startswith("[rank 0/2] translated 2") and lines[0].endswith("1 failed")
+    assert lines[1].startswith("[rank 1/2] translated 3") and "failed" not in lines[1]
+    assert sorted(p.name for p in out.iterdir()) == [f"p{i}.png" for i in range(5)]
