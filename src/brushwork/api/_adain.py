@@ -18,7 +18,7 @@ __all__ = ["DEFAULT_MODEL", "OPTIONS", "run_adain", "style_for"]
 log = logging.getLogger(__name__)
 #: The shipped decoder used unless ``model`` names another.
 DEFAULT_MODEL = "adain"
-OPTIONS = frozenset({"model", "alpha"})
+OPTIONS = frozenset({"model", "alpha", "tile"})
 #: Style images are scaled to at least this short side: below it relu4_1 (1/8 scale) has too few positions
 #: for meaningful statistics.
 STYLE_MIN_SIDE = 64
@@ -46,7 +46,8 @@ def style_for(style: torch.Tensor, *, content_long_side: int, scale: float, inde
 def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     """Stylise ``request.content`` with the decoder named by ``options["model"]`` (default: the shipped one).
 
-    ``alpha`` (default: the request's strength) is the content–style trade-off in feature space, in [0, 1].
+    ``alpha`` (default: the request's strength) is the content–style trade-off in feature space, in [0, 1];
+    ``tile`` the tile side for large images (default automatic above 2 MP, 0 never).
     """
     from brushwork.api._models import adain_decoder, vgg16_encoder
     from brushwork.methods import adain
@@ -67,6 +68,9 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
         style_for(s, content_long_side=long_side, scale=request.style_scale, index=i)
         for i, s in enumerate(request.styles)
     ]
+    from brushwork.tiling import choose_tile
+
+    tile = choose_tile(int(request.content.shape[-2]), int(request.content.shape[-1]), options.get("tile"))
     start = time.perf_counter()
     image = adain.stylize(
         request.content,
@@ -76,10 +80,13 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
         style_weights=request.style_weights,
         alpha=alpha,
         mask=request.mask,
+        tile=tile,
+        overlap=64 if tile is None else min(64, tile // 4),
     )
     numbers = {
         "seconds": time.perf_counter() - start,
         "alpha": alpha,
+        "tile": tile,
         "model": str(path),
         "model_step": config.get("step"),
         "style_sizes": [list(s.shape[-2:]) for s in styles],

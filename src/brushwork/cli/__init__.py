@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from brushwork._version import __version__
-from brushwork.cli import demo, evaluate, info, stylize, train, translate, weights
+from brushwork.cli import demo, evaluate, export, info, serve, stylize, train, translate, weights
 from brushwork.errors import BrushworkError
 
 __all__ = ["build_parser", "console_main", "main"]
 
-_COMMANDS = (demo, evaluate, info, stylize, train, translate, weights)
+_COMMANDS = (demo, evaluate, export, info, serve, stylize, train, translate, weights)
 log = logging.getLogger("brushwork")
 
 
@@ -57,4 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console_main() -> None:
+    """The ``brushwork`` executable: tunes the allocator for large tensors (see :mod:`brushwork.allocator`)."""
+    from brushwork.allocator import tune_allocator
+
+    tune_allocator()
     sys.exit(main())

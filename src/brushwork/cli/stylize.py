@@ -81,6 +81,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--alpha", type=_nonneg_float, metavar="A", help="content 0 ... 1 style (default --style-strength)"
     )
     fast.add_argument("--model", metavar="MODEL", help="decoder: a model or run folder (default: the shipped one)")
+    fast.add_argument(
+        "--tile",
+        type=int,
+        metavar="PX",
+        help="run in overlapping tiles of PX (default: automatic above 2 MP; 0: never)",
+    )
+    parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
     gatys = parser.add_argument_group("gatys options (defaults chosen by measurement; see bench/gatys.py)")
     d = GATYS_DEFAULTS
     gatys.add_argument("--steps", type=positive_int, help=f"steps at full resolution (default {d['steps']})")
@@ -105,11 +112,11 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
 
     Styles are blended into one output, or with ``--each-style`` give one output per content x style.
     """
+    from brushwork.batchwork import expand_inputs
     from brushwork.imageio import IMAGE_SUFFIXES, find_images
 
     contents: list[Path] = []
-    for item in args.content:
-        path = Path(item)
+    for path in expand_inputs(args.content):
         contents.extend(find_images(path) if path.is_dir() else [path])
     style_sets = [[s] for s in args.style] if args.each_style else [list(args.style)]
     out = Path(args.output) if args.output else Path("out") / "stylize"
@@ -135,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from brushwork.api.stylize import Progress, stylize_result
+    from brushwork.batchwork import shard
+    from brushwork.cli._common import describe_rank
     from brushwork.errors import ConfigError, ImageError
     from brushwork.imageio import guard_output, save_image
 
@@ -146,6 +155,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.overwrite:
         for _, _, out in plan:
             guard_output(out, inputs)
+    plan = shard(plan)  # under torchrun: this rank's share
+    done = [job for job in plan if args.skip_existing and job[2].exists()]
+    plan = [job for job in plan if job not in done]
     options: dict[str, Any] = {
         "steps": args.steps,
         "coarse_steps": args.coarse_steps,
@@ -163,9 +175,9 @@ def run(args: argparse.Namespace) -> int:
         given = [f"--{k.replace('_', '-')}" for k, v in options.items() if v is not None]
         if given or args.save_every:
             raise ConfigError(f"{(given or ['--save-every'])[0]} is a gatys option (add --method gatys)")
-        options = {"alpha": args.alpha, "model": args.model}
-    elif args.alpha is not None or args.model is not None:
-        raise ConfigError("--alpha and --model are adain options; for gatys use --style-strength")
+        options = {"alpha": args.alpha, "model": args.model, "tile": args.tile}
+    elif args.alpha is not None or args.model is not None or args.tile is not None:
+        raise ConfigError("--alpha, --model and --tile are adain options; for gatys use --style-strength")
     failed = 0
     for content, styles, out in plan:
         bars: list[tqdm] = []
@@ -211,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{out}\t{_summary(result.numbers)}")
     if failed:
         print(f"{failed} of {len(plan)} images could not be read (see above)", file=sys.stderr)
+    if args.quiet == 0 and (len(plan) + len(done) > 1):
+        print(describe_rank(f"stylized {len(plan) - failed} image(s); {len(done)} already done; {failed} failed"))
     return 1 if failed else 0
 
 
