@@ -35,6 +35,7 @@ def _run(label: str, strength: float, *, score: float | None, styled: bool = Tru
         frechet_distance=None if score is None else 0.5,
         kernel_distance=None if score is None else {"mean": 0.01, "std": math.nan, "subsets": 100, "subset_size": 2},
         combined_score=score,
+        style_frechet_distance=None if score is None or not styled else 0.3,
         performance={"seconds_per_image": 0.25, "peak_rss_mib": 300.0, "images": len(pairs)},
         discriminator=None if styled else {"overall": 0.6, "real": 0.7, "fake": 0.5, "n_real": 3, "n_fake": 2},
         notes=("a note",) if score is None else (),

@@ -82,6 +82,7 @@ def _summary_rows(runs: Sequence[Mapping[str, Any]]) -> list[list[str]]:
                 f"`{run['label']}`",
                 str(len(run["pairs"])),
                 *(_fmt(run["means"].get(key), spec) for key, _, spec in SUMMARY_COLUMNS),
+                _fmt(run.get("style_frechet_distance")),
                 _fmt(run.get("frechet_distance")),
                 "—" if kd is None else f"{_fmt(kd['mean'])} ± {_fmt(kd['std'], '.2g')}",
                 _fmt(run.get("combined_score"), ".4f"),
@@ -100,8 +101,22 @@ def markdown(data: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
     lines += [f"![{Path(name).stem.replace('_', ' ')}]({name})" for name in images] + [""]
     lines += ["## Summary (sorted by combined score, lower is better)", ""]
     header = ["#", "run", "images", *(title for _, title, _ in SUMMARY_COLUMNS)]
-    header += ["Fréchet (VGG) ↓", "kernel dist ↓", "combined ↓", "D acc. (50% ideal)", "s/img", "peak RSS MiB"]
+    header += [
+        "style Fréchet (patches) ↓",
+        "Fréchet to real art ↓",
+        "kernel dist ↓",
+        "combined ↓",
+        "D acc. (50% ideal)",
+        "s/img",
+        "peak RSS MiB",
+    ]
     lines += [*_table(header, _summary_rows(runs)), ""]
+    lines += [
+        "Combined = (1 + content dist) × (1 + style Fréchet), after ArtFID: the style factor compares the outputs'"
+        " per-position relu3_3 features with the style images' (SIFID-style); without style images, the whole-image"
+        " features with the real art. All distances use this project's VGG16, not Inception: they are not FID/ArtFID.",
+        "",
+    ]
     for run in runs:
         lines += [f"## `{run['label']}`", "", "Settings: " + _fmt_settings(run["settings"]), ""]
         pairs = sorted(run["pairs"], key=lambda p: (p["content"], p["style"] or ""))

@@ -78,6 +78,7 @@ class Context:
         self._style_stats: dict[tuple[str, int], Any] = {}
         self._domain: Any = None
         self._real_features: torch.Tensor | None = None
+        self._style_patches: torch.Tensor | None = None
 
     def style_stats(self, name: str, image: torch.Tensor, long_side: int) -> Any:
         """Statistics of a style image at the size the method used, computed once per style and size."""
@@ -103,6 +104,18 @@ class Context:
         if self._real_features is None:
             self._real_features = vgg_features(self.real.images(), self.encoder, batch_size=8)
         return self._real_features
+
+    def style_patch_features(self, long_side: int) -> torch.Tensor | None:
+        """Per-position relu3_3 features of every style image at the outputs' size (``None`` without styles)."""
+        from brushwork.imageio import resize
+        from brushwork.metrics import local_vgg_features
+
+        if not self.style_images:
+            return None
+        if self._style_patches is None:
+            images = (resize(image, long_side=long_side).to(self.device) for _, image in self.style_images)
+            self._style_patches = local_vgg_features(images, self.encoder, per_image=None)
+        return self._style_patches
 
 
 def _pair_metrics(ctx: Context, content: torch.Tensor, output: torch.Tensor, style: Any) -> dict[str, float]:
@@ -135,6 +148,7 @@ def run_one(
         discriminator_accuracy,
         frechet_distance,
         kernel_distance,
+        local_vgg_features,
         vgg_features,
     )
     from brushwork.seed import seed_everything
@@ -142,7 +156,7 @@ def run_one(
     seed_everything(seed)
     styles = ctx.style_images if runner.uses_style and ctx.style_images else [(None, None)]
     jobs = [(c, s) for c in ctx.content_images for s in styles]
-    pairs, perfs, features, thumbs, kept = [], [], [], {}, []
+    pairs, perfs, features, patches, thumbs, kept = [], [], [], [], {}, []
     notes = list(runner.notes)
     for (c_name, content), (s_name, style) in tqdm(jobs, desc=spec.label, unit="img", disable=not progress):
         with PerfMeter(ctx.device) as meter:
@@ -154,6 +168,7 @@ def run_one(
         numbers = _pair_metrics(ctx, content, output, target)
         pairs.append(PairResult(content=c_name, style=s_name, **numbers, seconds=perfs[-1].seconds))
         features.append(vgg_features(output.to(ctx.device), ctx.pair_encoder))
+        patches.append(local_vgg_features(output.to(ctx.device), ctx.pair_encoder, seed=len(patches)))
         thumbs[(c_name, s_name)] = thumbnail(output)
         if runner.discriminator is not None:
             kept.append(output)
@@ -172,8 +187,15 @@ def run_one(
     else:
         fd = frechet_distance(outs, real)
         kd = kernel_distance(outs, real, seed=seed).as_dict()
-        if math.isfinite(means["content_distance"]):
-            score = combined_score(means["content_distance"], fd)
+    style_fd = None
+    style_patches = ctx.style_patch_features(ctx.size)
+    if style_patches is not None and bool(torch.isfinite(outs).all()):
+        style_fd = frechet_distance(torch.cat(patches), style_patches)
+    # ArtFID's style factor compares outputs with the style images they were given; with one or a few style
+    # images that is only possible patch-wise (style_fd). Without style images (CycleGAN), the real art set.
+    style_factor = style_fd if style_fd is not None else fd
+    if style_factor is not None and math.isfinite(means["content_distance"]):
+        score = combined_score(means["content_distance"], style_factor)
     accuracy = None
     if runner.discriminator is not None:
         accuracy = discriminator_accuracy(runner.discriminator, ctx.real.images(), kept, batch_size=8).as_dict()
@@ -189,6 +211,7 @@ def run_one(
         frechet_distance=fd,
         kernel_distance=kd,
         combined_score=score,
+        style_frechet_distance=style_fd,
         performance=_performance(perfs),
         discriminator=accuracy,
         notes=tuple(notes),

@@ -45,6 +45,7 @@ class RunResult:
     frechet_distance: float | None
     kernel_distance: dict[str, Any] | None
     combined_score: float | None
+    style_frechet_distance: float | None
     performance: dict[str, Any]
     discriminator: dict[str, Any] | None
     notes: tuple[str, ...]

@@ -4,7 +4,8 @@
 - ``perceptual``: :func:`perceptual_distance` (unlearned LPIPS-like content distance on VGG16);
 - ``style``: :func:`gram_distance`, :func:`mean_std_distance`, :func:`style_distances`, :func:`style_stats`;
 - ``frechet``: :func:`vgg_features`, :func:`gaussian_stats`, :func:`frechet_distance` (VGG-feature Fréchet
-  distance, not FID), :func:`kernel_distance` (KID-style, unbiased);
+  distance, not FID), :func:`kernel_distance` (KID-style, unbiased), :func:`local_vgg_features` (per-position
+  features: a SIFID-style texture distance to the style image itself);
 - ``combined``: :func:`combined_score` ((1 + content distance) · (1 + Fréchet distance), after ArtFID);
 - ``timing``: :class:`PerfMeter` / :class:`Performance` (time per image, peak memory);
 - ``discriminator``: :func:`discriminator_accuracy` for PatchGAN discriminators.
@@ -20,6 +21,7 @@ from brushwork.metrics.frechet import (
     frechet_distance,
     gaussian_stats,
     kernel_distance,
+    local_vgg_features,
     vgg_features,
 )
 from brushwork.metrics.perceptual import CONTENT_LAYERS, channel_normalize, perceptual_distance
@@ -53,6 +55,7 @@ __all__ = [
     "gaussian_stats",
     "gram_distance",
     "kernel_distance",
+    "local_vgg_features",
     "luminance",
     "mean_std_distance",
     "peak_rss_mib",

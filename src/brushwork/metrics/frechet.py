@@ -40,6 +40,7 @@ __all__ = [
     "frechet_distance",
     "gaussian_stats",
     "kernel_distance",
+    "local_vgg_features",
     "vgg_features",
 ]
 
@@ -86,6 +87,37 @@ def vgg_features(
             bar.update(batch.shape[0])
     if not rows:
         raise ValueError("vgg_features: no images given")
+    return torch.cat(rows)
+
+
+@torch.no_grad()
+def local_vgg_features(
+    images: torch.Tensor | Iterable[torch.Tensor],
+    encoder: nn.Module,
+    *,
+    layer: str = "relu3_3",
+    per_image: int | None = 512,
+    seed: int = 0,
+) -> torch.Tensor:
+    """VGG16 feature vectors at individual positions of ``layer`` / :data:`FEATURE_SCALE`: ``-> (M, C)`` float64.
+
+    Where :func:`vgg_features` gives one vector per image, this gives one per position (a ~40-px patch at
+    relu3_3), so even a single style image yields thousands of samples of its textures: the Fréchet distance
+    between the patch features of a set of outputs and those of the style image(s) is a texture distance in the
+    spirit of SIFID (Shaham, Dekel & Michaeli, "SinGAN", ICCV 2019, single-image FID on Inception features).
+    ``per_image`` positions are drawn per image (seeded; ``None``: all positions).
+    """
+    gen = torch.Generator().manual_seed(seed)
+    rows: list[torch.Tensor] = []
+    for batch in iter_batches(images, 8, "local_vgg_features"):
+        feats = encoder(to_module(batch, encoder), [layer])[layer].float()
+        for f in feats:
+            flat = f.flatten(1).T  # (positions, C)
+            if per_image is not None and flat.shape[0] > per_image:
+                flat = flat[torch.randperm(flat.shape[0], generator=gen)[:per_image].to(flat.device)]
+            rows.append(flat.to("cpu", torch.float64) / FEATURE_SCALE)
+    if not rows:
+        raise ValueError("local_vgg_features: no images given")
     return torch.cat(rows)
 
 
