@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/brushwork demo
 
 test: $(STAMP)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium unavailable: browser test will skip"
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -1,0 +1,198 @@
+"""The FastAPI app: the page, and a small JSON API of jobs (submit, poll, fetch the result, cancel).
+
+``POST /api/jobs`` (multipart: ``content``, optional ``style``, ``method``, ``strength``, ``size``,
+``preserve_color``) answers 202 with a job id, 400 for a bad upload or setting, 413 for an oversized upload,
+503 when the queue is full. ``GET /api/jobs/{id}`` gives its state and progress, ``GET /api/jobs/{id}/result``
+the PNG, ``POST /api/jobs/{id}/cancel`` stops it. Every error is ``{"detail": "one line"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import UploadFile
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from brushwork.errors import BrushworkError, ConfigError, ImageError
+from brushwork.web.jobs import BusyError, Job, JobQueue
+from brushwork.web.stylist import StyleRequest, Stylist, available_methods, check_settings, to_png
+from brushwork.web.uploads import MAX_UPLOAD_BYTES, BodyLimit, UploadTooLargeError, decode_upload, display_name
+
+__all__ = ["LOCAL_HOSTS", "create_app"]
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+#: Style images are scaled down to this long side at most: their statistics barely change, the cost does.
+STYLE_MAX_SIDE = 1024
+_MB = 1024 * 1024
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class _JobNotFoundError(Exception):
+    """No job of that id (never existed, or its result expired)."""
+
+
+def _error(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def _number(form: Any, name: str, default: str, kind: type) -> Any:
+    raw = form.get(name) or default
+    try:
+        return kind(raw)
+    except ValueError:
+        expected = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} {str(raw)[:20]!r}: expected {expected}") from None
+
+
+async def _read(form: Any, name: str, max_bytes: int) -> tuple[bytes, str] | None:
+    item = form.get(name)
+    if not isinstance(item, UploadFile):
+        return None
+    data, label = await item.read(max_bytes + 1), display_name(item.filename, f"{name} image")
+    if len(data) > max_bytes:
+        raise UploadTooLargeError(f"{label}: over the upload limit of {max_bytes / _MB:.0f} MB")
+    return data, label
+
+
+def create_app(
+    *,
+    device: str = "auto",
+    seed: int = 0,
+    vgg16: str | None = None,
+    max_jobs: int = 4,
+    max_pixels: int = 25_000_000,
+    max_size: int = 1024,
+    max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    allowed_hosts: tuple[str, ...] | list[str] = LOCAL_HOSTS,
+) -> FastAPI:
+    """The web app. ``max_jobs`` jobs may be queued or running; images over ``max_upload_bytes`` (20 MB) or
+    ``max_pixels`` are refused; outputs are at most ``max_size`` px on the long side.
+
+    ``allowed_hosts`` are the ``Host`` header names accepted (default: loopback only, against DNS rebinding).
+    """
+    jobs = JobQueue(max_jobs=max_jobs)
+    stylist = Stylist(device, seed=seed, vgg16=vgg16)
+    methods = available_methods()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.close()
+
+    app = FastAPI(title="brushwork", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.jobs = jobs
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    app.add_middleware(BodyLimit, max_bytes=2 * max_upload_bytes + _MB, per_file=max_upload_bytes)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(BrushworkError)
+    async def _bad_input(_: Request, exc: BrushworkError) -> JSONResponse:
+        return _error(413 if isinstance(exc, UploadTooLargeError) else 400, str(exc))
+
+    @app.exception_handler(BusyError)
+    async def _busy(_: Request, exc: BusyError) -> JSONResponse:
+        return _error(503, str(exc))
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers=_PAGE_HEADERS)
+
+    @app.get("/api/info")
+    async def info() -> dict[str, Any]:
+        return {
+            "methods": methods,
+            "max_upload_mb": max_upload_bytes / _MB,
+            "max_pixels": max_pixels,
+            "max_size": max_size,
+            "pending": jobs.pending(),
+            "max_jobs": max_jobs,
+        }
+
+    @app.post("/api/jobs", status_code=202)
+    async def submit(request: Request) -> JSONResponse:
+        origin = request.headers.get("origin")
+        if origin and urlsplit(origin).netloc != request.headers.get("host"):
+            return _error(403, f"cross-origin request from {origin[:80]} refused")
+        async with request.form(max_files=2, max_fields=8) as form:
+            content, style = (
+                await _read(form, "content", max_upload_bytes),
+                await _read(form, "style", max_upload_bytes),
+            )
+            method = str(form.get("method") or next(iter(methods)))
+            strength = _number(form, "strength", "1", float)
+            size = _number(form, "size", "512", int)
+            preserve = str(form.get("preserve_color") or "").lower() in ("1", "true", "on", "luminance")
+        if content is None:
+            raise ImageError("upload a content image (a photo) first")
+        check_settings(methods, method, strength, size, has_style=style is not None, max_size=max_size)
+        settings = {"method": method, "strength": strength, "size": size, "preserve_color": preserve}
+        jobs.reserve()  # BusyError -> 503 before any decoding work
+        try:
+            style = style if methods[method]["style"] else None
+            job_request = await run_in_threadpool(_decode, content, style, settings)
+        except BaseException:
+            jobs.release()
+            raise
+        job = jobs.submit(lambda j: _run(stylist, job_request, j))
+        return JSONResponse(job.public(), status_code=202)
+
+    def _decode(content: tuple[bytes, str], style: tuple[bytes, str] | None, settings: dict) -> StyleRequest:
+        """Both uploads decoded (or the first one's ImageError), the photo at the output size."""
+        from brushwork.imageio import resize
+
+        image = decode_upload(*content, max_bytes=max_upload_bytes, max_pixels=max_pixels)
+        image = resize(image, long_side=settings["size"])
+        painting = None
+        if style is not None:
+            painting = decode_upload(*style, max_bytes=max_upload_bytes, max_pixels=max_pixels)
+            if max(painting.shape[-2:]) > STYLE_MAX_SIDE:
+                painting = resize(painting, long_side=STYLE_MAX_SIDE)
+        return StyleRequest(content=image, style=painting, **settings)
+
+    def _job(job_id: str) -> Job:
+        job = jobs.get(job_id)
+        if job is None:
+            raise _JobNotFoundError(job_id)
+        return job
+
+    @app.exception_handler(_JobNotFoundError)
+    async def _not_found(_: Request, exc: _JobNotFoundError) -> JSONResponse:
+        return _error(404, f"job {str(exc)[:40]}: unknown or expired")
+
+    @app.get("/api/jobs/{job_id}")
+    async def status(job_id: str) -> dict[str, Any]:
+        return _job(job_id).public()
+
+    @app.post("/api/jobs/{job_id}/cancel")
+    async def cancel(job_id: str) -> dict[str, Any]:
+        job = jobs.cancel(job_id)
+        if job is None:
+            raise _JobNotFoundError(job_id)
+        return job.public()
+
+    @app.get("/api/jobs/{job_id}/result")
+    async def result(job_id: str) -> Response:
+        job = _job(job_id)
+        if job.state != "done":
+            return _error(409, f"job {job_id}: no result ({job.state}{': ' + job.message if job.message else ''})")
+        return Response(job.result, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    return app
+
+
+def _run(stylist: Stylist, request: StyleRequest, job: Job) -> bytes:
+    return to_png(stylist.run(request, on_step=job.progress))

@@ -1,0 +1,127 @@
+"""What the page can ask for, checked, and the one object that runs it (in the worker thread only).
+
+Methods: every shipped CycleGAN model by name (``vangogh``: one forward pass), ``adain`` (fast, any style
+image; offered only once its decoder ships) and ``gatys`` (optimisation: slow, highest quality, with progress
+and cancellation). Models are loaded on first use and kept: one instance each, shared by all requests.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from brushwork.errors import ConfigError
+
+__all__ = ["StyleRequest", "Stylist", "available_methods", "check_settings", "to_png"]
+
+log = logging.getLogger(__name__)
+
+#: Methods that need an uploaded style image, and their strength ranges (the page's slider uses the same).
+STYLE_METHODS = {"adain": (0.0, 1.0), "gatys": (0.0, 5.0)}
+MODEL_STRENGTH = (0.0, 1.0)  # a shipped model's output blended with the photo
+MIN_SIZE = 32
+
+
+def available_methods() -> dict[str, dict[str, Any]]:
+    """Method name -> what the page needs to know: kind, whether it needs a style image, strength range."""
+    from brushwork.api._models import pretrained_names, pretrained_root
+    from brushwork.checkpoint import read_config
+
+    methods: dict[str, dict[str, Any]] = {}
+    shipped = {name: read_config(pretrained_root() / name).get("method") for name in pretrained_names()}
+    for name, kind in shipped.items():
+        if kind == "cyclegan":
+            methods[name] = {"label": f"{name} (shipped model, fast)", "style": False, "strength": MODEL_STRENGTH}
+    if "adain" in shipped:
+        methods["adain"] = {"label": "AdaIN: any painting, fast", "style": True, "strength": STYLE_METHODS["adain"]}
+    methods["gatys"] = {"label": "Gatys: any painting, slow, best", "style": True, "strength": STYLE_METHODS["gatys"]}
+    return methods
+
+
+def check_settings(
+    methods: dict[str, dict[str, Any]], method: str, strength: float, size: int, *, has_style: bool, max_size: int
+) -> None:
+    """Raise :class:`ConfigError` with a one-line message when the settings cannot work."""
+    if method not in methods:
+        raise ConfigError(f"method {method!r}: not available here; choose from {', '.join(methods)}")
+    low, high = methods[method]["strength"]
+    if not (math.isfinite(strength) and low <= strength <= high):
+        raise ConfigError(f"strength {strength}: must be between {low} and {high} for {method}")
+    if not MIN_SIZE <= size <= max_size:
+        raise ConfigError(f"size {size}: the output's long side must be between {MIN_SIZE} and {max_size} px")
+    if methods[method]["style"] and not has_style:
+        raise ConfigError(f"{method}: upload a style image (a painting) first")
+
+
+@dataclass(frozen=True)
+class StyleRequest:
+    """One validated request. ``content``/``style`` are ``(1, 3, H, W)`` RGB in [0, 1]; ``size`` is a long side."""
+
+    method: str
+    content: torch.Tensor
+    style: torch.Tensor | None
+    strength: float
+    size: int
+    preserve_color: bool
+
+
+class Stylist:
+    """Runs :class:`StyleRequest` s on ``device``; not thread-safe by design (the job queue's worker owns it)."""
+
+    def __init__(self, device: str = "auto", *, seed: int = 0, vgg16: str | None = None) -> None:
+        self.device, self.seed, self.vgg16 = device, seed, vgg16
+        self._models: dict[str, Any] = {}
+
+    def model(self, name: str) -> Any:
+        if name not in self._models:
+            from brushwork.api.translate import load_model
+
+            log.info("loading shipped model %s", name)
+            self._models[name] = load_model(name, device=self.device)
+        return self._models[name]
+
+    def run(self, request: StyleRequest, on_step: Any = None) -> torch.Tensor:
+        """The stylised image, ``(1, 3, H, W)`` in [0, 1] on CPU. ``on_step(step, total)`` may raise to cancel."""
+        from brushwork import color
+
+        if request.method in STYLE_METHODS:
+            from brushwork.api.stylize import stylize_result
+
+            def report(p: Any) -> None:
+                if on_step is not None:
+                    on_step(p.step, p.total)
+
+            return stylize_result(
+                request.content,
+                request.style,
+                method=request.method,
+                size=request.size,
+                device=self.device,
+                seed=self.seed,
+                vgg16=self.vgg16,
+                strength=request.strength,
+                preserve_color="luminance" if request.preserve_color else "none",
+                on_step=report,
+            ).image.cpu()
+        import brushwork
+
+        with torch.inference_mode():
+            out = brushwork.translate(self.model(request.method), request.content).cpu()
+            out = request.strength * out + (1.0 - request.strength) * request.content
+            if request.preserve_color:
+                out = color.transfer_luminance(out, request.content)
+        return out.clamp(0.0, 1.0)
+
+
+def to_png(image: torch.Tensor) -> bytes:
+    """Encode ``(1, 3, H, W)`` RGB in [0, 1] as PNG bytes."""
+    from brushwork.imageio import to_pil
+
+    buffer = io.BytesIO()
+    to_pil(image).save(buffer, format="PNG")
+    return buffer.getvalue()
