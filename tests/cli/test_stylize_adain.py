@@ -83,3 +83,18 @@ def test_gatys_options_are_refused_for_adain_and_vice_versa(model: Path, files, 
     assert "--alpha" in capsys.readouterr().err
     assert main(["stylize", *base, "--steps", "5"]) == 2
     assert "--steps is a gatys option" in capsys.readouterr().err
+
+
+def test_a_video_is_stylised_frame_by_frame(model: Path, files, tmp_path: Path, capsys) -> None:
+    from brushwork.video import probe, write_video
+
+    frames = [torch.rand(1, 3, 32, 48, generator=torch.Generator().manual_seed(i)) for i in range(3)]
+    clip = write_video(frames, tmp_path / "clip.mp4", fps=10)
+    out = tmp_path / "styled.mp4"
+    args = [str(clip), "--style", str(files["style"]), "--model", str(model), "--temporal", "0.5", "-o", str(out)]
+    assert main(["stylize", *args]) == 0
+    info = probe(out)
+    assert (info.frames, info.width, info.height, info.fps) == (3, 48, 32, 10)
+    assert "3 frames" in capsys.readouterr().out
+    assert main(["stylize", str(clip), "--style", str(files["style"]), "-o", str(tmp_path / "x.png")]) == 2
+    assert "is a video" in capsys.readouterr().err

@@ -45,7 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="repaint photos in the style of one or more style images",
         description="Repaint CONTENT in the style of STYLE. Several contents or a folder need -o to be a folder.",
     )
-    parser.add_argument("content", nargs="+", metavar="CONTENT", help="content image(s) or folder(s)")
+    parser.add_argument(
+        "content",
+        nargs="+",
+        metavar="CONTENT",
+        help="content image(s), video(s) (.mp4 .mov .mkv .webm .avi) or folder(s)",
+    )
     parser.add_argument("--style", action="append", required=True, metavar="STYLE", help="style image (repeatable)")
     parser.add_argument("--style-weights", type=_float_list, metavar="W1,W2", help="blend weights, one per --style")
     parser.add_argument(
@@ -88,6 +93,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run in overlapping tiles of PX (default: automatic above 2 MP; 0: never)",
     )
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
+    parser.add_argument(
+        "--temporal",
+        type=float,
+        default=0.0,
+        metavar="T",
+        help="videos: blend each frame with the previous output (0 off ... 0.9 steadier, more ghosting)",
+    )
     gatys = parser.add_argument_group("gatys options (defaults chosen by measurement; see bench/gatys.py)")
     d = GATYS_DEFAULTS
     gatys.add_argument("--steps", type=positive_int, help=f"steps at full resolution (default {d['steps']})")
@@ -113,7 +125,9 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
     Styles are blended into one output, or with ``--each-style`` give one output per content x style.
     """
     from brushwork.batchwork import expand_inputs
+    from brushwork.errors import ConfigError
     from brushwork.imageio import IMAGE_SUFFIXES, find_images
+    from brushwork.video import VIDEO_SUFFIXES, is_video
 
     contents: list[Path] = []
     for path in expand_inputs(args.content):
@@ -121,18 +135,22 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
     style_sets = [[s] for s in args.style] if args.each_style else [list(args.style)]
     out = Path(args.output) if args.output else Path("out") / "stylize"
     jobs = len(contents) * len(style_sets)
-    single_file = jobs == 1 and not Path(args.content[0]).is_dir() and out.suffix.lower() in IMAGE_SUFFIXES
+    file_suffixes = (*IMAGE_SUFFIXES, *VIDEO_SUFFIXES)
+    single_file = jobs == 1 and not Path(args.content[0]).is_dir() and out.suffix.lower() in file_suffixes
     if single_file:
+        if is_video(contents[0]) != is_video(out):
+            kind = "video" if is_video(contents[0]) else "image"
+            raise ConfigError(
+                f"-o {out}: the input is {'a video' if kind == 'video' else 'an image'}, so is the output"
+            )
         return [(contents[0], style_sets[0], out)]
-    if out.suffix.lower() in IMAGE_SUFFIXES and not out.is_dir():
-        from brushwork.errors import ConfigError
-
+    if out.suffix.lower() in file_suffixes and not out.is_dir():
         raise ConfigError(f"-o {out}: several outputs need -o to be a folder")
     stems = [c.stem for c in contents]
     if len(set(stems)) != len(stems):  # same stem in different folders: keep the parent
         stems = [f"{c.parent.name}_{c.stem}" for c in contents]
     return [
-        (c, styles, out / f"{stem}_{'+'.join(Path(x).stem for x in styles)}.png")
+        (c, styles, out / f"{stem}_{'+'.join(Path(x).stem for x in styles)}{'.mp4' if is_video(c) else '.png'}")
         for c, stem in zip(contents, stems, strict=True)
         for styles in style_sets
     ]
@@ -146,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     from brushwork.cli._common import describe_rank
     from brushwork.errors import ConfigError, ImageError
     from brushwork.imageio import guard_output, save_image
+    from brushwork.video import is_video
 
     for style in args.style:
         if not Path(style).is_file():
@@ -190,6 +209,11 @@ def run(args: argparse.Namespace) -> int:
             if args.save_every and p.step % args.save_every == 0:
                 save_image(p.image.clamp(0, 1), out.with_name(f"{out.stem}_step{p.step:05d}.png"))
 
+        if is_video(content):
+            numbers = _stylize_video(args, content, styles, out, options)
+            if args.quiet == 0:
+                print(f"{out}\t{numbers['frames']} frames, {numbers['fps']:.2f} frames/s")
+            continue
         try:
             result = stylize_result(
                 content,
@@ -226,6 +250,39 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet == 0 and (len(plan) + len(done) > 1):
         print(describe_rank(f"stylized {len(plan) - failed} image(s); {len(done)} already done; {failed} failed"))
     return 1 if failed else 0
+
+
+def _stylize_video(
+    args: argparse.Namespace, content: Path, styles: list[str], out: Path, options: dict[str, Any]
+) -> dict[str, Any]:
+    """Every frame through the method, style images decoded once; audio kept (see :mod:`brushwork.video`)."""
+    import torch
+
+    from brushwork.api.stylize import stylize_result
+    from brushwork.imageio import load_image
+    from brushwork.video import stylize_video
+
+    style_images = [load_image(s, max_pixels=args.max_pixels) for s in styles]
+
+    def frame_fn(frame: torch.Tensor) -> torch.Tensor:
+        return stylize_result(
+            frame,
+            style_images,
+            method=args.method,
+            size=args.size,
+            device=args.device,
+            seed=args.seed,  # the same seed every frame: no noise flicker
+            strength=args.style_strength,
+            style_weights=args.style_weights,
+            style_scale=args.style_scale,
+            preserve_color=args.preserve_color,
+            mask=args.mask,
+            feather=args.feather,
+            vgg16=args.vgg16,
+            **options,
+        ).image
+
+    return stylize_video(content, out, frame_fn, temporal=args.temporal, progress=args.quiet == 0)
 
 
 def _summary(numbers: dict[str, Any]) -> str:
