@@ -40,7 +40,9 @@ def test_demo_paints_with_the_shipped_vangogh_model(tiny_vgg, tmp_path: Path, ca
 def test_demo_default_folder_and_style_override(tiny_vgg, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     style = save_image(swirl_painting(64, seed=3), tmp_path / "my_style.png")
-    assert main(["demo", "--style", str(style), "--size", "48", "--steps", "1", "-q", "--no-vangogh", "--no-adain"]) == 0
+    assert (
+        main(["demo", "--style", str(style), "--size", "48", "--steps", "1", "-q", "--no-vangogh", "--no-adain"]) == 0
+    )
     assert (tmp_path / "out" / "demo" / "astronaut_stylized.png").is_file()
     assert capsys.readouterr().out == ""
 

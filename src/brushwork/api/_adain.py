@@ -18,7 +18,7 @@ __all__ = ["DEFAULT_MODEL", "OPTIONS", "run_adain", "style_for"]
 log = logging.getLogger(__name__)
 #: The shipped decoder used unless ``model`` names another.
 DEFAULT_MODEL = "adain"
-OPTIONS = frozenset({"model", "alpha", "tile"})
+OPTIONS = frozenset({"model", "alpha", "tile", "precision"})
 #: Style images are scaled to at least this short side: below it relu4_1 (1/8 scale) has too few positions
 #: for meaningful statistics.
 STYLE_MIN_SIDE = 64
@@ -47,9 +47,11 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     """Stylise ``request.content`` with the decoder named by ``options["model"]`` (default: the shipped one).
 
     ``alpha`` (default: the request's strength) is the content–style trade-off in feature space, in [0, 1];
-    ``tile`` the tile side for large images (default automatic above 2 MP, 0 never).
+    ``tile`` the tile side for large images (default automatic above 2 MP, 0 never); ``precision`` ``"auto"``
+    (bf16 autocast where native), ``"fp32"`` or ``"bf16"``.
     """
     from brushwork.api._models import adain_decoder, vgg16_encoder
+    from brushwork.device import autocast, use_bf16
     from brushwork.methods import adain
 
     options = {k: v for k, v in request.options.items() if v is not None}
@@ -71,22 +73,25 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     from brushwork.tiling import choose_tile
 
     tile = choose_tile(int(request.content.shape[-2]), int(request.content.shape[-1]), options.get("tile"))
+    bf16 = use_bf16(request.device, options.get("precision", "auto"))
     start = time.perf_counter()
-    image = adain.stylize(
-        request.content,
-        styles,
-        encoder=encoder,
-        decoder=decoder,
-        style_weights=request.style_weights,
-        alpha=alpha,
-        mask=request.mask,
-        tile=tile,
-        overlap=64 if tile is None else min(64, tile // 4),
-    )
+    with autocast(request.device, bf16):
+        image = adain.stylize(
+            request.content,
+            styles,
+            encoder=encoder,
+            decoder=decoder,
+            style_weights=request.style_weights,
+            alpha=alpha,
+            mask=request.mask,
+            tile=tile,
+            overlap=64 if tile is None else min(64, tile // 4),
+        ).float()
     numbers = {
         "seconds": time.perf_counter() - start,
         "alpha": alpha,
         "tile": tile,
+        "bf16": bf16,
         "model": str(path),
         "model_step": config.get("step"),
         "style_sizes": [list(s.shape[-2:]) for s in styles],

@@ -74,15 +74,18 @@ def translate(
     size: int | None = None,
     device: str = "auto",
     tile: int | None = None,
+    precision: str = "auto",
 ) -> Any:
     """Translate ``image`` (a path, or ``(N, 3, H, W)`` RGB in [0, 1]) with ``model``; returns ``(N, 3, H', W')``
     in [0, 1] on CPU, where H', W' are the input's size or its long side resized to ``size``.
 
     ``tile``: run in overlapping tiles of this side (bounded memory, any size); ``None`` tiles images over
-    :data:`~brushwork.tiling.AUTO_TILE_PIXELS` automatically; 0 never tiles.
+    :data:`~brushwork.tiling.AUTO_TILE_PIXELS` automatically; 0 never tiles. ``precision``: ``"auto"`` (bf16
+    autocast where the device has it natively), ``"fp32"`` or ``"bf16"``.
     """
     import torch
 
+    from brushwork.device import use_bf16
     from brushwork.imageio import load_image, resize
 
     loaded = _as_model(model, device)
@@ -91,10 +94,11 @@ def translate(
     if size is not None:
         image = resize(image, long_side=size)
     generator = loaded.generator(direction)
-    return torch.cat([_run(generator, image[i : i + 1], tile) for i in range(image.shape[0])])
+    bf16 = use_bf16(loaded.device, precision)
+    return torch.cat([_run(generator, image[i : i + 1], tile, bf16) for i in range(image.shape[0])])
 
 
-def _run(generator: Any, image: Any, tile: int | None) -> Any:
+def _run(generator: Any, image: Any, tile: int | None, bf16: bool) -> Any:
     """One image through ``generator``, tiled when :func:`~brushwork.tiling.choose_tile` says so."""
     from brushwork.methods.cyclegan import translate as run_generator
     from brushwork.methods.cyclegan import translate_tiled
@@ -102,8 +106,8 @@ def _run(generator: Any, image: Any, tile: int | None) -> Any:
 
     side = choose_tile(int(image.shape[-2]), int(image.shape[-1]), tile)
     if side is None:
-        return run_generator(generator, image).cpu()
-    return translate_tiled(generator, image, tile=side, overlap=min(128, side // 4))
+        return run_generator(generator, image, bf16=bf16).cpu()
+    return translate_tiled(generator, image, tile=side, overlap=min(128, side // 4), bf16=bf16)
 
 
 @dataclass(frozen=True)
@@ -159,13 +163,14 @@ def translate_files(
     workers: int = 2,
     rank: int | None = None,
     world_size: int | None = None,
+    precision: str = "auto",
 ) -> TranslateReport:
     """Translate image files, folders (recursively) and glob patterns into ``output`` (default ``./translated``).
 
     File names and relative paths are kept; a single input file with an image-suffixed ``output`` is written
     there. Unreadable inputs are reported and skipped; inputs are never overwritten. ``workers`` threads decode
     ahead; ``tile`` as in :func:`translate`; under ``torchrun`` each rank does its share (``rank``/``world_size``
-    default to the environment's).
+    default to the environment's); ``precision`` as in :func:`translate`.
     """
     import time
 
@@ -173,6 +178,7 @@ def translate_files(
     from tqdm import tqdm
 
     from brushwork.batchwork import expand_inputs, prefetch, shard
+    from brushwork.device import use_bf16
     from brushwork.imageio import guard_output, read_image, resize, save_image
     from brushwork.methods.cyclegan import translate as run_generator
     from brushwork.tiling import choose_tile
@@ -180,6 +186,7 @@ def translate_files(
     start = time.perf_counter()
     loaded = _as_model(model, device)
     generator = loaded.generator(direction)
+    bf16 = use_bf16(loaded.device, precision)
     all_jobs = _jobs(expand_inputs(inputs), None if output is None else Path(output))
     for _, dst in all_jobs:
         guard_output(dst, [src for src, _ in all_jobs])
@@ -197,7 +204,7 @@ def translate_files(
 
     def flush() -> None:
         if group:
-            out = run_generator(generator, torch.cat([rgb for _, rgb, _ in group])).cpu()
+            out = run_generator(generator, torch.cat([rgb for _, rgb, _ in group]), bf16=bf16).cpu()
             for (dst, _, alpha), result in zip(group, out, strict=True):
                 written.append(save_image(result, dst, alpha=alpha))
                 bar.update(1)
@@ -212,7 +219,7 @@ def translate_files(
                 continue
             rgb, alpha = loaded_image
             if choose_tile(int(rgb.shape[-2]), int(rgb.shape[-1]), tile) is not None:
-                written.append(save_image(_run(generator, rgb, tile), dst, alpha=alpha))
+                written.append(save_image(_run(generator, rgb, tile, bf16), dst, alpha=alpha))
                 bar.update(1)
                 continue
             if group and (group[0][1].shape != rgb.shape or len(group) >= batch_size):

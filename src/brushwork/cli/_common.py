@@ -55,6 +55,17 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--skip-existing", action="store_true", help="skip inputs whose output file already exists")
     group.add_argument("--jobs", type=int, default=2, metavar="N", help="threads decoding images ahead (default 2)")
+    add_precision(group)
+
+
+def add_precision(group: argparse._ActionsContainer) -> None:
+    """``--precision auto|fp32|bf16`` for feed-forward inference."""
+    group.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        default="auto",
+        help="auto: bf16 where the CPU/GPU does it natively (about 2x faster, PSNR ~45 dB vs fp32), else fp32",
+    )
 
 
 def describe_rank(line: str) -> str:

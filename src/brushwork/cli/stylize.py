@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from brushwork.cli._common import add_common, positive_int
+from brushwork.cli._common import add_common, add_precision, positive_int
 
 _METHODS = ("adain", "gatys")
 #: GatysConfig's defaults, for --help without importing torch (tests/cli/test_stylize.py keeps them in sync).
@@ -86,6 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--alpha", type=_nonneg_float, metavar="A", help="content 0 ... 1 style (default --style-strength)"
     )
     fast.add_argument("--model", metavar="MODEL", help="decoder: a model or run folder (default: the shipped one)")
+    add_precision(fast)
     fast.add_argument(
         "--tile",
         type=int,
@@ -194,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         given = [f"--{k.replace('_', '-')}" for k, v in options.items() if v is not None]
         if given or args.save_every:
             raise ConfigError(f"{(given or ['--save-every'])[0]} is a gatys option (add --method gatys)")
-        options = {"alpha": args.alpha, "model": args.model, "tile": args.tile}
+        options = {"alpha": args.alpha, "model": args.model, "tile": args.tile, "precision": args.precision}
     elif args.alpha is not None or args.model is not None or args.tile is not None:
         raise ConfigError("--alpha, --model and --tile are adain options; for gatys use --style-strength")
     failed = 0

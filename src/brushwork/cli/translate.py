@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         tile=args.tile,
         skip_existing=args.skip_existing,
         workers=args.jobs,
+        precision=args.precision,
     )
     if not report.written and report.failed and not report.existing:
         raise ImageError(f"no image could be translated ({len(report.failed)} failed; first: {report.failed[0][1]})")
