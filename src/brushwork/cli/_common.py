@@ -47,15 +47,20 @@ def add_common(parser: argparse.ArgumentParser, *, size: bool = True, output: st
 def add_batch_options(parser: argparse.ArgumentParser) -> None:
     """Options of commands that process many images: tiling, skipping finished outputs, decode threads."""
     group = parser.add_argument_group("batch and large images")
+    add_tile(group)
+    group.add_argument("--skip-existing", action="store_true", help="skip inputs whose output file already exists")
+    group.add_argument("--jobs", type=int, default=2, metavar="N", help="threads decoding images ahead (default 2)")
+    add_precision(group)
+
+
+def add_tile(group: argparse._ActionsContainer) -> None:
+    """``--tile PX``: tiled inference for large images."""
     group.add_argument(
         "--tile",
         type=int,
         metavar="PX",
         help="run in overlapping tiles of PX (default: automatic above 2 MP; 0: never)",
     )
-    group.add_argument("--skip-existing", action="store_true", help="skip inputs whose output file already exists")
-    group.add_argument("--jobs", type=int, default=2, metavar="N", help="threads decoding images ahead (default 2)")
-    add_precision(group)
 
 
 def add_precision(group: argparse._ActionsContainer) -> None:

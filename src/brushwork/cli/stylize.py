@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from brushwork.cli._common import add_common, add_precision, positive_int
+from brushwork.cli._common import add_common, add_precision, add_tile, positive_int
 
 _METHODS = ("adain", "gatys")
 #: GatysConfig's defaults, for --help without importing torch (tests/cli/test_stylize.py keeps them in sync).
@@ -87,12 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     fast.add_argument("--model", metavar="MODEL", help="decoder: a model or run folder (default: the shipped one)")
     add_precision(fast)
-    fast.add_argument(
-        "--tile",
-        type=int,
-        metavar="PX",
-        help="run in overlapping tiles of PX (default: automatic above 2 MP; 0: never)",
-    )
+    add_tile(fast)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
     parser.add_argument(
         "--temporal",
@@ -217,22 +212,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         try:
             result = stylize_result(
-                content,
-                styles,
-                method=args.method,
-                size=args.size,
-                device=args.device,
-                seed=args.seed,
-                strength=args.style_strength,
-                style_weights=args.style_weights,
-                style_scale=args.style_scale,
-                preserve_color=args.preserve_color,
-                mask=args.mask,
-                feather=args.feather,
-                vgg16=args.vgg16,
-                max_pixels=args.max_pixels,
-                on_step=on_step,
-                **options,
+                content, styles, max_pixels=args.max_pixels, on_step=on_step, **_settings(args), **options
             )
         except ImageError as exc:
             if len(plan) == 1 or str(content) not in str(exc):  # a bad style or mask fails every job: stop
@@ -253,6 +233,23 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The :func:`~brushwork.api.stylize.stylize_result` settings every job of this command shares."""
+    return {
+        "method": args.method,
+        "size": args.size,
+        "device": args.device,
+        "seed": args.seed,
+        "strength": args.style_strength,
+        "style_weights": args.style_weights,
+        "style_scale": args.style_scale,
+        "preserve_color": args.preserve_color,
+        "mask": args.mask,
+        "feather": args.feather,
+        "vgg16": args.vgg16,
+    }
+
+
 def _stylize_video(
     args: argparse.Namespace, content: Path, styles: list[str], out: Path, options: dict[str, Any]
 ) -> dict[str, Any]:
@@ -265,23 +262,8 @@ def _stylize_video(
 
     style_images = [load_image(s, max_pixels=args.max_pixels) for s in styles]
 
-    def frame_fn(frame: torch.Tensor) -> torch.Tensor:
-        return stylize_result(
-            frame,
-            style_images,
-            method=args.method,
-            size=args.size,
-            device=args.device,
-            seed=args.seed,  # the same seed every frame: no noise flicker
-            strength=args.style_strength,
-            style_weights=args.style_weights,
-            style_scale=args.style_scale,
-            preserve_color=args.preserve_color,
-            mask=args.mask,
-            feather=args.feather,
-            vgg16=args.vgg16,
-            **options,
-        ).image
+    def frame_fn(frame: torch.Tensor) -> torch.Tensor:  # the same seed every frame: no noise flicker
+        return stylize_result(frame, style_images, **_settings(args), **options).image
 
     return stylize_video(content, out, frame_fn, temporal=args.temporal, progress=args.quiet == 0)
 
