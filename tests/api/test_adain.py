@@ -11,7 +11,7 @@ import torch
 from brushwork.api._adain import STYLE_MIN_SIDE, style_for
 from brushwork.api.stylize import METHODS, stylize, stylize_result
 from brushwork.checkpoint import save_model_dir
-from brushwork.errors import CheckpointError, ConfigError
+from brushwork.errors import CheckpointError, ConfigError, ImageError
 from brushwork.methods import adain
 from brushwork.methods.adain import AdaINConfig, load_decoder
 from brushwork.methods.adain_trainer import AdaINTrainer
@@ -80,3 +80,23 @@ def test_wrong_models_are_clear(tmp_path: Path, tiny_encoder) -> None:
     save_model_dir(tmp_path / "cg", weights={"G_AB.w": torch.zeros(1)}, config={"method": "cyclegan", "nets": {}})
     with pytest.raises(CheckpointError, match="not an adain decoder"):
         stylize(_img(0), _img(1), model=str(tmp_path / "cg"), encoder=tiny_encoder, device="cpu")
+
+
+def test_awkward_style_files_and_masks(model: Path, tiny_encoder, shared_data: Path, tmp_path: Path, caplog) -> None:
+    from brushwork.imageio import save_image
+
+    kw = {"model": str(model), "encoder": tiny_encoder, "device": "cpu"}
+    content = _img(0)
+    bad = shared_data / "bad-inputs"
+    for name in ("gray16.png", "gray_alpha.png", "palette_alpha.png", "rgba.png", "cmyk.jpg"):
+        out = stylize(content, bad / name, **kw)
+        assert out.shape == content.shape and torch.isfinite(out).all()
+    with caplog.at_level(logging.WARNING, logger="brushwork.api._adain"):
+        assert stylize(content, bad / "tiny_1x1.png", **kw).shape == content.shape
+    assert "1x1 px" in caplog.text
+    strip = save_image(torch.rand(1, 3, 40, 20000), tmp_path / "strip.png")  # 20000 px wide
+    assert stylize(content, strip, **kw).shape == content.shape
+    with pytest.raises(ImageError, match=r"bomb_900mp\.png"):
+        stylize(content, bad / "bomb_900mp.png", **kw)
+    with pytest.raises(ConfigError, match="aspect ratio"):
+        stylize(content, _img(1), mask=torch.ones(1, 1, 40, 80), **kw)
