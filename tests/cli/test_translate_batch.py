@@ -73,3 +73,11 @@ def test_torchrun_shards_a_folder_without_overlap(tmp_path: Path, model_dir: Pat
     assert lines[0].startswith("[rank 0/2] translated 2") and lines[0].endswith("1 failed")
     assert lines[1].startswith("[rank 1/2] translated 3") and "failed" not in lines[1]
     assert sorted(p.name for p in out.iterdir()) == [f"p{i}.png" for i in range(5)]
+
+
+@pytest.mark.integration
+def test_compile_gives_the_same_images(tmp_path: Path, model_dir: Path, photos: Path) -> None:
+    base = ["translate", str(model_dir), str(photos / "p0.png"), "--precision", "fp32", "-q"]
+    assert main([*base, "-o", str(tmp_path / "eager.png")]) == 0
+    assert main([*base, "-o", str(tmp_path / "compiled.png"), "--compile"]) == 0
+    assert (load_image(tmp_path / "eager.png") - load_image(tmp_path / "compiled.png")).abs().max() <= 1 / 255

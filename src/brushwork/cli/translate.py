@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--direction", choices=("AtoB", "BtoA"), help="default: the model's own")
     parser.add_argument("--batch-size", type=positive_int, default=1, help="images per forward pass (default 1)")
     add_batch_options(parser)
+    parser.add_argument(
+        "--compile", action="store_true", help="torch.compile the generator (25 s once, then ~1.3x faster per image)"
+    )
     add_common(parser, output="output folder (default ./translated), or a file name for a single input")
     parser.set_defaults(func=run)
 
@@ -43,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         skip_existing=args.skip_existing,
         workers=args.jobs,
         precision=args.precision,
+        compile=args.compile,
     )
     if not report.written and report.failed and not report.existing:
         raise ImageError(f"no image could be translated ({len(report.failed)} failed; first: {report.failed[0][1]})")
