@@ -18,7 +18,7 @@ def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
         return spec
     if spec is None or spec == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda")
+            return _local_cuda()
         mps = getattr(torch.backends, "mps", None)
         if mps is not None and mps.is_available():
             return torch.device("mps")
@@ -29,6 +29,18 @@ def resolve_device(spec: str | torch.device | None = "auto") -> torch.device:
         raise ConfigError(f"--device {spec!r}: not a device (use auto, cpu, cuda, cuda:N or mps)") from exc
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"--device {spec!r}: CUDA is not available on this machine")
+    return _local_cuda() if device.type == "cuda" and device.index is None else device
+
+
+def _local_cuda() -> torch.device:
+    """``cuda``, or under ``torchrun`` this process's GPU (``cuda:$LOCAL_RANK``), so ranks do not share GPU 0."""
+    import os
+
+    local = os.environ.get("LOCAL_RANK")
+    if local is None or int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return torch.device("cuda")
+    device = torch.device("cuda", int(local) % max(1, torch.cuda.device_count()))
+    torch.cuda.set_device(device)
     return device
 
 

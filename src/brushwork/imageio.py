@@ -232,12 +232,17 @@ def to_pil(image: torch.Tensor, alpha: torch.Tensor | None = None) -> Image.Imag
     return Image.fromarray(np.dstack([arr, a8]), mode="RGBA")
 
 
-def guard_output(output: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]]) -> None:
-    """Refuse to write ``output`` when it is one of ``inputs`` (never overwrite an input unless asked)."""
-    out = Path(output).resolve()
-    for src in inputs:
-        if Path(src).resolve() == out:
-            raise ImageError(f"{output}: refusing to overwrite an input image (pass --overwrite to allow it)")
+def guard_output(
+    output: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], inputs: Iterable[str | os.PathLike[str]]
+) -> None:
+    """Refuse to write ``output`` (one path, or several) when it is one of ``inputs`` (never overwrite an input
+    unless asked). Each path is resolved once, so checking a whole folder run stays linear.
+    """
+    outputs = [output] if isinstance(output, str | os.PathLike) else list(output)
+    sources = {Path(src).resolve() for src in inputs}
+    for out in outputs:
+        if Path(out).resolve() in sources:
+            raise ImageError(f"{out}: refusing to overwrite an input image (pass --overwrite to allow it)")
 
 
 def save_image(

@@ -43,7 +43,9 @@ def choose_tile(height: int, width: int, tile: int | None) -> int | None:
     if tile is None:
         return DEFAULT_TILE if height * width > AUTO_TILE_PIXELS else None
     if tile < 0:
-        raise ValueError(f"tile size must be >= 0, got {tile}")
+        from brushwork.errors import ConfigError
+
+        raise ConfigError(f"--tile {tile}: must be 0 (never tile) or a tile side in pixels")
     return tile or None
 
 

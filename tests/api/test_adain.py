@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from brushwork.api._adain import STYLE_MIN_SIDE, style_for
+from brushwork.api._adain import style_for
 from brushwork.api.stylize import METHODS, stylize, stylize_result
 from brushwork.checkpoint import save_model_dir
 from brushwork.errors import CheckpointError, ConfigError, ImageError
@@ -70,7 +70,9 @@ def test_style_sizes(caplog) -> None:
         tiny = style_for(torch.rand(1, 3, 1, 1), content_long_side=256, scale=1.0)
     assert tiny.shape[-2:] == (256, 256) and "1x1 px" in caplog.text
     wide = style_for(torch.rand(1, 3, 20, 2000), content_long_side=512, scale=1.0)
-    assert min(wide.shape[-2:]) == STYLE_MIN_SIDE  # a thin strip is widened to usable statistics, not refused
+    assert wide.shape[-2:] == (64, 512)  # a thin strip: its 8:1 middle, then at least 64 px short side
+    huge = style_for(torch.rand(1, 3, 3000, 5000), content_long_side=4000, scale=1.0)
+    assert max(huge.shape[-2:]) == 2048
     assert max(style_for(torch.rand(1, 3, 100, 80), content_long_side=512, scale=0.5).shape[-2:]) == 256
 
 

@@ -98,3 +98,12 @@ def test_a_video_is_stylised_frame_by_frame(model: Path, files, tmp_path: Path, 
     assert "3 frames" in capsys.readouterr().out
     assert main(["stylize", str(clip), "--style", str(files["style"]), "-o", str(tmp_path / "x.png")]) == 2
     assert "is a video" in capsys.readouterr().err
+
+
+def test_colliding_output_names_and_negative_tiles_are_refused(model: Path, files, tmp_path: Path, capsys) -> None:
+    save_image(torch.rand(1, 3, 20, 20), files["photos/a"].with_suffix(".jpg"))  # photos/a.png and photos/a.jpg
+    args = [str(files["photos/a"].parent), "--style", str(files["style"]), "--model", str(model)]
+    assert main(["stylize", *args, "-o", str(tmp_path / "out")]) == 2
+    assert "would both be written" in capsys.readouterr().err
+    assert main(["stylize", str(files["photos/b"]), *args[1:], "--tile", "-1", "-o", str(tmp_path / "t.png")]) == 2
+    assert "--tile -1" in capsys.readouterr().err

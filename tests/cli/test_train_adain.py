@@ -33,6 +33,8 @@ def test_train_resume_and_exclusions(tmp_path: Path, make_unpaired, vgg16, capsy
     assert _train(data, tmp_path / "parts", "--steps", "4", "--exclude-style", "000", "--stop-at", "2") == 0
     assert _train(data, tmp_path / "parts", "--steps", "4", "--exclude-style", "000") == 2
     assert "--resume" in capsys.readouterr().err
+    assert _train(data, tmp_path / "parts", "--steps", "4", "--resume") == 2  # held-out styles forgotten
+    assert "held_out_styles" in capsys.readouterr().err
     assert _train(data, tmp_path / "parts", "--steps", "4", "--exclude-style", "000", "--resume") == 0
     wa, wb = load_weights(latest_checkpoint(tmp_path / "whole")), load_weights(latest_checkpoint(tmp_path / "parts"))
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
@@ -69,3 +71,9 @@ def test_bad_folders_and_settings_exit_2(tmp_path: Path, make_unpaired, capsys) 
         == 2
     )
     assert "no images left" in capsys.readouterr().err
+
+
+def test_a_single_style_image_trains_and_samples(tmp_path: Path, make_unpaired, vgg16) -> None:
+    data = make_unpaired(tmp_path / "data", n_a=1)
+    assert _train(data, tmp_path / "run", "--steps", "2") == 0
+    assert (tmp_path / "run" / "samples" / "step_00000002.png").is_file()

@@ -24,6 +24,8 @@ OPTIONS = frozenset({"model", "alpha", "tile", "precision"})
 STYLE_MIN_SIDE = 64
 #: Style images are never scaled beyond this long side (their statistics barely change; the cost does).
 STYLE_MAX_SIDE = 2048
+#: Thinner style images are cropped to their middle at this aspect ratio first.
+MAX_ASPECT = 8
 
 
 def style_for(style: torch.Tensor, *, content_long_side: int, scale: float, index: int = 0) -> torch.Tensor:
@@ -31,16 +33,20 @@ def style_for(style: torch.Tensor, *, content_long_side: int, scale: float, inde
     from brushwork.imageio import resize
 
     h, w = (int(n) for n in style.shape[-2:])
-    long_side = min(STYLE_MAX_SIDE, max(16, round(scale * content_long_side)))
+    long_side = max(16, round(scale * content_long_side))
+    if max(h, w) > MAX_ASPECT * min(h, w):  # a thin strip: its middle, at most 8:1, keeps both limits reachable
+        keep = MAX_ASPECT * min(h, w)
+        top, left = max(0, (h - keep) // 2), max(0, (w - keep) // 2)
+        style = style[..., top : top + min(h, keep), left : left + min(w, keep)]
+        h, w = (int(n) for n in style.shape[-2:])
     if min(h, w) < STYLE_MIN_SIDE:
         log.warning(
             "style image %d is %dx%d px, smaller than %d px: upsampling it, expect a weak style",
             *(index + 1, w, h, STYLE_MIN_SIDE),
         )
-    out = resize(style, long_side=long_side)
-    if min(out.shape[-2:]) < STYLE_MIN_SIDE:
-        out = resize(out, short_side=STYLE_MIN_SIDE)
-    return out
+    factor = max(long_side / max(h, w), STYLE_MIN_SIDE / min(h, w))  # one resize: never down and up again
+    factor = min(factor, STYLE_MAX_SIDE / max(h, w))
+    return resize(style, size=(max(1, round(h * factor)), max(1, round(w * factor))))
 
 
 def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:

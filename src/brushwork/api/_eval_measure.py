@@ -78,7 +78,7 @@ class Context:
         self._style_stats: dict[tuple[str, int], Any] = {}
         self._domain: Any = None
         self._real_features: torch.Tensor | None = None
-        self._style_patches: torch.Tensor | None = None
+        self._style_patches: dict[int, torch.Tensor] = {}
 
     def style_stats(self, name: str, image: torch.Tensor, long_side: int) -> Any:
         """Statistics of a style image at the size the method used, computed once per style and size."""
@@ -112,10 +112,10 @@ class Context:
 
         if not self.style_images:
             return None
-        if self._style_patches is None:
+        if long_side not in self._style_patches:
             images = (resize(image, long_side=long_side).to(self.device) for _, image in self.style_images)
-            self._style_patches = local_vgg_features(images, self.encoder, per_image=None)
-        return self._style_patches
+            self._style_patches[long_side] = local_vgg_features(images, self.encoder, per_image=None)
+        return self._style_patches[long_side]
 
 
 def _pair_metrics(ctx: Context, content: torch.Tensor, output: torch.Tensor, style: Any) -> dict[str, float]:
@@ -188,11 +188,12 @@ def run_one(
         fd = frechet_distance(outs, real)
         kd = kernel_distance(outs, real, seed=seed).as_dict()
     style_fd = None
-    style_patches = ctx.style_patch_features(ctx.size)
+    style_patches = ctx.style_patch_features(ctx.size) if runner.uses_style else None
     if style_patches is not None and bool(torch.isfinite(outs).all()):
         style_fd = frechet_distance(torch.cat(patches), style_patches)
     # ArtFID's style factor compares outputs with the style images they were given; with one or a few style
-    # images that is only possible patch-wise (style_fd). Without style images (CycleGAN), the real art set.
+    # images that is only possible patch-wise (style_fd). Runs that use no style image (identity, CycleGAN) are
+    # scored against the real art set, like the methods' own target domain.
     style_factor = style_fd if style_fd is not None else fd
     if style_factor is not None and math.isfinite(means["content_distance"]):
         score = combined_score(means["content_distance"], style_factor)

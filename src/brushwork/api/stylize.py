@@ -282,9 +282,11 @@ def stylize(
             (one per style), ``style_scale`` (style size relative to the content), ``preserve_color``
             (``"none"``, ``"luminance"``, ``"match"``, ``"histogram"``), ``mask`` (image: white = stylise) and
             ``feather`` (its edge blur in pixels), ``encoder``/``vgg16``, ``max_pixels``, ``on_step``, and
-            method options (AdaIN: ``alpha`` (default ``strength``, at most 1) and ``model`` (a decoder
-            directory, default the shipped one); Gatys: ``steps``, ``optimizer``, ``init``, ``levels``,
-            ``content_weight``, ``style_weight``, ``tv_weight``, ... see :class:`brushwork.methods.gatys.GatysConfig`).
+            method options (AdaIN: ``alpha`` (default ``strength``, at most 1), ``model`` (a decoder
+            directory, default the shipped one), ``tile`` (default automatic above 2 MP, 0 never) and
+            ``precision`` (``"auto"``: bf16 where native; ``"fp32"``, ``"bf16"``); Gatys: ``steps``,
+            ``optimizer``, ``init``, ``levels``, ``content_weight``, ``style_weight``, ``tv_weight``, ... see
+            :class:`brushwork.methods.gatys.GatysConfig`).
 
     Returns:
         ``(1, 3, H, W)`` float32 RGB in [0, 1] (on the content tensor's device; CPU for paths and Pillow

@@ -39,6 +39,23 @@ def collect_images(
     return [f for files in groups for f in files * max(1, round(most / len(files)))]
 
 
+def _check_same_data(
+    saved: dict[str, Any],
+    content: Sequence[str | os.PathLike[str]],
+    style: Sequence[str | os.PathLike[str]],
+    exclude: Sequence[str],
+) -> None:
+    """Resuming with other folders or held-out styles would change the data stream (and could train on test styles)."""
+    now = {
+        "content": [str(Path(c).resolve()) for c in content],
+        "style": [str(Path(s).resolve()) for s in style],
+        "held_out_styles": sorted(exclude),
+    }
+    for key, value in now.items():
+        if key in saved and saved[key] != value:
+            raise ConfigError(f"resume: {key} {value} differs from the run's {saved[key]} (pass the run's own)")
+
+
 def train_adain(
     content: Sequence[str | os.PathLike[str]],
     style: Sequence[str | os.PathLike[str]],
@@ -93,6 +110,7 @@ def train_adain(
             values["bf16"] = bf16_supported(resolve_device(device))
     else:
         values, seed = point.values, point.seed if point.seed is not None else seed
+        _check_same_data(point.saved.get("data", {}), content, style, exclude_styles)
     cfg = AdaINConfig.from_dict(values)
     content_files = collect_images(content)
     style_files = collect_images(style, exclude=exclude_styles, balance=balance)

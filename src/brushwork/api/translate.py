@@ -192,8 +192,7 @@ def translate_files(
     bf16 = use_bf16(loaded.device, precision)
     whole = torch.compile(generator) if compile else generator
     all_jobs = _jobs(expand_inputs(inputs), None if output is None else Path(output))
-    for _, dst in all_jobs:
-        guard_output(dst, [src for src, _ in all_jobs])
+    guard_output([dst for _, dst in all_jobs], [src for src, _ in all_jobs])
     mine = shard(all_jobs, rank, world_size)
     existing = [dst for _, dst in mine if skip_existing and dst.exists()]
     todo = [(src, dst) for src, dst in mine if not (skip_existing and dst.exists())]

@@ -145,11 +145,19 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
     stems = [c.stem for c in contents]
     if len(set(stems)) != len(stems):  # same stem in different folders: keep the parent
         stems = [f"{c.parent.name}_{c.stem}" for c in contents]
-    return [
+    jobs_list = [
         (c, styles, out / f"{stem}_{'+'.join(Path(x).stem for x in styles)}{'.mp4' if is_video(c) else '.png'}")
         for c, stem in zip(contents, stems, strict=True)
         for styles in style_sets
     ]
+    seen: dict[Path, Path] = {}
+    for content, _, dst in jobs_list:
+        if dst in seen:
+            raise ConfigError(
+                f"{content} and {seen[dst]} would both be written to {dst}: rename one, or run them apart"
+            )
+        seen[dst] = content
+    return jobs_list
 
 
 def run(args: argparse.Namespace) -> int:
@@ -168,8 +176,7 @@ def run(args: argparse.Namespace) -> int:
     plan = _plan(args)
     inputs = [*args.style, *(c for c, _, _ in plan), *([args.mask] if args.mask else [])]
     if not args.overwrite:
-        for _, _, out in plan:
-            guard_output(out, inputs)
+        guard_output([out for _, _, out in plan], inputs)
     plan = shard(plan)  # under torchrun: this rank's share
     done = [job for job in plan if args.skip_existing and job[2].exists()]
     plan = [job for job in plan if job not in done]
@@ -206,7 +213,14 @@ def run(args: argparse.Namespace) -> int:
                 save_image(p.image.clamp(0, 1), out.with_name(f"{out.stem}_step{p.step:05d}.png"))
 
         if is_video(content):
-            numbers = _stylize_video(args, content, styles, out, options)
+            try:
+                numbers = _stylize_video(args, content, styles, out, options)
+            except ImageError as exc:
+                if len(plan) == 1 or str(content) not in str(exc):
+                    raise
+                failed += 1
+                print(f"skipped: {exc}", file=sys.stderr)
+                continue
             if args.quiet == 0:
                 print(f"{out}\t{numbers['frames']} frames, {numbers['fps']:.2f} frames/s")
             continue

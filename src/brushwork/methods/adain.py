@@ -231,9 +231,10 @@ def stylize(
         return decoder(transform(encoder(rgb, [CONTENT_LAYER])[CONTENT_LAYER], m)).clamp(0, 1)
 
     source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
-    if tile is None:
+    if tile is None:  # the statistics pass already encoded the whole (padded) image: decode from it
         padded, (h, w) = _pad_to_multiple(source, decoder.factor)
-        return run(padded)[..., :h, :w]
+        m = padded[:, 3:].to(device) if mask is not None else None
+        return decoder(transform(calib_feat, m)).clamp(0, 1)[..., :h, :w]
     from brushwork.tiling import run_tiled
 
     return run_tiled(run, source, tile=tile, overlap=overlap, multiple=decoder.factor)

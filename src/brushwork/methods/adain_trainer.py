@@ -78,7 +78,7 @@ class AdaINTrainer:
         """Rows ``content | style | output`` per preview pair → ``(1, 3, N·H, 3W)``."""
         content, style = (x.to(self.device) for x in batch)
         rows = []
-        for i in range(content.shape[0]):
+        for i in range(min(content.shape[0], style.shape[0])):  # a domain may have a single image
             out = stylize(content[i : i + 1], [style[i : i + 1]], encoder=self.encoder, decoder=self.decoder)
             rows.append(torch.cat([content[i], style[i], out[0]], dim=-1))
         return torch.cat(rows, dim=-2).unsqueeze(0).float().clamp(0, 1).cpu().contiguous()
