@@ -188,12 +188,13 @@ def run_one(
         fd = frechet_distance(outs, real)
         kd = kernel_distance(outs, real, seed=seed).as_dict()
     style_fd = None
-    style_patches = ctx.style_patch_features(ctx.size) if runner.uses_style else None
+    style_patches = ctx.style_patch_features(ctx.size)
     if style_patches is not None and bool(torch.isfinite(outs).all()):
         style_fd = frechet_distance(torch.cat(patches), style_patches)
-    # ArtFID's style factor compares outputs with the style images they were given; with one or a few style
-    # images that is only possible patch-wise (style_fd). Runs that use no style image (identity, CycleGAN) are
-    # scored against the real art set, like the methods' own target domain.
+    # ArtFID's style factor compares outputs with the style images; with one or a few style images that is only
+    # possible patch-wise (style_fd). Every run of a table is judged against the same reference, so when style
+    # images are given, runs that ignore them (identity, CycleGAN) are judged against them too; without style
+    # images (``--data``), against the real art set.
     style_factor = style_fd if style_fd is not None else fd
     if style_factor is not None and math.isfinite(means["content_distance"]):
         score = combined_score(means["content_distance"], style_factor)
