@@ -114,7 +114,8 @@ def markdown(data: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
     lines += [
         "Combined = (1 + content dist) × (1 + style Fréchet), after ArtFID: the style factor compares the outputs'"
         " per-position relu3_3 features with the style images' (SIFID-style), for every run of the table alike;"
-        " without style images, the whole-image features with the real art. All distances use this project's VGG16, not Inception: they are not FID/ArtFID.",
+        " without style images, the whole-image features with the real art. All distances use this project's VGG16,"
+        " not Inception: they are not FID/ArtFID.",
         "",
     ]
     for run in runs:
