@@ -157,3 +157,18 @@ def test_other_hosts_and_cross_origin_posts_are_refused(serve_app, small_png) ->
     same = http.post("/api/jobs", VANGOGH, {"content": ("a.png", small_png)}, {"Origin": http.base})
     assert same.status == 202
     http.wait(same.json()["id"])
+
+
+@pytest.mark.integration
+def test_adain_job_with_an_uploaded_painting(serve_app, small_png, shared_data) -> None:
+    http, _ = serve_app()
+    assert "adain" in http.get("/api/info").json()["methods"]  # shown because the decoder ships
+    painting = (shared_data / "styles" / "candy.jpg").read_bytes()
+    fields = {"method": "adain", "size": "64", "strength": "0.8"}
+    resp = http.post("/api/jobs", fields, {"content": ("a.png", small_png), "style": ("candy.jpg", painting)})
+    assert resp.status == 202, resp.body
+    job = http.wait(resp.json()["id"])
+    assert job["state"] == "done", job
+    painted = decode_png(http.get(f"/api/jobs/{job['id']}/result").body)
+    assert painted.shape[:2] == (64, 64)
+    assert np.abs(painted.astype(int) - decode_png(small_png).astype(int)).mean() > 5
