@@ -45,7 +45,7 @@ def _check_report(out: Path, labels: set[str]) -> dict:
 
 @pytest.mark.integration
 def test_evaluate_gatys_and_cyclegan_end_to_end(shared_data: Path, tmp_path: Path, capsys) -> None:
-    """4 contents × 2 styles at 128 px: the identity baseline, Gatys and a tiny CycleGAN checkpoint, one table."""
+    """4 contents × 2 styles at 128 px: the identity baseline, AdaIN (shipped), Gatys and a tiny CycleGAN checkpoint."""
     import torch
 
     from brushwork.checkpoint import save_checkpoint
@@ -59,18 +59,22 @@ def test_evaluate_gatys_and_cyclegan_end_to_end(shared_data: Path, tmp_path: Pat
     out = tmp_path / "report"
     cyclegan = f"cyclegan:model={tmp_path / 'run'}"
     argv = ["evaluate", "--data", str(shared_data / "vangogh2photo"), "--limit", "4", "--real-limit", "12"]
-    argv += ["--compare", "identity", "gatys:levels=1", cyclegan, "--style", *map(str, styles)]
+    argv += ["--compare", "identity", "adain", "gatys:levels=1", cyclegan, "--style", *map(str, styles)]
     argv += ["--steps", "4", "--size", "128", "-o", str(out)]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "## Summary" in printed and f"report: {out / 'report.md'}" in printed
-    data = _check_report(out, {"identity", "gatys:levels=1", cyclegan})
+    data = _check_report(out, {"identity", "adain", "gatys:levels=1", cyclegan})
     runs = {run["label"]: run for run in data["runs"]}
     copy, gatys = runs["identity"], runs["gatys:levels=1"]
     assert len(copy["pairs"]) == len(gatys["pairs"]) == 8 and gatys["settings"] == {"levels": 1, "steps": 4}
     # Gatys moves towards the style and away from the content, but keeps the content recognisable.
     assert copy["means"]["ssim"] == pytest.approx(1.0) and 0.3 < gatys["means"]["ssim"] < 0.99
     assert gatys["means"]["gram_distance"] < 0.7 * copy["means"]["gram_distance"]
+    adain = runs["adain"]
+    assert len(adain["pairs"]) == 8 and adain["means"]["gram_distance"] < 0.7 * copy["means"]["gram_distance"]
+    # the patch-level style distance to the style images ranks both methods ahead of doing nothing
+    assert max(adain["style_frechet_distance"], gatys["style_frechet_distance"]) < copy["style_frechet_distance"]
     disc = runs[cyclegan]["discriminator"]
     assert disc["n_real"] == 12 and disc["n_fake"] == 4 and 0 <= disc["overall"] <= 1
     assert [p["style"] for p in runs[cyclegan]["pairs"]] == [None] * 4
