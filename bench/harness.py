@@ -32,8 +32,12 @@ def setup(threads: int = 2) -> dict[str, Any]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process so far, in MiB (``VmHWM``: ``ru_maxrss`` survives ``execve`` on
+    Linux, so a child of a big benchmark process would report its parent's peak)."""
+    from brushwork.metrics.timing import peak_rss_mib
+
+    peak = peak_rss_mib()
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def gemm_probe(n: int = 256, reps: int = 20) -> float:

@@ -129,14 +129,24 @@ def _large(tmp: Path) -> dict[str, Any]:
         src.resize(size, Image.Resampling.BICUBIC).save(path, quality=92)
         for label, argv in {
             "cyclegan": ["translate", "vangogh", str(path), "-o", str(tmp / f"{name}_cg.png"), "-q"],
-            "adain": ["stylize", str(path), "--style", str(STYLE), "-o", str(tmp / f"{name}_adain.png"), "-q"],
+            "adain": [
+                "stylize",
+                str(path),
+                "--style",
+                str(STYLE),
+                "--size",
+                str(max(size)),
+                "-o",
+                str(tmp / f"{name}_adain.png"),
+                "-q",
+            ],
         }.items():
             code = (
-                "import resource, sys, time, torch; torch.set_num_threads(2); "
+                "import sys, time, torch; torch.set_num_threads(2); "
                 "from brushwork.allocator import tune_allocator; tune_allocator(); "
                 "from brushwork.cli import main; t = time.perf_counter(); "
                 f"rc = main({argv!r}); "
-                "print(rc, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+                "from brushwork.metrics.timing import peak_rss_mib; print(rc, time.perf_counter() - t, peak_rss_mib())"
             )
             start = time.perf_counter()
             line = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -24,7 +24,18 @@ __all__ = ["PerfMeter", "Performance", "peak_rss_mib"]
 
 
 def peak_rss_mib() -> float | None:
-    """This process's peak resident set size so far, in MiB (``None`` where ``resource`` is missing)."""
+    """This process's peak resident set size so far, in MiB (``None`` where it cannot be read).
+
+    Linux: ``VmHWM`` of ``/proc/self/status``. Not ``getrusage``'s ``ru_maxrss``, which Linux carries across
+    ``execve``: a process started by a big parent would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:  # Windows
