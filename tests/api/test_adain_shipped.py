@@ -8,6 +8,7 @@ import pytest
 
 import brushwork
 from brushwork.imageio import load_image, resize
+from brushwork.metrics.perceptual import perceptual_distance
 from brushwork.metrics.ssim import ssim_luminance
 from brushwork.metrics.style import gram_distance
 
@@ -33,10 +34,16 @@ def test_unseen_style_moves_gram_statistics_and_keeps_the_scene(shared_data: Pat
     before = float(gram_distance(content, style_small, vgg16)[0])
     after = float(gram_distance(out, style_small, vgg16)[0])
     assert after < 0.5 * before  # the output's texture statistics moved at least half way to the style's
-    # The scene must survive: the output's luminance SSIM with the photo must clearly beat the style image's own
-    # (the style resized to the photo's shape: what "only style, no content" scores; ~0.05–0.1) and a floor of 0.12.
-    style_as_content = resize(style, size=tuple(content.shape[-2:]))
-    floor = max(0.12, 2 * float(ssim_luminance(style_as_content, content)))
+    # The scene must survive. Perceptually (channel-normalised VGG features, relu2_2…relu4_1) the output must be
+    # clearly nearer its own photo than other photos or the style image; measured ≈1.1 vs ≥1.34 over 4 photos × the
+    # 4 held-out styles. Luminance SSIM must beat the style image's own (the style resized to the photo: what "only
+    # style, no content" scores, 0.08–0.19) by 30% and a floor of 0.12; measured 0.14–0.34 over the same grid.
+    size = tuple(content.shape[-2:])
+    others = [resize(load_image(shared_data / "content" / f"{n}.jpg"), size=size) for n in ("chicago", "stata")]
+    near = float(perceptual_distance(out, content, vgg16)[0])
+    far = min(float(perceptual_distance(out, other, vgg16)[0]) for other in [*others, resize(style, size=size)])
+    assert near < 0.9 * far, (near, far)
+    floor = max(0.12, 1.3 * float(ssim_luminance(resize(style, size=size), content)))
     kept = float(ssim_luminance(out, content))
     assert kept > floor, (kept, floor)
     half = brushwork.stylize(content, style, method="adain", encoder=vgg16, device="cpu", alpha=0.5)
