@@ -2,6 +2,10 @@
 columns = held-out styles (first row: the styles themselves). Prints JSON with per-cell numbers.
 
     .venv/bin/python bench/adain_grid.py -o out/adain_grid.png [--size 384]
+
+The committed docs/images/adain_grid.png holds only what may be redistributed (scikit-image photos, no style row):
+
+    .venv/bin/python bench/adain_grid.py --committable -o docs/images/adain_grid.png
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from harness import emit, setup
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 CONTENTS = ("tubingen.jpg", "golden_gate.jpg", "skimage_chelsea.png", "brad_pitt.jpg")
+SKIMAGE = ("skimage_astronaut.png", "skimage_chelsea.png", "skimage_coffee.png", "skimage_rocket.jpg")
 
 
 def main() -> None:
@@ -32,14 +37,18 @@ def main() -> None:
     parser.add_argument("-o", "--output", default="out/adain_grid.png")
     parser.add_argument("--size", type=int, default=384)
     parser.add_argument("--model", default="adain")
+    parser.add_argument(
+        "--committable", action="store_true", help="scikit-image photos only and no style row (safe to commit)"
+    )
     args = parser.parse_args()
     result: dict = {"env": setup(2), "cells": []}
     held_out = read_config(find_model(args.model))["data"]["held_out_styles"]
     styles = [load_image(DATA / "styles" / f"{name}.jpg") for name in held_out]
     vgg = load_vgg16()
     cell = args.size // 2
-    rows = [side_by_side([torch.ones(1, 3, cell, cell), *styles], height=cell)]
-    for name in CONTENTS:
+    rows = [] if args.committable else [side_by_side([torch.ones(1, 3, cell, cell), *styles], height=cell)]
+    result["columns"] = ["content", *held_out]
+    for name in SKIMAGE if args.committable else CONTENTS:
         content = resize(load_image(DATA / "content" / name), long_side=args.size)
         outs = []
         for style_name, style in zip(held_out, styles, strict=True):

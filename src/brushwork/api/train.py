@@ -93,6 +93,24 @@ def loop_config(steps: int, options: dict[str, Any]) -> Any:
         raise ConfigError(f"training options: {exc}") from exc
 
 
+def open_batches(dist_info: Any, *, seed: int, crop: int, load: int, batch: int, **source: Any) -> Any:
+    """This rank's shard of unpaired training batches (``source``: ``root=`` or ``files=``), warning on skips."""
+    from brushwork.data.folders import UnpairedBatches
+
+    batches = UnpairedBatches(
+        **source,
+        crop_size=crop,
+        load_size=load,
+        batch_size=batch,
+        seed=seed,
+        rank=dist_info.rank,
+        world_size=dist_info.world_size,
+    )
+    if batches.skipped:
+        log.warning("%d unreadable training images skipped", len(batches.skipped))
+    return batches
+
+
 def train(
     data: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -132,7 +150,6 @@ def train(
         :class:`~brushwork.train.FitResult`.
     """
     from brushwork.checkpoint import load_weights, read_config
-    from brushwork.data.folders import UnpairedBatches
     from brushwork.device import bf16_supported, resolve_device
     from brushwork.methods.cyclegan import CycleGAN, CycleGANConfig
     from brushwork.seed import seed_everything
@@ -175,17 +192,9 @@ def train(
 
     with distributed(device) as (dist_info, dev):
         seed_everything(seed + dist_info.rank)
-        source = UnpairedBatches(
-            data,
-            crop_size=cfg.crop_size,
-            load_size=cfg.load_size,
-            batch_size=cfg.batch_size,
-            seed=seed,
-            rank=dist_info.rank,
-            world_size=dist_info.world_size,
+        source = open_batches(
+            dist_info, seed=seed, crop=cfg.crop_size, load=cfg.load_size, batch=cfg.batch_size, root=data
         )
-        if source.skipped:
-            log.warning("%d unreadable training images skipped", len(source.skipped))
         model = CycleGAN(
             cfg, device=dev, seed=seed, rank=dist_info.rank, distributed=dist_info.enabled, weights=weights
         )

@@ -88,8 +88,7 @@ def train_adain(
     Returns:
         :class:`~brushwork.train.FitResult`.
     """
-    from brushwork.api.train import loop_config, resume_point
-    from brushwork.data.folders import UnpairedBatches
+    from brushwork.api.train import loop_config, open_batches, resume_point
     from brushwork.device import bf16_supported, resolve_device
     from brushwork.methods.adain import AdaINConfig
     from brushwork.methods.adain_trainer import AdaINTrainer
@@ -117,17 +116,14 @@ def train_adain(
 
     with distributed(device) as (dist_info, dev):
         seed_everything(seed + dist_info.rank)
-        source = UnpairedBatches(
-            files=(content_files, style_files),
-            crop_size=cfg.crop,
-            load_size=cfg.load_size,
-            batch_size=cfg.batch_size,
+        source = open_batches(
+            dist_info,
             seed=seed,
-            rank=dist_info.rank,
-            world_size=dist_info.world_size,
+            crop=cfg.crop,
+            load=cfg.load_size,
+            batch=cfg.batch_size,
+            files=(content_files, style_files),
         )
-        if source.skipped:
-            log.warning("%d unreadable training images skipped", len(source.skipped))
         trainer = AdaINTrainer(
             cfg,
             encoder=load_vgg16(vgg16, device=dev),
