@@ -3,9 +3,9 @@ columns = held-out styles (first row: the styles themselves). Prints JSON with p
 
     .venv/bin/python bench/adain_grid.py -o out/adain_grid.png [--size 384]
 
-The committed docs/images/adain_grid.png holds only what may be redistributed (scikit-image photos, no style row):
+The committed docs/images/adain_grid.jpg holds only what may be redistributed (scikit-image photos, no style row):
 
-    .venv/bin/python bench/adain_grid.py --committable -o docs/images/adain_grid.png
+    .venv/bin/python bench/adain_grid.py --committable -o docs/images/adain_grid.jpg
 """
 
 from __future__ import annotations
