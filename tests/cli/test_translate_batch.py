@@ -81,3 +81,36 @@ def test_compile_gives_the_same_images(tmp_path: Path, model_dir: Path, photos: 
     assert main([*base, "-o", str(tmp_path / "eager.png")]) == 0
     assert main([*base, "-o", str(tmp_path / "compiled.png"), "--compile"]) == 0
     assert (load_image(tmp_path / "eager.png") - load_image(tmp_path / "compiled.png")).abs().max() <= 1 / 255
+
+
+def test_videos_are_translated_frame_by_frame_beside_images(tmp_path: Path, model_dir: Path, photos: Path) -> None:
+    from brushwork.api.translate import load_model, translate
+    from brushwork.video import probe, read_frames, write_video
+
+    smooth = [torch.rand(1, 3, 4, 6, generator=torch.Generator().manual_seed(i)) for i in range(3)]
+    frames = [torch.nn.functional.interpolate(f, size=(32, 48), mode="bilinear") for f in smooth]
+    clip = write_video(frames, tmp_path / "clip.mp4", fps=10)
+    out = tmp_path / "out"
+    args = ["translate", str(model_dir), str(clip), str(photos / "p0.png"), "-o", str(out), "--precision", "fp32"]
+    assert main([*args, "-q"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["clip.mp4", "p0.png"]
+    info = probe(out / "clip.mp4")
+    assert (info.frames, info.width, info.height, info.fps) == (3, 48, 32, 10)
+    # each written frame is the model's translation of its input frame (up to H.264's losses), not the input
+    model = load_model(model_dir, device="cpu")
+    psnr = lambda a, b: float(10 * torch.log10(1 / (a - b).pow(2).mean()))  # noqa: E731
+    for src, dst in zip(read_frames(clip), read_frames(out / "clip.mp4"), strict=True):
+        expected = translate(model, src, precision="fp32")
+        assert psnr(expected, dst) > max(22.0, psnr(src, dst) + 6), (psnr(expected, dst), psnr(src, dst))
+    assert main([*args, "--skip-existing", "-q"]) == 0  # nothing left to do
+    single = ["translate", str(model_dir), str(clip), "--temporal", "0.5", "-q"]
+    assert main([*single, "-o", str(tmp_path / "one.webm")]) == 0 and probe(tmp_path / "one.webm").frames == 3
+    assert main([*single, "-o", str(tmp_path / "one.png")]) == 2  # a video's output is a video
+
+
+def test_an_unreadable_video_is_skipped_and_counted(tmp_path: Path, model_dir: Path, photos: Path, capsys) -> None:
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video at all")
+    args = ["translate", str(model_dir), str(bad), str(photos / "p1.png"), "-o", str(tmp_path / "out")]
+    assert main(args) == 1
+    assert "skipped" in capsys.readouterr().err and (tmp_path / "out" / "p1.png").exists()

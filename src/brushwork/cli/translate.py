@@ -1,4 +1,5 @@
-"""``brushwork translate MODEL INPUT... [-o OUT] [--direction AtoB|BtoA]``: run a trained CycleGAN."""
+"""``brushwork translate MODEL INPUT... [-o OUT] [--direction AtoB|BtoA]``: run a trained CycleGAN on images,
+folders and videos."""
 
 from __future__ import annotations
 
@@ -16,12 +17,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "'vangogh', a model directory or a training run. File names and relative paths are kept.",
     )
     parser.add_argument("model", metavar="MODEL", help="shipped model name, model directory or run directory")
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or glob patterns")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="image files, folders, glob patterns or videos (.mp4 .mov .webm ...)"
+    )
     parser.add_argument("--direction", choices=("AtoB", "BtoA"), help="default: the model's own")
     parser.add_argument("--batch-size", type=positive_int, default=1, help="images per forward pass (default 1)")
     add_batch_options(parser)
     parser.add_argument(
         "--compile", action="store_true", help="torch.compile the generator (25 s once, then ~1.3x faster per image)"
+    )
+    parser.add_argument(
+        "--temporal",
+        type=float,
+        default=0.0,
+        metavar="T",
+        help="videos: blend each frame with the previous output (0 off ... 0.9 steadier, more ghosting)",
     )
     add_common(parser, output="output folder (default ./translated), or a file name for a single input")
     parser.set_defaults(func=run)
@@ -47,14 +57,15 @@ def run(args: argparse.Namespace) -> int:
         workers=args.jobs,
         precision=args.precision,
         compile=args.compile,
+        temporal=args.temporal,
     )
     if not report.written and report.failed and not report.existing:
-        raise ImageError(f"no image could be translated ({len(report.failed)} failed; first: {report.failed[0][1]})")
+        raise ImageError(f"no input could be translated ({len(report.failed)} failed; first: {report.failed[0][1]})")
     for src, reason in report.failed:
         print(f"brushwork: skipped {src}: {reason}", file=sys.stderr)
     if args.quiet == 0:
         rate = len(report.written) / report.seconds if report.seconds > 0 else 0.0
-        line = f"translated {len(report.written)} image(s) in {report.seconds:.1f} s ({rate:.2f} img/s)"
+        line = f"translated {len(report.written)} file(s) in {report.seconds:.1f} s ({rate:.2f} img/s)"
         if report.written:
             line += f" -> {report.written[0] if len(report.written) == 1 else report.written[0].parent}"
         if report.existing:
