@@ -53,6 +53,17 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     add_precision(group)
 
 
+def add_temporal(parser: argparse._ActionsContainer) -> None:
+    """``--temporal T``: the videos' flicker reducer (see :func:`brushwork.video.stylize_video`)."""
+    parser.add_argument(
+        "--temporal",
+        type=float,
+        default=0.0,
+        metavar="T",
+        help="videos: blend each frame with the previous output (0 off ... 0.9 steadier, more ghosting)",
+    )
+
+
 def add_tile(group: argparse._ActionsContainer) -> None:
     """``--tile PX``: tiled inference for large images."""
     group.add_argument(

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from brushwork.cli._common import add_common, add_precision, add_tile, positive_int
+from brushwork.cli._common import add_common, add_precision, add_temporal, add_tile, positive_int
 
 _METHODS = ("adain", "gatys")
 #: GatysConfig's defaults, for --help without importing torch (tests/cli/test_stylize.py keeps them in sync).
@@ -89,13 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_precision(fast)
     add_tile(fast)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
-    parser.add_argument(
-        "--temporal",
-        type=float,
-        default=0.0,
-        metavar="T",
-        help="videos: blend each frame with the previous output (0 off ... 0.9 steadier, more ghosting)",
-    )
+    add_temporal(parser)
     gatys = parser.add_argument_group("gatys options (defaults chosen by measurement; see bench/gatys.py)")
     d = GATYS_DEFAULTS
     gatys.add_argument("--steps", type=positive_int, help=f"steps at full resolution (default {d['steps']})")

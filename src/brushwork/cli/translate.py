@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from brushwork.cli._common import add_batch_options, add_common, positive_int
+from brushwork.cli._common import add_batch_options, add_common, add_temporal, positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,13 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--compile", action="store_true", help="torch.compile the generator (25 s once, then ~1.3x faster per image)"
     )
-    parser.add_argument(
-        "--temporal",
-        type=float,
-        default=0.0,
-        metavar="T",
-        help="videos: blend each frame with the previous output (0 off ... 0.9 steadier, more ghosting)",
-    )
+    add_temporal(parser)
     add_common(parser, output="output folder (default ./translated), or a file name for a single input")
     parser.set_defaults(func=run)
 
