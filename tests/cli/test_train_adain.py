@@ -45,6 +45,23 @@ def test_train_resume_and_exclusions(tmp_path: Path, make_unpaired, vgg16, capsy
     assert logs[0] == logs[1]
 
 
+def test_init_from_a_trained_decoder(tmp_path: Path, make_unpaired, vgg16, capsys) -> None:
+    data = make_unpaired(tmp_path / "data")
+    assert _train(data, tmp_path / "first", "--steps", "2", "--exclude-style", "000") == 0
+    first = latest_checkpoint(tmp_path / "first")
+    assert _train(data, tmp_path / "second", "--steps", "1", "--init-from", str(first)) == 2  # 000 would leak in
+    assert "hold them out here too" in capsys.readouterr().err
+    args = ["--steps", "1", "--exclude-style", "000", "--init-from", str(tmp_path / "first"), "--lr", "1e-12"]
+    assert _train(data, tmp_path / "second", *args) == 0
+    second = latest_checkpoint(tmp_path / "second")
+    start, now = load_weights(first), load_weights(second)
+    assert all(torch.allclose(start[k].float(), now[k].float(), atol=1e-6) for k in start)  # lr ~0: unchanged
+    lineage = read_config(second)["data"]["init_from"]
+    assert lineage["model"] == str(first) and lineage["steps"] == 2
+    assert _train(data, tmp_path / "second", "--steps", "2", "--resume", *args[2:]) == 2
+    assert "cannot be combined" in capsys.readouterr().err
+
+
 def test_bad_folders_and_settings_exit_2(tmp_path: Path, make_unpaired, capsys) -> None:
     data = make_unpaired(tmp_path / "data")
     (tmp_path / "empty").mkdir()

@@ -56,6 +56,28 @@ def _check_same_data(
             raise ConfigError(f"resume: {key} {value} differs from the run's {saved[key]} (pass the run's own)")
 
 
+def _init_weights(
+    init_from: str | os.PathLike[str], exclude: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Weights, data lineage and decoder widths of an AdaIN model that starts a new run."""
+    from brushwork.api._models import find_model
+    from brushwork.checkpoint import load_weights, read_config
+    from brushwork.errors import CheckpointError
+
+    src = find_model(init_from)
+    saved = read_config(src)
+    if saved.get("method") != "adain":
+        raise CheckpointError(f"{src}: --init-from needs an adain model, got {saved.get('method')!r}")
+    data = saved.get("data", {})
+    missing = sorted(set(data.get("held_out_styles", ())) - set(exclude))
+    if missing:
+        raise ConfigError(f"--init-from {src} held out {missing}: hold them out here too (--exclude-style)")
+    arch = {k: saved["config"][k] for k in ("decoder_widths", "encoder_widths") if k in saved.get("config", {})}
+    lineage = {"init_from": {"model": str(src), "steps": saved.get("step"), "content": data.get("content")}}
+    log.info("starting from %s (step %s)", src, saved.get("step"))
+    return load_weights(src), lineage, arch
+
+
 def train_adain(
     content: Sequence[str | os.PathLike[str]],
     style: Sequence[str | os.PathLike[str]],
@@ -69,6 +91,7 @@ def train_adain(
     vgg16: str | os.PathLike[str] | None = None,
     device: str = "auto",
     seed: int = 0,
+    init_from: str | os.PathLike[str] | None = None,
     **loop: Any,
 ) -> Any:
     """Train an AdaIN decoder (Huang & Belongie 2017) with photos from ``content`` and art from ``style``.
@@ -82,6 +105,8 @@ def train_adain(
         steps: total steps (may be raised when resuming).
         exclude_styles: style file names or stems to hold out (e.g. for testing on unseen styles).
         balance: draw every style folder about equally often.
+        init_from: an AdaIN model or run directory (or shipped name) whose decoder starts a new run (its widths
+            are taken; the optimiser starts fresh). Its held-out styles must stay held out.
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``).
 
@@ -103,6 +128,12 @@ def train_adain(
     if steps is not None:
         overrides["steps"] = steps
     point = resume_point(out, resume=resume, method="adain", nets=("decoder",), overrides=overrides)
+    start, inherited = None, {}
+    if point is not None and init_from is not None:
+        raise ConfigError("--init-from starts a new run; it cannot be combined with resuming one")
+    if point is None and init_from is not None:
+        start, inherited, arch = _init_weights(init_from, exclude_styles)
+        overrides = {**overrides, **arch}
     if point is None:
         values = {**AdaINConfig().to_dict(), **overrides}
         if "bf16" not in overrides:
@@ -130,7 +161,7 @@ def train_adain(
             device=dev,
             seed=seed,
             distributed=dist_info.enabled,
-            weights=None if point is None else point.weights,
+            weights=start if point is None else point.weights,
         )
         if point is not None:
             trainer.load_state_dict(point.trainer_state["trainable"])
@@ -142,6 +173,7 @@ def train_adain(
                 "style_images": len(set(source.domains[1].files)),
                 "held_out_styles": sorted(exclude_styles),
                 "skipped": len(source.skipped),
+                **inherited,
             },
             "seed": seed,
             "world_size": dist_info.world_size,

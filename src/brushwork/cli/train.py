@@ -94,6 +94,7 @@ def _register_adain(methods: argparse._SubParsersAction) -> None:
     p.add_argument("--style", required=True, nargs="+", metavar="DIR", help="folders of paintings")
     p.add_argument("--exclude-style", nargs="+", default=[], metavar="NAME", help="hold these style files out")
     p.add_argument("--no-balance", action="store_true", help="do not oversample small style folders")
+    p.add_argument("--init-from", metavar="MODEL", help="start from a trained decoder (e.g. 'adain'; fresh optimiser)")
     opt = p.add_argument_group("training")
     opt.add_argument("--steps", type=positive_int, help="total steps (default 20000; may be raised on resume)")
     opt.add_argument("--batch-size", type=positive_int, help="content/style pairs per step (default 8)")
@@ -125,6 +126,7 @@ def run_adain(args: argparse.Namespace) -> int:
         vgg16=args.vgg16,
         device=args.device,
         seed=args.seed,
+        init_from=args.init_from,
         **loop,
     )
     return _report(result)
