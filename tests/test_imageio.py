@@ -206,3 +206,24 @@ def test_find_images(tmp_path: Path) -> None:
         save_image(torch.rand(1, 3, 4, 4), tmp_path / rel.lower())
     assert [p.relative_to(tmp_path).as_posix() for p in find_images(tmp_path)] == ["a/b/x.webp", "a/y.jpg", "z.png"]
     assert [p.name for p in find_images(tmp_path, recursive=False)] == ["z.png"]
+
+
+def test_vector_formats_are_never_opened(tmp_path: Path) -> None:
+    eps = tmp_path / "drawing.png"  # content decides: an EPS named .png would start Ghostscript in Pillow
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    with pytest.raises(ImageError, match=r"drawing\.png: not an image"):
+        read_image(eps)
+
+
+def test_concurrent_reads_leave_pillow_and_warning_filters_as_they_were(tmp_path: Path) -> None:
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    paths = [save_image(torch.rand(1, 3, 40, 30), tmp_path / f"{i}.png") for i in range(16)]
+    filters, limit = list(warnings.filters), Image.MAX_IMAGE_PIXELS
+    with ThreadPoolExecutor(4) as pool:
+        images = list(pool.map(read_image, paths * 4))
+    assert len(images) == 64 and all(im.rgb.shape == (1, 3, 40, 30) for im in images)
+    assert warnings.filters == filters and limit == Image.MAX_IMAGE_PIXELS

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from brushwork.errors import ImageError
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "SAVE_SUFFIXES",
     "LoadedImage",
     "default_max_pixels",
     "find_images",
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 #: File suffixes treated as images when scanning folders (content decides the format when reading).
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 _SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+#: Suffixes :func:`save_image` writes.
+SAVE_SUFFIXES = frozenset(_SAVE_FORMATS)
 _DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP: a 24 MP photo fits, a 900 MP bomb does not.
 
 
@@ -79,6 +83,12 @@ class LoadedImage:
         return int(self.rgb.shape[-2]), int(self.rgb.shape[-1])
 
 
+#: Pillow and the warnings filters are process-wide: decoding threads (prefetch, the web app) take turns.
+_PIL_GLOBALS = threading.Lock()
+#: Raster formats brushwork reads; vector/document formats (EPS would start Ghostscript) are never opened.
+READ_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "PPM", "TGA")
+
+
 def _open_checked(path: Path, max_pixels: int) -> Image.Image:
     """Open ``path`` lazily and check it before any pixel is decoded."""
     if not path.exists():
@@ -89,11 +99,11 @@ def _open_checked(path: Path, max_pixels: int) -> Image.Image:
         raise ImageError(f"{path}: empty file (0 bytes)")
     try:
         # Pillow's own bomb check would raise or warn at 89 MP; ours applies the configured limit instead.
-        with warnings.catch_warnings():
+        with _PIL_GLOBALS, warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
             try:
-                img = Image.open(path)
+                img = Image.open(path, formats=READ_FORMATS)
             finally:
                 Image.MAX_IMAGE_PIXELS = saved
     except UnidentifiedImageError as exc:
@@ -131,8 +141,9 @@ def _decode(img: Image.Image, path: Path) -> Image.Image:
         log.info("%s: %d frames; using the first", path, img.n_frames)
         img.seek(0)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # Pillow warns on some corrupt streams: treat as errors
+        with _PIL_GLOBALS, warnings.catch_warnings():
+            # Pillow warns on some corrupt streams: treat its warnings (only) as errors.
+            warnings.filterwarnings("error", module=r"PIL(\.|$)")
             img.load()
             img = ImageOps.exif_transpose(img) or img
     except (OSError, SyntaxError, ValueError, Warning) as exc:

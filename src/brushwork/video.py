@@ -25,7 +25,16 @@ import torch
 
 from brushwork.errors import ConfigError, ImageError
 
-__all__ = ["VIDEO_SUFFIXES", "VideoInfo", "is_video", "probe", "read_frames", "stylize_video", "write_video"]
+__all__ = [
+    "VIDEO_SUFFIXES",
+    "VideoInfo",
+    "is_video",
+    "output_suffix",
+    "probe",
+    "read_frames",
+    "stylize_video",
+    "write_video",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,11 @@ class VideoInfo:
 def is_video(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` names a video by its suffix (``.mp4 .m4v .mov .mkv .webm .avi``; not ``.gif``)."""
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def output_suffix(path: str | os.PathLike[str]) -> str:
+    """The suffix a stylised copy of the video ``path`` gets: ``.webm`` stays WebM, everything else ``.mp4``."""
+    return ".webm" if Path(path).suffix.lower() == ".webm" else ".mp4"
 
 
 def _reason(exc: BaseException) -> str:
@@ -197,6 +211,13 @@ class _AudioSource:
         self.copy = False
         self.offset = 0.0
         self._error = av.error.FFmpegError
+        try:
+            self._add_output(path, output, webm=webm)
+        except BaseException:
+            self.input.close()
+            raise
+
+    def _add_output(self, path: Path, output: Any, *, webm: bool) -> None:
         if self.stream is None:
             log.warning("%s: has no audio stream; the video is written without sound", path)
             return

@@ -107,3 +107,15 @@ def test_colliding_output_names_and_negative_tiles_are_refused(model: Path, file
     assert "would both be written" in capsys.readouterr().err
     assert main(["stylize", str(files["photos/b"]), *args[1:], "--tile", "-1", "-o", str(tmp_path / "t.png")]) == 2
     assert "--tile -1" in capsys.readouterr().err
+
+
+def test_unwritable_output_formats_and_temporal_out_of_range_fail_before_work(
+    model: Path, files, tmp_path: Path, capsys
+) -> None:
+    args = [str(files["photos/b"]), "--style", str(files["style"]), "--model", str(model)]
+    assert main(["stylize", *args, "-o", str(tmp_path / "out.tif")]) == 2
+    assert "cannot write .tif images (use .png, .jpg or .webp)" in capsys.readouterr().err
+    assert not (tmp_path / "out.tif").exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["stylize", *args, "--temporal", "1.5", "-o", str(tmp_path / "out.png")])
+    assert exc.value.code == 2 and "must be in [0, 1), got 1.5" in capsys.readouterr().err

@@ -60,6 +60,8 @@ def test_init_from_a_trained_decoder(tmp_path: Path, make_unpaired, vgg16, capsy
     assert lineage["model"] == str(first) and lineage["steps"] == 2
     assert _train(data, tmp_path / "second", "--steps", "2", "--resume", *args[2:]) == 2
     assert "cannot be combined" in capsys.readouterr().err
+    assert _train(data, tmp_path / "second", "--steps", "2", "--resume", *args[2:4]) == 0
+    assert read_config(latest_checkpoint(tmp_path / "second"))["data"]["init_from"] == lineage  # kept on resume
 
 
 def test_bad_folders_and_settings_exit_2(tmp_path: Path, make_unpaired, capsys) -> None:

@@ -121,6 +121,17 @@ def test_malformed_requests_are_400s(serve_app) -> None:
     assert app.state.jobs.pending() == 0
 
 
+def test_numbers_sent_as_files_and_thin_strips_are_400s(serve_app, small_png) -> None:
+    http, app = serve_app()
+    as_file = http.post("/api/jobs", {"method": "vangogh"}, {"content": ("a.png", small_png), "size": ("s", b"64")})
+    assert as_file.status == 400 and "expected a whole number" in as_file.json()["detail"]
+    strip = io.BytesIO()
+    Image.new("RGB", (400, 10), (200, 100, 50)).save(strip, format="PNG")
+    resp = http.post("/api/jobs", VANGOGH, {"content": ("strip.png", strip.getvalue())})
+    assert resp.status == 400 and resp.json()["detail"] == "strip.png: 400x10 px is too elongated (at most 8:1)"
+    assert app.state.jobs.pending() == 0
+
+
 def test_full_queue_answers_503_busy(serve_app, small_png) -> None:
     http, app = serve_app(max_jobs=1)
     app.state.jobs.reserve()  # the one slot is taken, as by a long job

@@ -248,6 +248,7 @@ def stylize_result(
         mask=region if styles_by_mask else None,
     )
     image, numbers = METHODS[method].run(request)
+    image = image.to(original.device)  # tiled runs return on the CPU
     if preserve_color == "luminance":
         image = color.transfer_luminance(image, original)
     if region is not None and not styles_by_mask:

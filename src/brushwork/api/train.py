@@ -39,11 +39,16 @@ def _arch_from(model_config: dict[str, Any]) -> dict[str, Any]:
     return arch
 
 
+def _plain(value: Any) -> Any:
+    """Tuples as lists (``config.json`` stores sequences as lists)."""
+    return [_plain(v) for v in value] if isinstance(value, list | tuple) else value
+
+
 def _merge(base: dict[str, Any], overrides: dict[str, Any], *, allowed: frozenset[str] | None, source: str) -> dict:
     """``base`` updated by ``overrides``; a changed key outside ``allowed`` (None: all allowed) is an error."""
     merged = dict(base)
     for key, value in overrides.items():
-        if key in base and base[key] != value and allowed is not None and key not in allowed:
+        if key in base and _plain(base[key]) != _plain(value) and allowed is not None and key not in allowed:
             raise ConfigError(f"{key}={value!r} differs from {source}'s {base[key]!r} (drop it, or use a new --out)")
         merged[key] = value
     return merged

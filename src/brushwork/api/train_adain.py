@@ -141,6 +141,8 @@ def train_adain(
     else:
         values, seed = point.values, point.seed if point.seed is not None else seed
         _check_same_data(point.saved.get("data", {}), content, style, exclude_styles)
+        lineage = point.saved.get("data", {}).get("init_from")
+        inherited = {} if lineage is None else {"init_from": lineage}
     cfg = AdaINConfig.from_dict(values)
     content_files = collect_images(content)
     style_files = collect_images(style, exclude=exclude_styles, balance=balance)

@@ -124,10 +124,10 @@ class TranslateReport:
 
 
 def _output_name(src: Path, dst: Path) -> Path:
-    from brushwork.video import is_video
+    from brushwork.video import is_video, output_suffix
 
     if is_video(src):
-        return dst.with_suffix(".webm" if src.suffix.lower() == ".webm" else ".mp4")
+        return dst.with_suffix(output_suffix(src))
     return dst if dst.suffix.lower() in _KEEP_SUFFIXES else dst.with_suffix(".png")
 
 
@@ -208,6 +208,8 @@ def translate_files(
     from brushwork.tiling import choose_tile
     from brushwork.video import is_video, stylize_video
 
+    if not 0.0 <= temporal < 1.0:
+        raise ConfigError(f"temporal {temporal}: must be in [0, 1)")
     start = time.perf_counter()
     loaded = _as_model(model, device)
     generator = loaded.generator(direction)

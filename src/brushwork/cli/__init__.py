@@ -60,5 +60,6 @@ def console_main() -> None:
     """The ``brushwork`` executable: tunes the allocator for large tensors (see :mod:`brushwork.allocator`)."""
     from brushwork.allocator import tune_allocator
 
-    tune_allocator()
+    if sys.argv[1:2] != ["serve"]:  # a long-lived server should give freed memory back
+        tune_allocator()
     sys.exit(main())

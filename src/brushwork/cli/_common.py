@@ -12,6 +12,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def blend_fraction(text: str) -> float:
+    """A number in [0, 1) (``--temporal``)."""
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
 def add_common(parser: argparse.ArgumentParser, *, size: bool = True, output: str | None = None) -> None:
     """``--device --seed -q -v`` everywhere; ``--size`` and ``-o`` where the command makes images."""
     group = parser.add_argument_group("common options")
@@ -57,7 +65,7 @@ def add_temporal(parser: argparse._ActionsContainer) -> None:
     """``--temporal T``: the videos' flicker reducer (see :func:`brushwork.video.stylize_video`)."""
     parser.add_argument(
         "--temporal",
-        type=float,
+        type=blend_fraction,
         default=0.0,
         metavar="T",
         help="videos: blend each frame with the previous output (0 off ... 0.9 steadier, more ghosting)",

@@ -116,8 +116,8 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
     """
     from brushwork.batchwork import expand_inputs
     from brushwork.errors import ConfigError
-    from brushwork.imageio import IMAGE_SUFFIXES, find_images
-    from brushwork.video import VIDEO_SUFFIXES, is_video
+    from brushwork.imageio import IMAGE_SUFFIXES, SAVE_SUFFIXES, find_images
+    from brushwork.video import VIDEO_SUFFIXES, is_video, output_suffix
 
     contents: list[Path] = []
     for path in expand_inputs(args.content):
@@ -133,6 +133,8 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
             raise ConfigError(
                 f"-o {out}: the input is {'a video' if kind == 'video' else 'an image'}, so is the output"
             )
+        if not is_video(out) and out.suffix.lower() not in SAVE_SUFFIXES:
+            raise ConfigError(f"-o {out}: cannot write {out.suffix} images (use .png, .jpg or .webp)")
         return [(contents[0], style_sets[0], out)]
     if out.suffix.lower() in file_suffixes and not out.is_dir():
         raise ConfigError(f"-o {out}: several outputs need -o to be a folder")
@@ -140,7 +142,11 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
     if len(set(stems)) != len(stems):  # same stem in different folders: keep the parent
         stems = [f"{c.parent.name}_{c.stem}" for c in contents]
     jobs_list = [
-        (c, styles, out / f"{stem}_{'+'.join(Path(x).stem for x in styles)}{'.mp4' if is_video(c) else '.png'}")
+        (
+            c,
+            styles,
+            out / f"{stem}_{'+'.join(Path(x).stem for x in styles)}{output_suffix(c) if is_video(c) else '.png'}",
+        )
         for c, stem in zip(contents, stems, strict=True)
         for styles in style_sets
     ]

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from brushwork.api.translate import translate_files
     from brushwork.cli._common import describe_rank
     from brushwork.errors import ImageError
+    from brushwork.video import is_video
 
     report = translate_files(
         args.model,
@@ -58,8 +59,11 @@ def run(args: argparse.Namespace) -> int:
     for src, reason in report.failed:
         print(f"brushwork: skipped {src}: {reason}", file=sys.stderr)
     if args.quiet == 0:
-        rate = len(report.written) / report.seconds if report.seconds > 0 else 0.0
-        line = f"translated {len(report.written)} file(s) in {report.seconds:.1f} s ({rate:.2f} img/s)"
+        videos = sum(is_video(p) for p in report.written)
+        images = len(report.written) - videos
+        rate = images / report.seconds if report.seconds > 0 and not videos else 0.0
+        line = f"translated {images} image(s)" + (f" and {videos} video(s)" if videos else "")
+        line += f" in {report.seconds:.1f} s" + (f" ({rate:.2f} img/s)" if rate else "")
         if report.written:
             line += f" -> {report.written[0] if len(report.written) == 1 else report.written[0].parent}"
         if report.existing:

@@ -34,6 +34,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 #: Style images are scaled down to this long side at most: their statistics barely change, the cost does.
 STYLE_MAX_SIDE = 1024
+#: Longest accepted side ratio of an uploaded photo (the output keeps it, within the size limit).
+MAX_ASPECT = 8
 _MB = 1024 * 1024
 _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; object-src 'none'",
@@ -52,6 +54,8 @@ def _error(status: int, detail: str) -> JSONResponse:
 def _number(form: Any, name: str, default: str, kind: type) -> Any:
     raw = form.get(name) or default
     try:
+        if not isinstance(raw, str):  # e.g. a file part where a number belongs
+            raise ValueError(raw)
         return kind(raw)
     except ValueError:
         expected = "a whole number" if kind is int else "a number"
@@ -155,6 +159,9 @@ def create_app(
         from brushwork.imageio import resize
 
         image = decode_upload(*content, max_bytes=max_upload_bytes, max_pixels=max_pixels)
+        h, w = image.shape[-2:]
+        if max(h, w) > MAX_ASPECT * min(h, w):  # a thin strip would be upsampled far past the size limit
+            raise ImageError(f"{content[1]}: {w}x{h} px is too elongated (at most {MAX_ASPECT}:1)")
         image = resize(image, long_side=settings["size"])
         painting = None
         if style is not None:
