@@ -35,3 +35,16 @@ def test_seeding_is_reproducible() -> None:
     seed_everything(3)
     assert torch.equal(first, torch.rand(3))
     assert torch.equal(torch.rand(2, generator=make_generator(5)), torch.rand(2, generator=make_generator(5)))
+
+
+def test_forced_bf16_without_native_support_warns(monkeypatch, caplog) -> None:
+    import logging
+
+    import brushwork.device as device_module
+
+    monkeypatch.setattr(device_module, "bf16_supported", lambda device: False)
+    cpu = torch.device("cpu")
+    assert device_module.use_bf16(cpu, "auto") is False and not caplog.records
+    with caplog.at_level(logging.WARNING, logger="brushwork.device"):
+        assert device_module.use_bf16(cpu, "bf16") is True
+    assert "without native bf16" in caplog.text
