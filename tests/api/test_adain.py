@@ -37,11 +37,27 @@ def test_matches_the_method_and_reports_numbers(model: Path, tiny_encoder) -> No
     result = stylize_result(content, style, model=str(model), encoder=tiny_encoder, device="cpu", precision="fp32")
     assert result.image.shape == content.shape and result.method == "adain"
     assert result.numbers["alpha"] == 1.0 and result.numbers["model"] == str(model)
+    assert result.numbers["layout"] == "channels_last"  # fp32 on CPU: channels-last copies of both networks
     decoder, _ = load_decoder(model)
     expected = adain.stylize(
         content, [style_for(style, content_long_side=48, scale=1.0)], encoder=tiny_encoder, decoder=decoder
     )
-    assert torch.allclose(result.image, expected, atol=1e-6)
+    assert torch.allclose(result.image, expected, atol=1e-5)
+
+
+def test_channels_last_copies_are_cached_until_the_weights_change(tiny_encoder) -> None:
+    from brushwork.api._models import channels_last
+
+    first = channels_last(tiny_encoder)
+    assert first is not tiny_encoder and channels_last(tiny_encoder) is first
+    weight = next(iter(first.parameters()))
+    assert weight.dim() == 4 and weight.is_contiguous(memory_format=torch.channels_last)
+    assert next(iter(tiny_encoder.parameters())).is_contiguous()  # the original keeps its layout
+    with torch.no_grad():
+        next(iter(tiny_encoder.parameters())).add_(1.0)
+    second = channels_last(tiny_encoder)
+    assert second is not first
+    assert torch.equal(next(iter(second.parameters())), next(iter(tiny_encoder.parameters())))
 
 
 def test_alpha_and_strength(model: Path, tiny_encoder) -> None:
