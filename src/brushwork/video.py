@@ -28,6 +28,8 @@ from brushwork.errors import ConfigError, ImageError
 __all__ = [
     "VIDEO_SUFFIXES",
     "VideoInfo",
+    "check_same_kind",
+    "check_temporal",
     "is_video",
     "output_suffix",
     "probe",
@@ -73,6 +75,19 @@ def is_video(path: str | os.PathLike[str]) -> bool:
 def output_suffix(path: str | os.PathLike[str]) -> str:
     """The suffix a stylised copy of the video ``path`` gets: ``.webm`` stays WebM, everything else ``.mp4``."""
     return ".webm" if Path(path).suffix.lower() == ".webm" else ".mp4"
+
+
+def check_temporal(temporal: float) -> None:
+    """``temporal`` (see :func:`stylize_video`) must be in [0, 1); else a :class:`ConfigError`."""
+    if not 0.0 <= temporal < 1.0:
+        raise ConfigError(f"temporal {temporal}: must be in [0, 1)")
+
+
+def check_same_kind(input: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
+    """A video's output is a video and an image's an image; else a :class:`ConfigError` naming both."""
+    if is_video(input) != is_video(output):
+        kind = "a video" if is_video(input) else "an image"
+        raise ConfigError(f"-o {output}: the input {Path(input).name} is {kind}, so must the output be")
 
 
 def _reason(exc: BaseException) -> str:
@@ -391,8 +406,7 @@ def stylize_video(
 
     from brushwork.imageio import guard_output
 
-    if not 0.0 <= temporal < 1.0:
-        raise ConfigError(f"temporal {temporal}: must be in [0, 1)")
+    check_temporal(temporal)
     info = probe(input)
     guard_output(output, [input])
     start = time.perf_counter()

@@ -138,14 +138,12 @@ def _jobs(inputs: Sequence[Path], output: Path | None) -> list[tuple[Path, Path]
     folders) as ``.webm`` if they are WebM, else ``.mp4``.
     """
     from brushwork.imageio import find_images
-    from brushwork.video import VIDEO_SUFFIXES, is_video
+    from brushwork.video import VIDEO_SUFFIXES, check_same_kind
 
     single_file = len(inputs) == 1 and inputs[0].is_file()
     file_suffixes = _KEEP_SUFFIXES + tuple(VIDEO_SUFFIXES)
     if single_file and output is not None and output.suffix.lower() in file_suffixes and not output.is_dir():
-        if is_video(inputs[0]) != is_video(output):
-            kind = "a video" if is_video(inputs[0]) else "an image"
-            raise ConfigError(f"-o {output}: the input {inputs[0].name} is {kind}, so must the output be")
+        check_same_kind(inputs[0], output)
         return [(inputs[0], output)]
     out_dir = output or Path("translated")
     jobs = []
@@ -206,10 +204,9 @@ def translate_files(
     from brushwork.imageio import guard_output, read_image, resize, save_image
     from brushwork.methods.cyclegan import translate as run_generator
     from brushwork.tiling import choose_tile
-    from brushwork.video import is_video, stylize_video
+    from brushwork.video import check_temporal, is_video, stylize_video
 
-    if not 0.0 <= temporal < 1.0:
-        raise ConfigError(f"temporal {temporal}: must be in [0, 1)")
+    check_temporal(temporal)  # before any work, not at the first video
     start = time.perf_counter()
     loaded = _as_model(model, device)
     generator = loaded.generator(direction)
@@ -221,7 +218,7 @@ def translate_files(
     existing = [dst for _, dst in mine if skip_existing and dst.exists()]
     todo = [(src, dst) for src, dst in mine if not (skip_existing and dst.exists())]
     videos = [(src, dst) for src, dst in todo if is_video(src)]
-    todo = [job for job in todo if job not in videos]
+    todo = [(src, dst) for src, dst in todo if not is_video(src)]
 
     def load(job: tuple[Path, Path]) -> tuple[Any, Any]:
         img = read_image(job[0], max_pixels=max_pixels)

@@ -117,7 +117,7 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
     from brushwork.batchwork import expand_inputs
     from brushwork.errors import ConfigError
     from brushwork.imageio import IMAGE_SUFFIXES, SAVE_SUFFIXES, find_images
-    from brushwork.video import VIDEO_SUFFIXES, is_video, output_suffix
+    from brushwork.video import VIDEO_SUFFIXES, check_same_kind, is_video, output_suffix
 
     contents: list[Path] = []
     for path in expand_inputs(args.content):
@@ -128,11 +128,7 @@ def _plan(args: argparse.Namespace) -> list[tuple[Path, list[str], Path]]:
     file_suffixes = (*IMAGE_SUFFIXES, *VIDEO_SUFFIXES)
     single_file = jobs == 1 and not Path(args.content[0]).is_dir() and out.suffix.lower() in file_suffixes
     if single_file:
-        if is_video(contents[0]) != is_video(out):
-            kind = "video" if is_video(contents[0]) else "image"
-            raise ConfigError(
-                f"-o {out}: the input is {'a video' if kind == 'video' else 'an image'}, so is the output"
-            )
+        check_same_kind(contents[0], out)
         if not is_video(out) and out.suffix.lower() not in SAVE_SUFFIXES:
             raise ConfigError(f"-o {out}: cannot write {out.suffix} images (use .png, .jpg or .webp)")
         return [(contents[0], style_sets[0], out)]
