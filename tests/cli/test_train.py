@@ -145,3 +145,25 @@ def test_real_data_cycle_loss_falls(tmp_path: Path, shared_data: Path) -> None:
     assert late < 0.85 * early, (early, late)
     assert all(0 < r["loss_d_a"] < 1 and 0 < r["loss_d_b"] < 1 for r in records[-5:])
     assert (tmp_path / "run" / "samples" / "step_00000200.png").is_file()
+
+
+ONESIDED = ["--objective", "onesided", "--direction", "BtoA", "--discriminator", "vgg", "--skip"]
+ONESIDED += ["--diffaugment", "color,translation,cutout", "--d-layers", "relu2_2", "relu3_3", "--nce-patches", "16"]
+
+
+def test_onesided_run_resumes_exactly_and_translates(tmp_path: Path, make_unpaired, capsys) -> None:
+    data = make_unpaired(tmp_path / "data")
+    assert _train(data, tmp_path / "whole", *ONESIDED, "--steps", "4") == 0
+    assert _train(data, tmp_path / "parts", *ONESIDED, "--steps", "4", "--stop-at", "2") == 0
+    assert _train(data, tmp_path / "parts", "--steps", "4", "--resume") == 0
+    whole, parts = latest_checkpoint(tmp_path / "whole"), latest_checkpoint(tmp_path / "parts")
+    assert parts.name == "step_00000004" and _same_weights(whole, parts)
+    config = read_config(whole)
+    assert set(config["nets"]) == {"G_BA", "D_A"} and config["default_direction"] == "BtoA"
+    assert config["nets"]["G_BA"]["skip"] is True and config["nets"]["D_A"]["kind"] == "vgg"
+    out = tmp_path / "painted.png"
+    assert main(["translate", str(tmp_path / "whole"), str(data / "trainB" / "000.jpg"), "-o", str(out), "-q"]) == 0
+    assert out.is_file()
+    capsys.readouterr()
+    assert _train(data, tmp_path / "whole", "--steps", "5", "--resume", "--diffaugment", "color") == 2
+    assert "diffaugment='color' differs" in capsys.readouterr().err

@@ -94,3 +94,30 @@ def test_bad_arguments_raise() -> None:
         UnetGenerator(depth=1)
     with pytest.raises(ValueError, match="kind"):
         build_generator({"kind": "transformer"})
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "resnet", "ngf": 4, "blocks": 1, "upsample": "nearest", "skip": True},
+        {"kind": "unet", "ngf": 4, "depth": 3, "upsample": "transpose", "skip": True},
+    ],
+)
+def test_skip_generator_starts_as_the_identity_and_learns_a_change(spec: dict) -> None:
+    g = init_weights(build_generator(spec), generator=torch.Generator().manual_seed(0))
+    assert g.spec() == spec
+    x = torch.rand(2, 3, 21, 30)
+    torch.testing.assert_close(g(x), x, atol=1e-6, rtol=0)  # odd sizes too (padding is cropped back)
+    target = x.flip(-1)
+    opt = torch.optim.Adam(g.parameters(), lr=1e-2)
+    for _ in range(3):
+        opt.zero_grad()
+        loss = (g(x) - target).abs().mean()
+        loss.backward()
+        opt.step()
+    assert not torch.allclose(g(x), x, atol=1e-3)
+
+
+def test_specs_without_skip_build_plain_generators() -> None:
+    g = build_generator({"kind": "resnet", "ngf": 4, "blocks": 1, "upsample": "nearest"})
+    assert g.skip is False and "skip" not in g.spec()

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 #: Settings that may change when resuming (they do not change what was learnt so far).
 _RESUMABLE = frozenset({"steps"})
 #: Settings that describe the networks (taken from the ``--init-from`` model).
-_ARCH = ("generator", "ngf", "blocks", "unet_depth", "upsample", "ndf", "disc_layers")
+_ARCH = (
+    "generator", "ngf", "blocks", "unet_depth", "upsample", "skip", "ndf", "disc_layers", "discriminator", "d_layers"
+)  # fmt: skip
 
 
 def _domain_names(data: Path) -> dict[str, str]:
@@ -31,11 +33,13 @@ def _arch_from(model_config: dict[str, Any]) -> dict[str, Any]:
     g = model_config["nets"].get("G_AB") or model_config["nets"].get("G_BA")
     if g is None:
         raise CheckpointError("the --init-from model has no generators")
-    arch = {"generator": g["kind"], "ngf": g["ngf"], "upsample": g["upsample"]}
+    arch = {"generator": g["kind"], "ngf": g["ngf"], "upsample": g["upsample"], "skip": bool(g.get("skip", False))}
     arch["blocks" if g["kind"] == "resnet" else "unet_depth"] = g["blocks" if g["kind"] == "resnet" else "depth"]
-    d = model_config["nets"].get("D_A")
-    if d is not None:
-        arch.update(ndf=d["ndf"], disc_layers=d["layers"])
+    d = model_config["nets"].get("D_A") or model_config["nets"].get("D_B")
+    if d is not None and d["kind"] == "vgg":
+        arch.update(discriminator="vgg", ndf=d["width"], d_layers=tuple(d["layers"]))
+    elif d is not None:
+        arch.update(discriminator="patchgan", ndf=d["ndf"], disc_layers=d["layers"])
     return arch
 
 
@@ -166,9 +170,7 @@ def train(
     overrides = config.to_dict() if isinstance(config, CycleGANConfig) else dict(config or {})
     if steps is not None:
         overrides["steps"] = steps
-    point = resume_point(
-        out, resume=resume, method="cyclegan", nets=("G_AB", "G_BA", "D_A", "D_B"), overrides=overrides
-    )
+    point = resume_point(out, resume=resume, method="cyclegan", nets=(), overrides=overrides)
     weights, trainer_state = None, None
     inherited: dict[str, Any] = {}
     if point is not None:
@@ -194,15 +196,28 @@ def train(
     if point is None and "bf16" not in overrides:  # new runs: bf16 autocast where the device does it natively
         values["bf16"] = bf16_supported(resolve_device(device))
     cfg = CycleGANConfig.from_dict(values)
+    if point is not None:
+        absent = [n for n in cfg.net_names() if n not in point.saved.get("nets", {})]
+        if absent:
+            raise CheckpointError(f"{out}: cannot resume, the checkpoint lacks {', '.join(absent)}")
+    if cfg.objective == "onesided" and default_direction is None and "default_direction" not in inherited:
+        default_direction = cfg.direction
 
     with distributed(device) as (dist_info, dev):
         seed_everything(seed + dist_info.rank)
         source = open_batches(
             dist_info, seed=seed, crop=cfg.crop_size, load=cfg.load_size, batch=cfg.batch_size, root=data
         )
-        model = CycleGAN(
-            cfg, device=dev, seed=seed, rank=dist_info.rank, distributed=dist_info.enabled, weights=weights
-        )
+        if cfg.objective == "onesided":
+            if dist_info.enabled:
+                raise ConfigError("one-sided training runs in one process (no torchrun); use one GPU or CPU")
+            from brushwork.methods.onesided import OneSided
+
+            model: Any = OneSided(cfg, device=dev, seed=seed, weights=weights)
+        else:
+            model = CycleGAN(
+                cfg, device=dev, seed=seed, rank=dist_info.rank, distributed=dist_info.enabled, weights=weights
+            )
         if trainer_state is not None:
             model.load_state_dict(trainer_state["trainable"])
         meta = {

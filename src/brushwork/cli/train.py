@@ -32,6 +32,15 @@ _CONFIG_FLAGS = {
     "bf16": "bf16",
     "channels_last": "channels_last",
     "freeze_encoder": "freeze_encoder",
+    "skip": "skip",
+    "objective": "objective",
+    "direction": "direction",
+    "discriminator": "discriminator",
+    "d_layers": "d_layers",
+    "diffaugment": "diffaugment",
+    "lambda_nce": "lambda_nce",
+    "nce_layers": "nce_layers",
+    "nce_patches": "nce_patches",
 }
 
 
@@ -150,6 +159,30 @@ def _register_cyclegan(methods: argparse._SubParsersAction) -> None:
     arch.add_argument("--upsample", choices=("transpose", "nearest", "bilinear"), help="default transpose")
     arch.add_argument("--ndf", type=positive_int, help="discriminator width (default 64)")
     arch.add_argument("--disc-layers", type=positive_int, help="PatchGAN layers (default 3: 70x70 patches)")
+    arch.add_argument(
+        "--skip",
+        action=argparse.BooleanOptionalAction,
+        help="generators predict a change to their input, starting as the identity (default off)",
+    )
+    arch.add_argument(
+        "--discriminator",
+        choices=("patchgan", "vgg"),
+        help="patchgan (paper) or vgg: heads on frozen VGG16 features (one-sided runs; default patchgan)",
+    )
+    arch.add_argument("--d-layers", nargs="+", metavar="LAYER", help="VGG16 layers a vgg discriminator judges")
+    recipe = p.add_argument_group("recipe")
+    recipe.add_argument(
+        "--objective",
+        choices=("cycle", "onesided"),
+        help="cycle (paper: 2 generators, cycle loss) or onesided (CUT: 1 generator, PatchNCE; default cycle)",
+    )
+    recipe.add_argument("--direction", choices=("AtoB", "BtoA"), help="the direction a one-sided run learns")
+    recipe.add_argument(
+        "--diffaugment", metavar="POLICY", help="DiffAugment for D's inputs: color,translation,cutout (default none)"
+    )
+    recipe.add_argument("--lambda-nce", type=float, help="PatchNCE weight (one-sided; default 1)")
+    recipe.add_argument("--nce-layers", nargs="+", metavar="LAYER", help="VGG16 layers for PatchNCE")
+    recipe.add_argument("--nce-patches", type=positive_int, help="positions sampled per layer (default 256)")
     opt = p.add_argument_group("training")
     opt.add_argument("--steps", type=positive_int, help="total steps (default 10000; may be raised on resume)")
     opt.add_argument("--batch-size", type=positive_int, help="images per domain per step (default 1)")
@@ -171,7 +204,8 @@ def _register_cyclegan(methods: argparse._SubParsersAction) -> None:
 
 
 def _config_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    return {field: getattr(args, dest) for dest, field in _CONFIG_FLAGS.items() if getattr(args, dest) is not None}
+    values = {field: getattr(args, dest) for dest, field in _CONFIG_FLAGS.items() if getattr(args, dest) is not None}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
 def run_cyclegan(args: argparse.Namespace) -> int:

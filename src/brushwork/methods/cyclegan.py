@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from brushwork.config import DictConfig
+from brushwork.data.diffaugment import parse_policy
 from brushwork.data.pool import ImagePool
 from brushwork.device import autocast
 from brushwork.errors import CheckpointError, ConfigError
@@ -28,20 +29,25 @@ from brushwork.losses.adversarial import (
     identity_loss,
 )
 from brushwork.models.discriminators import PatchDiscriminator, build_discriminator
+from brushwork.models.encoders import LAYER_NAMES as VGG_LAYERS
 from brushwork.models.generators import UPSAMPLE_MODES, Generator, build_generator, init_weights
 
 __all__ = [
     "NET_NAMES",
+    "OBJECTIVES",
     "CycleGAN",
     "CycleGANConfig",
     "build_nets",
+    "load_net_weights",
     "load_nets",
     "lr_factor",
+    "net_weights",
     "translate",
     "translate_tiled",
 ]
 
 NET_NAMES = ("G_AB", "G_BA", "D_A", "D_B")
+OBJECTIVES = ("cycle", "onesided")
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +66,16 @@ class CycleGANConfig(DictConfig):
         batch_size, crop_size, load_size (``None``: crop × 286/256), pool_size: data and history buffer.
         bf16: bf16 autocast for forward passes; channels_last: NHWC memory format.
         freeze_encoder: train without the generators' downsampling halves (style adaptation).
+        skip: generators predict a change to their input and start as the identity (see ``models/generators``).
+        objective: ``"cycle"`` (the paper: two generators, two discriminators, cycle loss) or ``"onesided"``
+            (CUT, Park et al. 2020: one generator for ``direction``, one discriminator, PatchNCE content loss on
+            VGG16 features instead of the cycle; about half the compute per step; see ``methods/onesided``).
+        direction: the one direction a ``"onesided"`` run learns (``"AtoB"`` or ``"BtoA"``).
+        discriminator: ``"patchgan"`` (paper) or ``"vgg"`` (heads on frozen VGG16 features at ``d_layers``,
+            ``ndf`` wide; Projected GAN / Vision-aided GAN); ``diffaugment``: DiffAugment policy for everything a
+            discriminator sees, e.g. ``"color,translation,cutout"`` (Zhao et al. 2020), ``""`` for none.
+        lambda_nce, nce_layers, nce_patches: PatchNCE weight, VGG16 layers and sampled positions (one-sided).
+            A one-sided run's identity loss (on target-domain images) has weight ``lambda_identity`` itself.
     """
 
     generator: str = "resnet"
@@ -83,6 +99,15 @@ class CycleGANConfig(DictConfig):
     bf16: bool = False
     channels_last: bool = False
     freeze_encoder: bool = False
+    skip: bool = False
+    objective: str = "cycle"
+    direction: str = "AtoB"
+    discriminator: str = "patchgan"
+    d_layers: tuple[str, ...] = ("relu2_2", "relu3_3", "relu4_3")
+    diffaugment: str = ""
+    lambda_nce: float = 1.0
+    nce_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+    nce_patches: int = 256
 
     def __post_init__(self) -> None:
         checks = {
@@ -102,6 +127,14 @@ class CycleGANConfig(DictConfig):
             "batch_size": self.batch_size >= 1,
             "crop_size": self.crop_size >= 16,
             "pool_size": self.pool_size >= 0,
+            "objective": self.objective in OBJECTIVES,
+            "direction": self.direction in ("AtoB", "BtoA"),
+            "discriminator": self.discriminator in ("patchgan", "vgg"),
+            "d_layers": bool(self.d_layers) and all(n in VGG_LAYERS for n in self.d_layers),
+            "diffaugment": _policy_ok(self.diffaugment),
+            "lambda_nce": self.lambda_nce >= 0,
+            "nce_layers": bool(self.nce_layers) and all(n in VGG_LAYERS for n in self.nce_layers),
+            "nce_patches": self.nce_patches >= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -113,19 +146,36 @@ class CycleGANConfig(DictConfig):
             raise ConfigError(f"cyclegan config: load_size {self.load_size} is smaller than crop_size")
 
     def generator_spec(self) -> dict[str, Any]:
+        skip = {"skip": True} if self.skip else {}
         if self.generator == "resnet":
-            return {"kind": "resnet", "ngf": self.ngf, "blocks": self.blocks, "upsample": self.upsample}
-        return {"kind": "unet", "ngf": self.ngf, "depth": self.unet_depth, "upsample": self.upsample}
+            return {"kind": "resnet", "ngf": self.ngf, "blocks": self.blocks, "upsample": self.upsample, **skip}
+        return {"kind": "unet", "ngf": self.ngf, "depth": self.unet_depth, "upsample": self.upsample, **skip}
 
     def discriminator_spec(self) -> dict[str, Any]:
+        if self.discriminator == "vgg":
+            return {"kind": "vgg", "layers": list(self.d_layers), "width": self.ndf}
         return {"kind": "patchgan", "ndf": self.ndf, "layers": self.disc_layers}
 
+    def net_names(self) -> tuple[str, ...]:
+        """The networks a run trains: all four, or (one-sided) the generator and discriminator of ``direction``."""
+        if self.objective == "cycle":
+            return NET_NAMES
+        return ("G_AB", "D_B") if self.direction == "AtoB" else ("G_BA", "D_A")
 
-def build_nets(specs: dict[str, dict[str, Any]]) -> dict[str, nn.Module]:
-    """Networks by name from the ``nets`` section of a ``config.json``."""
+
+def _policy_ok(policy: str) -> bool:
+    try:
+        parse_policy(policy)
+    except ValueError:
+        return False
+    return True
+
+
+def build_nets(specs: dict[str, dict[str, Any]], *, encoder: nn.Module | None = None) -> dict[str, nn.Module]:
+    """Networks by name from the ``nets`` section of a ``config.json`` (feature discriminators on ``encoder``)."""
     try:
         return {
-            name: build_generator(spec) if name.startswith("G") else build_discriminator(spec)
+            name: build_generator(spec) if name.startswith("G") else build_discriminator(spec, encoder=encoder)
             for name, spec in specs.items()
         }
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -168,6 +218,11 @@ class CycleGAN:
         distributed: bool = False,
         weights: dict[str, torch.Tensor] | None = None,
     ) -> None:
+        if config.objective != "cycle" or config.discriminator != "patchgan" or config.diffaugment:
+            raise ConfigError(
+                "the cycle objective trains PatchGAN discriminators without augmentation; "
+                "discriminator='vgg' and diffaugment are for objective='onesided'"
+            )
         self.config = config
         self.device = torch.device(device)
         gen = torch.Generator().manual_seed(seed)
@@ -280,20 +335,11 @@ class CycleGAN:
 
     def weights(self) -> dict[str, torch.Tensor]:
         """All network weights as ``{"G_AB.encoder.0.weight": tensor, ...}`` (contiguous, on CPU)."""
-        return {
-            f"{name}.{key}": t.detach().cpu().contiguous()
-            for name, net in self.nets.items()
-            for key, t in net.state_dict().items()
-        }
+        return net_weights(self.nets)
 
     def load_weights(self, weights: dict[str, torch.Tensor], *, require: tuple[str, ...] = NET_NAMES) -> None:
         """Load ``{"G_AB.…": tensor}`` into the networks present; the ``require``d ones must be complete."""
-        from brushwork.checkpoint import load_module_weights
-
-        for name, net in self.nets.items():
-            sub = {k[len(name) + 1 :]: v for k, v in weights.items() if k.startswith(f"{name}.")}
-            if sub or name in require:
-                load_module_weights(net, sub, what=name)
+        load_net_weights(self.nets, weights, require=require)
 
     def state_dict(self) -> dict[str, Any]:
         """Optimisers, schedulers and pools (the weights come from :meth:`weights`)."""
@@ -316,6 +362,27 @@ class CycleGAN:
             self.pool_b.load_state_dict(state["pool_b"], device=self.device)
         except (KeyError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"trainer state does not match this CycleGAN ({exc})") from exc
+
+
+def net_weights(nets: dict[str, nn.Module]) -> dict[str, torch.Tensor]:
+    """Weights of named networks as ``{"G_AB.encoder.0.weight": tensor, ...}`` (contiguous, on CPU)."""
+    return {
+        f"{name}.{key}": t.detach().cpu().contiguous()
+        for name, net in nets.items()
+        for key, t in net.state_dict().items()
+    }
+
+
+def load_net_weights(
+    nets: dict[str, nn.Module], weights: dict[str, torch.Tensor], *, require: tuple[str, ...] = ()
+) -> None:
+    """Load ``{"G_AB.…": tensor}`` into the networks present; the ``require``d ones must be complete."""
+    from brushwork.checkpoint import load_module_weights
+
+    for name, net in nets.items():
+        sub = {k[len(name) + 1 :]: v for k, v in weights.items() if k.startswith(f"{name}.")}
+        if sub or name in require:
+            load_module_weights(net, sub, what=name)
 
 
 def load_nets(

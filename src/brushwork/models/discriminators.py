@@ -52,10 +52,15 @@ class PatchDiscriminator(nn.Module):
         return self.model(image * 2 - 1)
 
 
-def build_discriminator(spec: dict[str, Any]) -> PatchDiscriminator:
-    """Rebuild a discriminator from :meth:`PatchDiscriminator.spec`."""
+def build_discriminator(spec: dict[str, Any], *, encoder: nn.Module | None = None) -> nn.Module:
+    """Rebuild a discriminator from its ``spec()``: a PatchGAN or a feature discriminator (``"vgg"``, on
+    ``encoder``, default the pretrained VGG16; see :mod:`brushwork.models.feature_discriminator`)."""
     args = dict(spec)
     kind = args.pop("kind", None)
-    if kind != "patchgan":
-        raise ValueError(f"unknown discriminator kind {kind!r} (use 'patchgan')")
-    return PatchDiscriminator(**args)
+    if kind == "patchgan":
+        return PatchDiscriminator(**args)
+    if kind == "vgg":
+        from brushwork.models.feature_discriminator import VGGFeatureDiscriminator
+
+        return VGGFeatureDiscriminator(**args, encoder=encoder)
+    raise ValueError(f"unknown discriminator kind {kind!r} (use 'patchgan' or 'vgg')")

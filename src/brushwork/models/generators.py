@@ -5,7 +5,10 @@ Zhu et al., "Unpaired Image-to-Image Translation using Cycle-Consistent Adversar
 
 Public boundary: :meth:`forward` takes RGB ``(N, 3, H, W)`` in [0, 1] of any size and returns the same shape in
 [0, 1]. Inside, images are mapped to [-1, 1], padded (reflection) to the network's multiple, run through the
-network, which ends in ``tanh``, cropped back and mapped to [0, 1].
+network, which ends in ``tanh``, cropped back and mapped to [0, 1]. With ``skip=True`` the network predicts a
+change to its input (``x + net(x)``, clamped; a global skip connection, as in residual image restoration) and its
+last convolution starts at zero, so an untrained generator returns its input exactly: training starts from the
+photo's full structure and moves away from it only as far as the losses ask.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
 __all__ = ["UPSAMPLE_MODES", "Generator", "ResnetGenerator", "UnetGenerator", "build_generator", "init_weights"]
 
@@ -23,8 +27,13 @@ UPSAMPLE_MODES = ("transpose", "nearest", "bilinear")
 
 
 def init_weights(module: nn.Module, *, std: float = 0.02, generator: torch.Generator | None = None) -> nn.Module:
-    """Initialise conv weights from N(0, std) and biases to 0; affine norm weights from N(1, std) (the paper's)."""
+    """Initialise conv weights from N(0, std) and biases to 0; affine norm weights from N(1, std) (the paper's).
+
+    A ``skip`` generator's last convolution starts at zero: it returns its input until trained.
+    """
     for m in module.modules():
+        if parametrize.is_parametrized(m):  # e.g. spectrally normalised heads keep their own initialisation
+            continue
         if isinstance(m, nn.Conv2d | nn.ConvTranspose2d):
             with torch.no_grad():
                 m.weight.normal_(0.0, std, generator=generator)
@@ -34,6 +43,10 @@ def init_weights(module: nn.Module, *, std: float = 0.02, generator: torch.Gener
             with torch.no_grad():
                 m.weight.normal_(1.0, std, generator=generator)
                 m.bias.zero_()
+    if isinstance(module, Generator) and module.skip:
+        with torch.no_grad():
+            for p in module.output_conv().parameters():
+                p.zero_()
     return module
 
 
@@ -64,6 +77,11 @@ def _up_block(cin: int, cout: int, mode: str) -> list[nn.Module]:
     return [*conv, _norm(cout), nn.ReLU(inplace=True)]
 
 
+def _with_skip(spec: dict[str, Any], generator: Generator) -> dict[str, Any]:
+    """``spec`` plus ``skip`` when set (older model files have no such key: they are skip-less)."""
+    return {**spec, "skip": True} if generator.skip else spec
+
+
 class ResidualBlock(nn.Module):
     """Two 3×3 convs with reflection padding and instance norm, plus the identity."""
 
@@ -88,9 +106,14 @@ class Generator(nn.Module):
     multiple: int = 1
     min_size: int = 1
     kind: str = ""
+    skip: bool = False
 
     def spec(self) -> dict[str, Any]:
         """JSON-able arguments for :func:`build_generator`."""
+        raise NotImplementedError
+
+    def output_conv(self) -> nn.Module:
+        """The last convolution (zeroed by :func:`init_weights` for a ``skip`` generator)."""
         raise NotImplementedError
 
     def encoder_parameters(self) -> Iterator[nn.Parameter]:
@@ -111,6 +134,8 @@ class Generator(nn.Module):
             mode = "reflect" if pad_h < h and pad_w < w else "replicate"
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
         y = self.net(x)
+        if self.skip:
+            y = (x + y).clamp(-1.0, 1.0)
         if pad_h or pad_w:
             y = y[..., :h, :w]
         return (y + 1) * 0.5
@@ -129,11 +154,11 @@ class ResnetGenerator(Generator):
     multiple = 4
     min_size = 8  # the residual blocks' reflection padding needs 2 pixels at 1/4 scale
 
-    def __init__(self, *, ngf: int = 64, blocks: int = 9, upsample: str = "transpose") -> None:
+    def __init__(self, *, ngf: int = 64, blocks: int = 9, upsample: str = "transpose", skip: bool = False) -> None:
         super().__init__()
         if ngf < 1 or blocks < 0:
             raise ValueError(f"need ngf >= 1 and blocks >= 0, got ngf={ngf}, blocks={blocks}")
-        self.ngf, self.blocks, self.upsample = ngf, blocks, upsample
+        self.ngf, self.blocks, self.upsample, self.skip = ngf, blocks, upsample, bool(skip)
         self.encoder = nn.Sequential(
             *_conv_block(3, ngf, 7, reflect=True),
             *_conv_block(ngf, ngf * 2, 3, 2),
@@ -149,7 +174,10 @@ class ResnetGenerator(Generator):
         )
 
     def spec(self) -> dict[str, Any]:
-        return {"kind": self.kind, "ngf": self.ngf, "blocks": self.blocks, "upsample": self.upsample}
+        return _with_skip({"kind": self.kind, "ngf": self.ngf, "blocks": self.blocks, "upsample": self.upsample}, self)
+
+    def output_conv(self) -> nn.Conv2d:
+        return self.decoder[-2]
 
     def encoder_parameters(self) -> Iterator[nn.Parameter]:
         return self.encoder.parameters()
@@ -204,11 +232,11 @@ class UnetGenerator(Generator):
 
     kind = "unet"
 
-    def __init__(self, *, ngf: int = 64, depth: int = 7, upsample: str = "transpose") -> None:
+    def __init__(self, *, ngf: int = 64, depth: int = 7, upsample: str = "transpose", skip: bool = False) -> None:
         super().__init__()
         if ngf < 1 or depth < 2:
             raise ValueError(f"need ngf >= 1 and depth >= 2, got ngf={ngf}, depth={depth}")
-        self.ngf, self.depth, self.upsample = ngf, depth, upsample
+        self.ngf, self.depth, self.upsample, self.skip = ngf, depth, upsample, bool(skip)
         self.multiple = 2**depth
         widths = [3] + [ngf * min(2**i, 8) for i in range(depth)]
         level: nn.Module | None = None
@@ -219,7 +247,10 @@ class UnetGenerator(Generator):
         self.root = level
 
     def spec(self) -> dict[str, Any]:
-        return {"kind": self.kind, "ngf": self.ngf, "depth": self.depth, "upsample": self.upsample}
+        return _with_skip({"kind": self.kind, "ngf": self.ngf, "depth": self.depth, "upsample": self.upsample}, self)
+
+    def output_conv(self) -> nn.Module:
+        return self.root.up[-2]
 
     def encoder_parameters(self) -> Iterator[nn.Parameter]:
         level: nn.Module | None = self.root
