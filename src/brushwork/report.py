@@ -75,7 +75,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def _summary_rows(runs: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     rows = []
     for rank, run in enumerate(runs, 1):
-        perf, kd, disc = run["performance"], run.get("kernel_distance"), run.get("discriminator")
+        perf, kd, kid = run["performance"], run.get("kernel_distance"), run.get("kid_ratio")
         rows.append(
             [
                 str(rank),
@@ -86,12 +86,29 @@ def _summary_rows(runs: Sequence[Mapping[str, Any]]) -> list[list[str]]:
                 _fmt(run.get("frechet_distance")),
                 "—" if kd is None else f"{_fmt(kd['mean'])} ± {_fmt(kd['std'], '.2g')}",
                 _fmt(run.get("combined_score"), ".4f"),
-                "—" if disc is None else f"{disc['overall']:.1%}",
+                "—" if kid is None else _fmt(kid["ratio"], ".3f"),
+                _fmt_accuracy(run),
                 _fmt(perf.get("seconds_per_image"), ".3g"),
                 _fmt(perf.get("peak_rss_mib"), ".0f"),
             ]
         )
     return rows
+
+
+def _fmt_accuracy(run: Mapping[str, Any]) -> str:
+    """Discriminator accuracy, "absent" for a CycleGAN model without its discriminator (a slim export)."""
+    disc = run.get("discriminator")
+    if disc is not None:
+        return f"{disc['overall']:.1%}"
+    return "absent" if run.get("method") == "cyclegan" else "—"
+
+
+def _kid_line(kid: Mapping[str, Any]) -> str:
+    return (
+        f"{_fmt(kid['ratio'], '.3f')} (KID outputs {_fmt(kid['kid_outputs'])} ± {_fmt(kid['kid_outputs_std'], '.2g')}"
+        f" vs photos {_fmt(kid['kid_photos'])} ± {_fmt(kid['kid_photos_std'], '.2g')}; {kid['n']} photos, "
+        f"{kid['n_real']} real, {kid['subsets']} subsets of {kid['subset_size']})"
+    )
 
 
 def markdown(data: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
@@ -106,11 +123,21 @@ def markdown(data: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
         "Fréchet to real art ↓",
         "kernel dist ↓",
         "combined ↓",
+        "KID ratio ↓",
         "D acc. (50% ideal)",
         "s/img",
         "peak RSS MiB",
     ]
     lines += [*_table(header, _summary_rows(runs)), ""]
+    reference = data.get("kid_reference")
+    if reference:
+        lines += [
+            f"KID ratio reference, the photos through a {_fmt(reference['amount'], 'g')}× sharpen filter: "
+            + _kid_line(reference)
+            + ". KID ratio = KID(outputs, real art) ÷ KID(photos, real art), same subsets: 1 = the photos, lower = "
+            "closer to the real art.",
+            "",
+        ]
     lines += [
         "Combined = (1 + content dist) × (1 + style Fréchet), after ArtFID: the style factor compares the outputs'"
         " per-position relu3_3 features with the style images' (SIFID-style), for every run of the table alike;"
@@ -137,6 +164,8 @@ def markdown(data: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
             for p in pairs
         ]
         lines += [*_table(pair_header, rows), ""]
+        if run.get("kid_ratio"):
+            lines += [f"KID ratio: {_kid_line(run['kid_ratio'])}.", ""]
         disc = run.get("discriminator")
         if disc:
             lines += [

@@ -147,3 +147,37 @@ def test_bad_requests_fail_with_one_clear_error(folders, tmp_path: Path, tiny_en
         evaluate("gatys:size=64", content=folders["c"], style=folders["s"], **common)
     with pytest.raises(ImageError, match="no such content"):
         evaluate("gatys", content=tmp_path / "missing", style=folders["s"], **common)
+
+
+def test_kid_ratio_for_cyclegan_and_identity_with_the_sharpen_reference(tmp_path: Path, tiny_encoder) -> None:
+    from brushwork.checkpoint import export_model
+    from brushwork.report import json_safe, markdown
+
+    run_dir, data = _cyclegan(tmp_path)
+    slim = export_model(run_dir, tmp_path / "slim", nets=("G_BA",))
+    specs = ["identity", f"cyclegan:model={run_dir}", f"cyclegan:model={slim}"]
+    report = evaluate(specs, data=data, limit=3, size=32, device="cpu", encoder=tiny_encoder)
+    runs = {r.label: r for r in report.runs}
+    same, full, shipped = runs["identity"].kid_ratio, runs[specs[1]].kid_ratio, runs[specs[2]].kid_ratio
+    assert same is not None and full is not None and shipped is not None
+    assert same["ratio"] == 1.0 and same["kid_photos"] > 0  # the photos themselves: exactly 1
+    assert (same["n"], same["n_real"], same["subset_size"], same["subsets"]) == (3, 3, 3, 50)
+    assert same["kid_photos"] == full["kid_photos"] == shipped["kid_photos"]  # photo features once, same subsets
+    assert math.isfinite(full["ratio"]) and full["ratio"] != 1.0
+    assert shipped["ratio"] == pytest.approx(full["ratio"], rel=1e-3)  # the same generator, exported to fp16
+    reference = report.kid_reference
+    assert reference is not None and reference["filter"] == "sharpen" and reference["amount"] == 3.0
+    assert reference["kid_photos"] == same["kid_photos"] and reference["ratio"] not in (1.0, full["ratio"])
+    assert report.settings["kid"]["layer"] == "relu4_3" and any("KID ratio" in c for c in report.caveats)
+    text = markdown(json_safe(report.as_dict()))
+    summary = text[text.index("## Summary") : text.index("## `")]
+    header = next(line for line in summary.splitlines() if line.startswith("| # |")).split(" | ")
+    column, d_column = header.index("KID ratio ↓"), header.index("D acc. (50% ideal)")
+    rows = {row.split(" | ")[1]: row.split(" | ") for row in summary.splitlines() if row[:3].strip("| ").isdigit()}
+    assert rows["`identity`"][column] == "1.000" and rows[f"`{specs[1]}`"][column] == f"{full['ratio']:.3f}"
+    assert rows[f"`{specs[2]}`"][d_column] == "absent" and rows["`identity`"][d_column] == "—"
+    assert "%" in rows[f"`{specs[1]}`"][d_column]
+    assert f"3× sharpen filter: {reference['ratio']:.3f}" in summary
+    gatys = evaluate("gatys", data=data, style=data / "testA", limit=2, size=32, device="cpu", encoder=tiny_encoder,
+                     **FAST)  # fmt: skip
+    assert gatys.runs[0].kid_ratio is None and gatys.kid_reference is None

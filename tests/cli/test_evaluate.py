@@ -80,3 +80,8 @@ def test_evaluate_gatys_and_cyclegan_end_to_end(shared_data: Path, tmp_path: Pat
     assert [p["style"] for p in runs[cyclegan]["pairs"]] == [None] * 4
     assert data["settings"]["direction"] == "BtoA" and len(data["inputs"]["content"]) == 4
     assert Path(data["inputs"]["content"][0]["path"]).parent.name == "testB"
+    # the KID ratio: one row per photo for identity (exactly 1, though it ran per style) and CycleGAN only
+    assert copy["kid_ratio"]["ratio"] == 1.0 and copy["kid_ratio"]["n"] == 4 and gatys["kid_ratio"] is None
+    assert math.isfinite(runs[cyclegan]["kid_ratio"]["ratio"]) and runs[cyclegan]["kid_ratio"]["n_real"] == 12
+    assert data["kid_reference"]["filter"] == "sharpen" and 0 < data["kid_reference"]["ratio"] != 1
+    assert "KID ratio ↓" in printed and "3× sharpen filter" in printed

@@ -12,10 +12,12 @@ import torch
 from brushwork.api._eval_results import PAIR_METRICS, PairResult, RunResult
 from brushwork.api._eval_specs import RunSpec
 
-__all__ = ["Context", "run_one", "thumbnail"]
+__all__ = ["KID_METHODS", "Context", "run_one", "thumbnail"]
 
 #: Long side of the images kept for the contact sheet.
 THUMB = 160
+#: Methods that return one output per photo: they get the KID ratio (outputs ÷ photos, vs the real art).
+KID_METHODS = ("cyclegan", "identity")
 
 
 def thumbnail(image: torch.Tensor) -> torch.Tensor:
@@ -79,6 +81,8 @@ class Context:
         self._domain: Any = None
         self._real_features: torch.Tensor | None = None
         self._style_patches: dict[int, torch.Tensor] = {}
+        self._kid_features: dict[str, Any] = {}
+        self._kid_reference: dict[int, dict[str, Any] | None] = {}
 
     def style_stats(self, name: str, image: torch.Tensor, long_side: int) -> Any:
         """Statistics of a style image at the size the method used, computed once per style and size."""
@@ -104,6 +108,29 @@ class Context:
         if self._real_features is None:
             self._real_features = vgg_features(self.real.images(), self.encoder, batch_size=8)
         return self._real_features
+
+    def kid_features(self, which: str) -> Any:
+        """:func:`~brushwork.metrics.stat_features` of the content photos (``"photos"``) or the real art
+        (``"real"``), computed once per report. One image per encoder call, as for the outputs in
+        :func:`run_one`, so a run that returns its input gets bit-identical features (a ratio of exactly 1)."""
+        from brushwork.metrics import stat_features
+
+        if which not in self._kid_features:
+            images = (x for _, x in self.content_images) if which == "photos" else self.real.images()
+            self._kid_features[which] = stat_features(self.encoder, (x.to(self.device) for x in images), batch_size=1)
+        return self._kid_features[which]
+
+    def kid_reference(self, seed: int) -> dict[str, Any] | None:
+        """The KID ratio of the photos through :func:`~brushwork.metrics.sharpen` (3×), once per report."""
+        from brushwork.metrics import SHARPEN_AMOUNT, sharpen, stat_features
+
+        if seed not in self._kid_reference:
+            sharp = (sharpen(x.to(self.device)) for _, x in self.content_images)
+            features = stat_features(self.encoder, sharp, batch_size=1)
+            ratio = _kid_ratio(self, features, seed, [])
+            reference = {"filter": "sharpen", "amount": SHARPEN_AMOUNT}
+            self._kid_reference[seed] = None if ratio is None else {**reference, **ratio}
+        return self._kid_reference[seed]
 
     def style_patch_features(self, long_side: int) -> torch.Tensor | None:
         """Per-position relu3_3 features of every style image at the outputs' size (``None`` without styles)."""
@@ -136,9 +163,26 @@ def _pair_metrics(ctx: Context, content: torch.Tensor, output: torch.Tensor, sty
     }
 
 
+def _kid_ratio(ctx: Context, outputs: Any, seed: int, notes: list[str]) -> dict[str, Any] | None:
+    """KID ratio of ``outputs`` (stat features, one row per content photo, in order) vs the photos, or a note."""
+    import numpy as np
+
+    from brushwork.metrics import kid_ratio
+
+    photos, real = ctx.kid_features("photos"), ctx.kid_features("real")
+    if min(len(photos), len(real)) < 2:
+        notes.append(f"KID ratio needs >= 2 photos and real images (have {len(photos)} and {len(real)})")
+    elif not np.isfinite(outputs).all():
+        notes.append("some outputs have non-finite VGG features: no KID ratio")
+    else:
+        return kid_ratio(outputs, photos, real, seed=seed).as_dict()
+    return None
+
+
 def run_one(
     ctx: Context, spec: RunSpec, runner: Any, *, seed: int, outputs_dir: Path | None, progress: bool
 ) -> RunResult:
+    import numpy as np
     from tqdm import tqdm
 
     from brushwork.imageio import save_image
@@ -149,6 +193,7 @@ def run_one(
         frechet_distance,
         kernel_distance,
         local_vgg_features,
+        stat_features,
         vgg_features,
     )
     from brushwork.seed import seed_everything
@@ -158,6 +203,7 @@ def run_one(
     jobs = [(c, s) for c in ctx.content_images for s in styles]
     pairs, perfs, features, patches, thumbs, kept = [], [], [], [], {}, []
     notes = list(runner.notes)
+    kid_rows: dict[str, Any] | None = {} if spec.method in KID_METHODS else None
     for (c_name, content), (s_name, style) in tqdm(jobs, desc=spec.label, unit="img", disable=not progress):
         with PerfMeter(ctx.device) as meter:
             output = runner(content, style)
@@ -170,6 +216,8 @@ def run_one(
         features.append(vgg_features(output.to(ctx.device), ctx.pair_encoder))
         patches.append(local_vgg_features(output.to(ctx.device), ctx.pair_encoder, seed=len(patches)))
         thumbs[(c_name, s_name)] = thumbnail(output)
+        if kid_rows is not None and c_name not in kid_rows:  # one row per photo (identity repeats per style)
+            kid_rows[c_name] = stat_features(ctx.pair_encoder, output.to(ctx.device), batch_size=1)
         if runner.discriminator is not None:
             kept.append(output)
         if outputs_dir is not None:
@@ -198,6 +246,10 @@ def run_one(
     style_factor = style_fd if style_fd is not None else fd
     if style_factor is not None and math.isfinite(means["content_distance"]):
         score = combined_score(means["content_distance"], style_factor)
+    kid = None
+    if kid_rows is not None:
+        kid_outputs = np.concatenate([kid_rows[name] for name, _ in ctx.content_images])
+        kid = _kid_ratio(ctx, kid_outputs, seed, notes)
     accuracy = None
     if runner.discriminator is not None:
         accuracy = discriminator_accuracy(runner.discriminator, ctx.real.images(), kept, batch_size=8).as_dict()
@@ -218,6 +270,7 @@ def run_one(
         discriminator=accuracy,
         notes=tuple(notes),
         outputs=thumbs,
+        kid_ratio=kid,
     )
 
 

@@ -50,6 +50,8 @@ class RunResult:
     discriminator: dict[str, Any] | None
     notes: tuple[str, ...]
     outputs: dict[tuple[str, str | None], torch.Tensor] = field(repr=False, compare=False)
+    #: :class:`brushwork.metrics.KIDRatio` as a dict, for runs with one output per photo (CycleGAN, identity).
+    kid_ratio: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("pairs", "outputs")}
@@ -67,6 +69,8 @@ class EvaluationReport:
     """All runs, best first (lowest combined score), with settings, input hashes, environment and caveats.
 
     ``thumbnails`` holds small ``(1, 3, h, w)`` images by name: ``{"content": {...}, "style": {...}}``.
+    ``kid_reference``: the KID ratio of the photos through the 3× sharpen filter (the level to beat), when a run
+    has a KID ratio.
     """
 
     runs: tuple[RunResult, ...]
@@ -75,6 +79,7 @@ class EvaluationReport:
     environment: dict[str, Any]
     caveats: tuple[str, ...]
     thumbnails: dict[str, dict[str, torch.Tensor]] = field(repr=False, compare=False)
+    kid_reference: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for ``metrics.json`` (may hold inf/NaN: the writer turns them into null)."""
@@ -83,6 +88,7 @@ class EvaluationReport:
             "format_version": 1,
             "ranking": [r.label for r in self.runs],
             "runs": [r.as_dict() for r in self.runs],
+            "kid_reference": self.kid_reference,
             "settings": self.settings,
             "inputs": self.inputs,
             "environment": self.environment,

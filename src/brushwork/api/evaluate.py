@@ -5,7 +5,10 @@ image), and the report holds per pair: SSIM on RGB and luminance, PSNR and the p
 (output vs content), the Gram and mean/std style distances (output vs its style image; for CycleGAN vs the real
 art's mean statistics), seconds; per run: the VGG-feature Fréchet and kernel distances of all outputs vs the
 real art, the combined score, time per image, peak memory and, for CycleGAN, its discriminator's accuracy on
-real art vs generated images (the original design's diagnostic). See :mod:`brushwork.metrics` for definitions.
+real art vs generated images (the original design's diagnostic); for CycleGAN and ``identity``, the style measure
+of issue 12: the KID ratio, KID(outputs, real art) ÷ KID(photos, real art) on VGG16 relu4_3 channel statistics with
+the same subsets on both sides (exactly 1 for ``identity``), with the ratio of a 3× sharpen of the photos reported
+once beside it (:attr:`EvaluationReport.kid_reference`). See :mod:`brushwork.metrics` for definitions.
 Write the files with :func:`brushwork.report.write_report`.
 """
 
@@ -20,7 +23,7 @@ from typing import Any
 
 import torch
 
-from brushwork.api._eval_measure import Context, run_one, thumbnail
+from brushwork.api._eval_measure import KID_METHODS, Context, run_one, thumbnail
 from brushwork.api._eval_results import (
     ORIGINAL_DESIGN,
     PAIR_METRICS,
@@ -83,6 +86,16 @@ def _caveats(ctx: Context, runs: list[RunResult], real_is_style: bool) -> list[s
             "`identity` is the content itself (SSIM 1, content distance 0): the baseline a method must beat on the "
             "style and Fréchet distances; its combined score is just 1 + the photos' Fréchet distance."
         )
+    if any(r.kid_ratio is not None for r in runs):
+        from brushwork.metrics import KID_LAYER, KID_SHORT_SIDE, KID_SUBSETS
+
+        out.append(
+            "KID ratio = KID(outputs, real art) ÷ KID(photos, real art): unbiased MMD² with the kernel "
+            f"(x·y/d + 1)³ on VGG16 {KID_LAYER} channel means and stds (d = 2 × channels) at a "
+            f"{KID_SHORT_SIDE}-px short side, {KID_SUBSETS} subsets shared by both sides (so `identity` is exactly "
+            "1); below 1 = closer to the real art than the photos were. Compare it with the 3× sharpen reference "
+            "under the summary: a model should beat a filter that only adds edges."
+        )
     if any(r.discriminator is not None for r in runs):
         out.append(
             "Discriminator accuracy uses the model's own discriminator (trained against this generator) on real "
@@ -140,7 +153,16 @@ def evaluate(
     from brushwork.api._eval_runners import accepts_setting, make_runner
     from brushwork.device import resolve_device
     from brushwork.errors import ConfigError
-    from brushwork.metrics import CONTENT_LAYERS, FRECHET_LAYERS, STYLE_LAYERS
+    from brushwork.metrics import (
+        CONTENT_LAYERS,
+        FRECHET_LAYERS,
+        KID_LAYER,
+        KID_SCALE,
+        KID_SHORT_SIDE,
+        KID_SUBSET_SIZE,
+        KID_SUBSETS,
+        STYLE_LAYERS,
+    )
 
     if size < 16:
         raise ConfigError(f"size {size}: evaluation needs at least 16 px (SSIM's window is 11 px)")
@@ -191,6 +213,7 @@ def evaluate(
         for spec, runner in zip(specs, runners, strict=True)
     ]
     runs.sort(key=rank_key)
+    kid_reference = ctx.kid_reference(seed) if any(r.kid_ratio is not None for r in runs) else None
     skipped = {**contents.skipped, **(styles.skipped if styles else {}), **real.skipped}
     settings = {
         "runs": [{"label": s.label, "method": s.method, "settings": s.all_settings()} for s in specs],
@@ -204,6 +227,14 @@ def evaluate(
         "direction": direction if data is not None else None,
         "real_art_is_style": real_is_style,
         "layers": {"content": CONTENT_LAYERS, "style": STYLE_LAYERS, "frechet": FRECHET_LAYERS},
+        "kid": {
+            "layer": KID_LAYER,
+            "short_side": KID_SHORT_SIDE,
+            "scale": KID_SCALE,
+            "subsets": KID_SUBSETS,
+            "subset_size": KID_SUBSET_SIZE,
+            "methods": KID_METHODS,
+        },
         "original_design": ORIGINAL_DESIGN,
     }
     inputs = {
@@ -224,4 +255,5 @@ def evaluate(
         environment=environment(dev, vgg16, custom_encoder=custom_encoder),
         caveats=tuple(_caveats(ctx, runs, real_is_style)),
         thumbnails=thumbnails,
+        kid_reference=kid_reference,
     )

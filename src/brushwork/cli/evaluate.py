@@ -35,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run METHOD on every content × style pair (CycleGAN: on every content image; with --data, on "
         "DATA/testB with DATA/testA as the real art) and measure SSIM, PSNR, perceptual content distance, "
         "style distances, VGG-feature Fréchet and kernel distances to real art, a combined score, time and "
-        f"memory, at --size (default {DEFAULT_SIZE} px).",
+        f"memory, at --size (default {DEFAULT_SIZE} px); for cyclegan and identity also the KID ratio (outputs ÷ "
+        "photos vs the real art, with a 3× sharpen of the photos as the reference); for cyclegan, the model's "
+        "own discriminator accuracy.",
     )
     parser.add_argument(
         "--method",

@@ -6,6 +6,9 @@
 - ``frechet``: :func:`vgg_features`, :func:`gaussian_stats`, :func:`frechet_distance` (VGG-feature Fréchet
   distance, not FID), :func:`kernel_distance` (KID-style, unbiased), :func:`local_vgg_features` (per-position
   features: a SIFID-style texture distance to the style image itself);
+- ``kid``: :func:`stat_features`, :func:`kid_subsets`, :func:`kid_ratio` (the style measure of translation models:
+  KID of the outputs ÷ KID of the photos vs real paintings, on VGG16 relu4_3 channel mean/std, same subsets);
+- ``sharpen``: :func:`sharpen` (the 3× unsharp mask whose KID ratio is reported beside a model's);
 - ``combined``: :func:`combined_score` ((1 + content distance) · (1 + Fréchet distance), after ArtFID);
 - ``timing``: :class:`PerfMeter` / :class:`Performance` (time per image, peak memory);
 - ``discriminator``: :func:`discriminator_accuracy` for PatchGAN discriminators.
@@ -24,7 +27,20 @@ from brushwork.metrics.frechet import (
     local_vgg_features,
     vgg_features,
 )
+from brushwork.metrics.kid import (
+    KID_LAYER,
+    KID_SCALE,
+    KID_SHORT_SIDE,
+    KID_SUBSET_SIZE,
+    KID_SUBSETS,
+    KIDRatio,
+    kid_index_sets,
+    kid_ratio,
+    kid_subsets,
+    stat_features,
+)
 from brushwork.metrics.perceptual import CONTENT_LAYERS, channel_normalize, perceptual_distance
+from brushwork.metrics.sharpen import SHARPEN_AMOUNT, sharpen
 from brushwork.metrics.ssim import luminance, psnr, ssim, ssim_luminance
 from brushwork.metrics.style import (
     STYLE_LAYERS,
@@ -40,9 +56,16 @@ __all__ = [
     "CONTENT_LAYERS",
     "FEATURE_SCALE",
     "FRECHET_LAYERS",
+    "KID_LAYER",
+    "KID_SCALE",
+    "KID_SHORT_SIDE",
+    "KID_SUBSETS",
+    "KID_SUBSET_SIZE",
+    "SHARPEN_AMOUNT",
     "STYLE_LAYERS",
     "DiscriminatorAccuracy",
     "GaussianStats",
+    "KIDRatio",
     "KernelDistance",
     "PerfMeter",
     "Performance",
@@ -55,14 +78,19 @@ __all__ = [
     "gaussian_stats",
     "gram_distance",
     "kernel_distance",
+    "kid_index_sets",
+    "kid_ratio",
+    "kid_subsets",
     "local_vgg_features",
     "luminance",
     "mean_std_distance",
     "peak_rss_mib",
     "perceptual_distance",
     "psnr",
+    "sharpen",
     "ssim",
     "ssim_luminance",
+    "stat_features",
     "style_distances",
     "style_stats",
     "vgg_features",

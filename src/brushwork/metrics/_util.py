@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -41,3 +42,28 @@ def iter_batches(images: torch.Tensor | Iterable[torch.Tensor], batch_size: int,
             count += chunk.shape[0]
     if pending:
         yield torch.cat(pending)
+
+
+def as_features(features: np.ndarray | torch.Tensor, name: str) -> np.ndarray:
+    """Feature vectors ``(M, D)`` as a float64 array; ``ValueError`` for another rank or NaN/inf."""
+    arr = features.detach().cpu().double().numpy() if isinstance(features, torch.Tensor) else np.asarray(features)
+    arr = arr.astype(np.float64, copy=False)
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected features (M, D), got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name}: features contain NaN or inf")
+    return arr
+
+
+def polynomial_mmd2(x: np.ndarray, y: np.ndarray, *, gamma: float, coef0: float, degree: int) -> float:
+    """Unbiased MMD² of ``x (m, D)`` and ``y (n, D)``, ``m, n >= 2``, with the kernel ``(γ x·y + c)^d``.
+
+    Bińkowski et al. 2018, eq. 3: the within-set kernel means leave out the diagonals (``i != j``), the cross
+    term is the mean over all ``m·n`` pairs, so the estimate is unbiased (and can be negative).
+    """
+    m, n = x.shape[0], y.shape[0]
+    k_xx = (gamma * x @ x.T + coef0) ** degree
+    k_yy = (gamma * y @ y.T + coef0) ** degree
+    k_xy = (gamma * x @ y.T + coef0) ** degree
+    within = (k_xx.sum() - np.trace(k_xx)) / (m * (m - 1)) + (k_yy.sum() - np.trace(k_yy)) / (n * (n - 1))
+    return float(within - 2.0 * k_xy.mean())

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from brushwork.metrics._util import iter_batches, to_module
+from brushwork.metrics._util import as_features, iter_batches, polynomial_mmd2, to_module
 
 __all__ = [
     "FEATURE_SCALE",
@@ -130,19 +130,9 @@ class GaussianStats:
     n: int
 
 
-def _as_array(features: ArrayLike, name: str) -> np.ndarray:
-    arr = features.detach().cpu().double().numpy() if isinstance(features, torch.Tensor) else np.asarray(features)
-    arr = arr.astype(np.float64, copy=False)
-    if arr.ndim != 2:
-        raise ValueError(f"{name}: expected features (M, D), got shape {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: features contain NaN or inf")
-    return arr
-
-
 def gaussian_stats(features: ArrayLike) -> GaussianStats:
     """Fit a Gaussian to ``(M, D)`` features: sample mean and unbiased covariance (``ddof=1``); ``M >= 2``."""
-    arr = _as_array(features, "gaussian_stats")
+    arr = as_features(features, "gaussian_stats")
     if arr.shape[0] < 2:
         raise ValueError(f"gaussian_stats: need at least 2 feature vectors, got {arr.shape[0]}")
     cov = np.cov(arr, rowvar=False, ddof=1).reshape(arr.shape[1], arr.shape[1])  # (D, D) even when D == 1
@@ -220,8 +210,8 @@ def kernel_distance(
     negative) for two samples of one distribution at any set size, which makes it the better-behaved number
     on small sets. Deterministic for a given ``seed``.
     """
-    x = _as_array(a, "kernel_distance")
-    y = _as_array(b, "kernel_distance")
+    x = as_features(a, "kernel_distance")
+    y = as_features(b, "kernel_distance")
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"kernel_distance: feature dimensions differ ({x.shape[1]} vs {y.shape[1]})")
     smallest = min(x.shape[0], y.shape[0])
@@ -237,10 +227,6 @@ def kernel_distance(
     for i in range(subsets):
         xs = x[rng.choice(x.shape[0], m, replace=False)]
         ys = y[rng.choice(y.shape[0], m, replace=False)]
-        k_xx = (g * xs @ xs.T + coef0) ** degree
-        k_yy = (g * ys @ ys.T + coef0) ** degree
-        k_xy = (g * xs @ ys.T + coef0) ** degree
-        within = (k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
-        estimates[i] = within - 2.0 * k_xy.mean()
+        estimates[i] = polynomial_mmd2(xs, ys, gamma=g, coef0=coef0, degree=degree)
     std = float(estimates.std(ddof=1)) if subsets > 1 else math.nan
     return KernelDistance(mean=float(estimates.mean()), std=std, subsets=subsets, subset_size=m)
