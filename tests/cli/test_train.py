@@ -10,6 +10,7 @@ import torch
 
 from brushwork.checkpoint import latest_checkpoint, load_trainer_state, load_weights, read_config
 from brushwork.cli import main
+from brushwork.imageio import load_image
 
 TINY = ["--ngf", "4", "--blocks", "1", "--ndf", "4", "--disc-layers", "2", "--crop", "32", "--load-size", "36"]
 RUN = ["--log-every", "1", "--sample-every", "3", "--ckpt-every", "100", "--no-progress", "--device", "cpu"]
@@ -164,6 +165,14 @@ def test_onesided_run_resumes_exactly_and_translates(tmp_path: Path, make_unpair
     out = tmp_path / "painted.png"
     assert main(["translate", str(tmp_path / "whole"), str(data / "trainB" / "000.jpg"), "-o", str(out), "-q"]) == 0
     assert out.is_file()
+    photo = tmp_path / "photo.png"
+    assert main(["translate", str(tmp_path / "whole"), str(data / "trainB" / "001.png"), "-o", str(photo), "-q",
+                 "--strength", "0"]) == 0  # fmt: skip
+    assert torch.equal(load_image(photo), load_image(data / "trainB" / "001.png"))  # strength 0: the photo itself
     capsys.readouterr()
+    assert _train(data, tmp_path / "cycle", "--steps", "1") == 0
+    assert main(["translate", str(tmp_path / "cycle"), str(data / "trainB"), "-o", str(tmp_path / "x"), "-q",
+                 "--strength", "2"]) == 2  # fmt: skip
+    assert "no skip generator" in capsys.readouterr().err
     assert _train(data, tmp_path / "whole", "--steps", "5", "--resume", "--diffaugment", "color") == 2
     assert "diffaugment='color' differs" in capsys.readouterr().err

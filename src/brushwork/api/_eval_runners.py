@@ -14,7 +14,7 @@ __all__ = ["Runner", "accepts_setting", "make_runner", "method_names"]
 
 #: Settings the evaluation itself controls (one value for every run, so the runs stay comparable).
 _RESERVED = ("size", "device", "seed", "encoder", "vgg16", "max_pixels", "on_step")
-_CYCLEGAN_SETTINGS = ("model", "direction")
+_CYCLEGAN_SETTINGS = ("model", "direction", "strength")
 _DISCRIMINATOR = {"AtoB": "D_B", "BtoA": "D_A"}
 
 
@@ -95,13 +95,16 @@ class _CycleGANRunner:
 
         unknown = sorted(set(settings) - set(_CYCLEGAN_SETTINGS))
         if unknown:
-            raise ConfigError(f"cyclegan: unknown setting(s) {', '.join(unknown)} (it takes model and direction)")
+            raise ConfigError(f"cyclegan: unknown setting(s) {', '.join(unknown)} (it takes model, direction, strength)")
         if not settings.get("model"):
             raise ConfigError("cyclegan: no model given (use --model DIR or --compare cyclegan:model=DIR)")
         loaded = load_model(str(settings["model"]), device=str(device))
         self.direction = str(settings.get("direction") or loaded.default_direction)
-        self.generator = loaded.generator(self.direction)
+        strength = settings.get("strength")
+        self.generator = loaded.generator(self.direction, strength=None if strength is None else float(strength))
         self.settings = {"model": str(loaded.path), "direction": self.direction}
+        if strength is not None:
+            self.settings["strength"] = float(strength)
         files = (loaded.path / WEIGHTS_FILE, loaded.path / CONFIG_FILE)
         self.files = [{"path": str(f), "sha256": file_sha256(f)} for f in files]
         self.notes: list[str] = []

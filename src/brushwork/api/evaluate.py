@@ -139,7 +139,7 @@ def evaluate(
             direction X→Y (``direction``, else the first CycleGAN model's, else ``BtoA``), unless given.
         model: model for a ``method="cyclegan"`` given by name (same as ``"cyclegan:model=..."``).
         sweep: setting -> values; every run is repeated for each combination (e.g. ``{"strength": [0.5, 1, 2]}``)
-            of the settings its method takes (CycleGAN: ``model`` and ``direction`` only).
+            of the settings its method takes (CycleGAN: ``model``, ``direction``, ``strength``).
         real_limit: use at most this many real art images.
         size: long side in pixels of contents, outputs and real art (all metrics are computed at this size).
         encoder: the VGG16 encoder for the metrics (and for methods that need one); default: the real one.

@@ -35,15 +35,23 @@ class TranslationModel:
     def default_direction(self) -> str:
         return str(self.config.get("default_direction", "AtoB"))
 
-    def generator(self, direction: str | None = None) -> Any:
-        """The generator for ``"AtoB"`` or ``"BtoA"`` (default: the model's default direction)."""
+    def generator(self, direction: str | None = None, *, strength: float | None = None) -> Any:
+        """The generator for ``"AtoB"`` or ``"BtoA"`` (default: the model's default direction).
+
+        ``strength`` scales the change a skip generator makes (default: the model's own, usually 1; 0 returns the
+        photo); models that repaint the whole image (no skip) take none.
+        """
         direction = direction or self.default_direction
         if direction not in _DIRECTIONS:
             raise ConfigError(f"--direction {direction!r}: use AtoB or BtoA")
         net = self.generators.get(_DIRECTIONS[direction])
         if net is None:
             raise CheckpointError(f"{self.path}: has no {_DIRECTIONS[direction]} generator for {direction}")
-        return net
+        if strength is not None and not getattr(net, "skip", False):
+            raise ConfigError(f"--strength: {self.path} repaints the whole image (no skip generator); it takes none")
+        if strength is not None and strength < 0:
+            raise ConfigError(f"--strength {strength}: must be >= 0")
+        return net.with_strength(strength)
 
 
 def load_model(name_or_dir: str | os.PathLike[str], *, device: str = "auto") -> TranslationModel:
@@ -75,13 +83,15 @@ def translate(
     device: str = "auto",
     tile: int | None = None,
     precision: str = "auto",
+    strength: float | None = None,
 ) -> Any:
     """Translate ``image`` (a path, or ``(N, 3, H, W)`` RGB in [0, 1]) with ``model``; returns ``(N, 3, H', W')``
     in [0, 1] on CPU, where H', W' are the input's size or its long side resized to ``size``.
 
     ``tile``: run in overlapping tiles of this side (bounded memory, any size); ``None`` tiles images over
     :data:`~brushwork.tiling.AUTO_TILE_PIXELS` automatically; 0 never tiles. ``precision``: ``"auto"`` (bf16
-    autocast where the device has it natively), ``"fp32"`` or ``"bf16"``.
+    autocast where the device has it natively), ``"fp32"`` or ``"bf16"``. ``strength``: see
+    :meth:`TranslationModel.generator`.
     """
     import torch
 
@@ -93,7 +103,7 @@ def translate(
         image = load_image(image)
     if size is not None:
         image = resize(image, long_side=size)
-    generator = loaded.generator(direction)
+    generator = loaded.generator(direction, strength=strength)
     bf16 = use_bf16(loaded.device, precision)
     return torch.cat([_run(generator, image[i : i + 1], tile, bf16) for i in range(image.shape[0])])
 
@@ -181,6 +191,7 @@ def translate_files(
     precision: str = "auto",
     compile: bool = False,
     temporal: float = 0.0,
+    strength: float | None = None,
 ) -> TranslateReport:
     """Translate image files, folders (recursively) and glob patterns into ``output`` (default ``./translated``).
 
@@ -193,6 +204,7 @@ def translate_files(
 
     Videos (``.mp4 .mov .mkv .webm ...`` given as files or globs) are translated frame by frame with their audio
     kept (see :func:`brushwork.video.stylize_video`; ``temporal`` blends each frame with the previous output).
+    ``strength``: see :meth:`TranslationModel.generator`.
     """
     import time
 
@@ -209,7 +221,7 @@ def translate_files(
     check_temporal(temporal)  # before any work, not at the first video
     start = time.perf_counter()
     loaded = _as_model(model, device)
-    generator = loaded.generator(direction)
+    generator = loaded.generator(direction, strength=strength)
     bf16 = use_bf16(loaded.device, precision)
     whole = torch.compile(generator) if compile else generator
     all_jobs = _jobs(expand_inputs(inputs), None if output is None else Path(output))

@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "inputs", nargs="+", metavar="INPUT", help="image files, folders, glob patterns or videos (.mp4 .mov .webm ...)"
     )
     parser.add_argument("--direction", choices=("AtoB", "BtoA"), help="default: the model's own")
+    parser.add_argument(
+        "--strength",
+        type=float,
+        metavar="S",
+        help="for models that paint a change onto the photo: 0 = the photo, 1 = as trained, >1 stronger",
+    )
     parser.add_argument("--batch-size", type=positive_int, default=1, help="images per forward pass (default 1)")
     add_batch_options(parser)
     parser.add_argument(
@@ -53,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision,
         compile=args.compile,
         temporal=args.temporal,
+        strength=args.strength,
     )
     if not report.written and report.failed and not report.existing:
         raise ImageError(f"no input could be translated ({len(report.failed)} failed; first: {report.failed[0][1]})")

@@ -8,11 +8,13 @@ Public boundary: :meth:`forward` takes RGB ``(N, 3, H, W)`` in [0, 1] of any siz
 network, which ends in ``tanh``, cropped back and mapped to [0, 1]. With ``skip=True`` the network predicts a
 change to its input (``x + net(x)``, clamped; a global skip connection, as in residual image restoration) and its
 last convolution starts at zero, so an untrained generator returns its input exactly: training starts from the
-photo's full structure and moves away from it only as far as the losses ask.
+photo's full structure and moves away from it only as far as the losses ask. Its :attr:`Generator.strength`
+scales that change at inference (``x + strength · net(x)``): 1 is what was trained, 0 the photo, > 1 stronger.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -78,8 +80,16 @@ def _up_block(cin: int, cout: int, mode: str) -> list[nn.Module]:
 
 
 def _with_skip(spec: dict[str, Any], generator: Generator) -> dict[str, Any]:
-    """``spec`` plus ``skip`` when set (older model files have no such key: they are skip-less)."""
-    return {**spec, "skip": True} if generator.skip else spec
+    """``spec`` plus ``skip`` (and a ``strength`` other than 1) when set; older model files are skip-less."""
+    if not generator.skip:
+        return spec
+    return {**spec, "skip": True, **({"strength": generator.strength} if generator.strength != 1.0 else {})}
+
+
+def _check_strength(skip: bool, strength: float) -> float:
+    if strength < 0 or (strength != 1.0 and not skip):
+        raise ValueError(f"strength {strength}: needs a skip generator and strength >= 0")
+    return float(strength)
 
 
 class ResidualBlock(nn.Module):
@@ -107,10 +117,19 @@ class Generator(nn.Module):
     min_size: int = 1
     kind: str = ""
     skip: bool = False
+    strength: float = 1.0
 
     def spec(self) -> dict[str, Any]:
         """JSON-able arguments for :func:`build_generator`."""
         raise NotImplementedError
+
+    def with_strength(self, strength: float | None) -> Generator:
+        """This generator (``None``) or a view of it that shares its weights and applies a different strength."""
+        if strength is None:
+            return self
+        view = copy.copy(self)
+        view.strength = _check_strength(self.skip, strength)
+        return view
 
     def output_conv(self) -> nn.Module:
         """The last convolution (zeroed by :func:`init_weights` for a ``skip`` generator)."""
@@ -135,7 +154,7 @@ class Generator(nn.Module):
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
         y = self.net(x)
         if self.skip:
-            y = (x + y).clamp(-1.0, 1.0)
+            y = (x + self.strength * y).clamp(-1.0, 1.0)
         if pad_h or pad_w:
             y = y[..., :h, :w]
         return (y + 1) * 0.5
@@ -154,11 +173,14 @@ class ResnetGenerator(Generator):
     multiple = 4
     min_size = 8  # the residual blocks' reflection padding needs 2 pixels at 1/4 scale
 
-    def __init__(self, *, ngf: int = 64, blocks: int = 9, upsample: str = "transpose", skip: bool = False) -> None:
+    def __init__(
+        self, *, ngf: int = 64, blocks: int = 9, upsample: str = "transpose", skip: bool = False, strength: float = 1.0
+    ) -> None:
         super().__init__()
         if ngf < 1 or blocks < 0:
             raise ValueError(f"need ngf >= 1 and blocks >= 0, got ngf={ngf}, blocks={blocks}")
         self.ngf, self.blocks, self.upsample, self.skip = ngf, blocks, upsample, bool(skip)
+        self.strength = _check_strength(self.skip, strength)
         self.encoder = nn.Sequential(
             *_conv_block(3, ngf, 7, reflect=True),
             *_conv_block(ngf, ngf * 2, 3, 2),
@@ -232,11 +254,14 @@ class UnetGenerator(Generator):
 
     kind = "unet"
 
-    def __init__(self, *, ngf: int = 64, depth: int = 7, upsample: str = "transpose", skip: bool = False) -> None:
+    def __init__(
+        self, *, ngf: int = 64, depth: int = 7, upsample: str = "transpose", skip: bool = False, strength: float = 1.0
+    ) -> None:
         super().__init__()
         if ngf < 1 or depth < 2:
             raise ValueError(f"need ngf >= 1 and depth >= 2, got ngf={ngf}, depth={depth}")
         self.ngf, self.depth, self.upsample, self.skip = ngf, depth, upsample, bool(skip)
+        self.strength = _check_strength(self.skip, strength)
         self.multiple = 2**depth
         widths = [3] + [ngf * min(2**i, 8) for i in range(depth)]
         level: nn.Module | None = None
