@@ -125,12 +125,12 @@ def test_specs_without_skip_build_plain_generators() -> None:
 
 def test_strength_scales_the_change_of_a_skip_generator_only() -> None:
     g = build_generator({"kind": "resnet", "ngf": 4, "blocks": 1, "upsample": "nearest", "skip": True})
-    torch.nn.init.normal_(g.output_conv().weight, std=0.05)
+    torch.nn.init.normal_(g.output_conv().weight, std=0.002)
     x = torch.rand(1, 3, 16, 16) * 0.5 + 0.25  # away from the clamp
     with torch.no_grad():
         change = g(x) - x
         torch.testing.assert_close(g.with_strength(0)(x), x)
-        torch.testing.assert_close(g.with_strength(0.5)(x) - x, 0.5 * change, atol=1e-6, rtol=1e-4)
+        torch.testing.assert_close(g.with_strength(0.5)(x) - x, 0.5 * change, atol=1e-5, rtol=1e-3)
     assert g.strength == 1.0 and g.with_strength(None) is g
     assert build_generator(g.with_strength(2).spec()).strength == 2.0
     with pytest.raises(ValueError, match="strength"):

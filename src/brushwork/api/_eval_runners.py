@@ -95,7 +95,7 @@ class _CycleGANRunner:
 
         unknown = sorted(set(settings) - set(_CYCLEGAN_SETTINGS))
         if unknown:
-            raise ConfigError(f"cyclegan: unknown setting(s) {', '.join(unknown)} (it takes model, direction, strength)")
+            raise ConfigError(f"cyclegan: unknown setting(s) {', '.join(unknown)} (takes model, direction, strength)")
         if not settings.get("model"):
             raise ConfigError("cyclegan: no model given (use --model DIR or --compare cyclegan:model=DIR)")
         loaded = load_model(str(settings["model"]), device=str(device))
