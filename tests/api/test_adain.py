@@ -92,6 +92,17 @@ def test_style_sizes(caplog) -> None:
     assert max(style_for(torch.rand(1, 3, 100, 80), content_long_side=512, scale=0.5).shape[-2:]) == 256
 
 
+def test_a_thin_content_keeps_its_size_and_its_style_stays_small(model: Path, tiny_encoder) -> None:
+    """A 3 px high strip: run 32 px high (the encoder's minimum) and shrunk back, not returned 32 px high; the
+    style sized by the content's area, not stretched to the strip's long side."""
+    content = _img(0, 3, 600)
+    result = stylize_result(content, _img(1, 48, 48), model=str(model), encoder=tiny_encoder, device="cpu")
+    assert result.image.shape == (1, 3, 3, 600)  # was (1, 3, 32, 6400)
+    assert result.numbers["style_sizes"] == [[640, 640]]  # twice the 32x6400 content's area; was 2048x2048
+    small = style_for(_img(1, 48, 48), content_long_side=600, scale=1.0, content_pixels=3 * 600)
+    assert small.shape[-2:] == (64, 64)  # never below the 64 px minimum
+
+
 def test_wrong_models_are_clear(tmp_path: Path, tiny_encoder) -> None:
     with pytest.raises(CheckpointError, match="no such model"):
         stylize(_img(0), _img(1), model=str(tmp_path / "nope"), encoder=tiny_encoder, device="cpu")

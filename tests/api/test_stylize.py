@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 import brushwork
-from brushwork.api.stylize import METHODS, Progress, stylize, stylize_result
+from brushwork.api.stylize import METHODS, Progress, output_size, stylize, stylize_result
 from brushwork.color import rgb_to_yiq
 from brushwork.errors import ConfigError, ImageError
 from brushwork.imageio import save_image, to_pil
@@ -121,11 +121,43 @@ def test_mask_of_another_aspect_ratio_is_refused(images, tiny_encoder) -> None:
         stylize(images["content"], images["style"], mask=torch.ones(1, 1, 40, 40), encoder=tiny_encoder, **FAST)
 
 
-def test_tiny_content_is_upsampled_with_a_warning(images, tiny_encoder, caplog) -> None:
+def test_tiny_content_runs_upsampled_with_a_warning_and_keeps_its_size(images, tiny_encoder, caplog) -> None:
+    seen: list[tuple[int, ...]] = []
     with caplog.at_level(logging.WARNING, logger="brushwork.api.stylize"):
-        out = stylize(_image(3, 8, 8), images["style"], encoder=tiny_encoder, **FAST)
-    assert out.shape == (1, 3, 32, 32)
-    assert "upsampling" in caplog.text
+        out = stylize(
+            _image(3, 8, 8), images["style"], encoder=tiny_encoder, on_step=lambda p: seen.append(p.image.shape), **FAST
+        )
+    assert out.shape == (1, 3, 8, 8)  # never larger than the content unless size asks
+    assert seen[0] == (1, 3, 32, 32)  # the method ran where the encoder has room
+    assert "upsampled to 32x32 px" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "expected"),
+    [
+        ((3, 20000), None, (1, 512)),  # the long side capped at Gatys' default, the short side at least 1 px
+        ((3, 600), None, (3, 512)),
+        ((3, 200), None, (3, 200)),  # was 32x2133: upsampled for the encoder and never brought back
+        ((1, 1), None, (1, 1)),
+        ((1, 1), 40, (40, 40)),  # size asks for it
+        ((7, 50), 100, (14, 100)),
+    ],
+)
+def test_output_keeps_the_aspect_ratio_and_is_never_larger_than_the_content(
+    tiny_encoder, shape: tuple[int, int], size: int | None, expected: tuple[int, int]
+) -> None:
+    content = torch.rand(1, 3, *shape, generator=torch.Generator().manual_seed(0))
+    out = stylize(content, _image(1, 48, 48), size=size, encoder=tiny_encoder, **{**FAST, "steps": 1})
+    assert tuple(out.shape[-2:]) == expected
+    assert torch.isfinite(out).all() and float(out.min()) >= 0 and float(out.max()) <= 1
+
+
+def test_output_size_rule() -> None:
+    assert output_size(3, 20000, None, 1024) == (1, 1024)
+    assert output_size(20000, 3, None, 512) == (512, 1)
+    assert output_size(300, 400, None, 1024) == (300, 400)
+    assert output_size(300, 400, 800, 1024) == (600, 800)
+    assert output_size(3000, 4000, None, 512) == (384, 512)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,22 @@ STYLE_MIN_SIDE = 64
 STYLE_MAX_SIDE = 2048
 #: Thinner style images are cropped to their middle at this aspect ratio first.
 MAX_ASPECT = 8
+#: Style images have at most this many times the content's area (times the style scale squared).
+STYLE_AREA = 2.0
 
 
-def style_for(style: torch.Tensor, *, content_long_side: int, scale: float, index: int = 0) -> torch.Tensor:
-    """``style`` resized so its long side is ``scale`` × the content's (within the limits above)."""
+def style_for(
+    style: torch.Tensor,
+    *,
+    content_long_side: int,
+    scale: float,
+    index: int = 0,
+    content_pixels: int | None = None,
+) -> torch.Tensor:
+    """``style`` resized so its long side is ``scale`` × the content's (within the limits above); given the
+    content's ``content_pixels``, also at most :data:`STYLE_AREA` × that area (× ``scale``²: a long thin content
+    would otherwise ask for a huge style).
+    """
     from brushwork.imageio import resize
 
     h, w = (int(n) for n in style.shape[-2:])
@@ -44,7 +57,10 @@ def style_for(style: torch.Tensor, *, content_long_side: int, scale: float, inde
             "style image %d is %dx%d px, smaller than %d px: upsampling it, expect a weak style",
             *(index + 1, w, h, STYLE_MIN_SIDE),
         )
-    factor = max(long_side / max(h, w), STYLE_MIN_SIDE / min(h, w))  # one resize: never down and up again
+    factor = long_side / max(h, w)
+    if content_pixels is not None:
+        factor = min(factor, scale * math.sqrt(STYLE_AREA * content_pixels / (h * w)))
+    factor = max(factor, STYLE_MIN_SIDE / min(h, w))  # one resize: never down and up again
     factor = min(factor, STYLE_MAX_SIDE / max(h, w))
     return resize(style, size=(max(1, round(h * factor)), max(1, round(w * factor))))
 
@@ -72,8 +88,9 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     if encoder is None:
         encoder = vgg16_encoder(request.device, None if request.vgg16 is None else str(request.vgg16))
     long_side = max(request.content.shape[-2:])
+    pixels = int(request.content.shape[-2]) * int(request.content.shape[-1])
     styles = [
-        style_for(s, content_long_side=long_side, scale=request.style_scale, index=i)
+        style_for(s, content_long_side=long_side, scale=request.style_scale, index=i, content_pixels=pixels)
         for i, s in enumerate(request.styles)
     ]
     from brushwork.tiling import choose_tile

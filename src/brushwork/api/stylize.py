@@ -20,13 +20,23 @@ from PIL import Image
 from brushwork.api._adain import run_adain
 from brushwork.errors import ConfigError
 
-__all__ = ["METHODS", "PRESERVE_COLOR", "MethodRequest", "Progress", "Stylized", "stylize", "stylize_result"]
+__all__ = [
+    "METHODS",
+    "PRESERVE_COLOR",
+    "MethodRequest",
+    "Progress",
+    "Stylized",
+    "output_size",
+    "stylize",
+    "stylize_result",
+]
 
 log = logging.getLogger(__name__)
 
 ImageLike = str | os.PathLike[str] | Image.Image | torch.Tensor
 PRESERVE_COLOR = ("none", "luminance", "match", "histogram")
-#: Content images are upsampled (with a warning) to at least this short side.
+#: Methods run on contents of at least this short side (smaller ones upsampled, with a warning, and the
+#: result shrunk back to the output size).
 MIN_SIDE = 32
 
 
@@ -150,21 +160,32 @@ def _load(image: ImageLike, what: str, max_pixels: int | None) -> torch.Tensor:
     return load_image(Path(image), max_pixels=max_pixels)
 
 
-def _output_size(content: torch.Tensor, size: int | None, default: int) -> torch.Tensor:
+def output_size(height: int, width: int, size: int | None, default: int) -> tuple[int, int]:
+    """``(h, w)`` of the output for a ``height`` × ``width`` content: its aspect ratio (to the nearest pixel, at
+    least 1) and a long side of ``size``, or without ``size`` its own long side capped at ``default``. Never
+    larger than the content unless ``size`` asks for it.
+    """
+    long_side = size if size is not None else min(max(height, width), default)
+    scale = long_side / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _working_content(content: torch.Tensor, out: tuple[int, int]) -> torch.Tensor:
+    """``content`` at the size the method runs at: ``out``, or ``out`` scaled up to a short side of
+    :data:`MIN_SIDE` (with a warning) when it is smaller than the encoder needs; the result is scaled back.
+    """
     from brushwork.imageio import resize
 
-    h, w = content.shape[-2:]
-    long_side = size if size is not None else min(max(h, w), default)
-    out = resize(content, long_side=long_side)
-    if min(out.shape[-2:]) < MIN_SIDE:
-        log.warning(
-            "content is %dx%d px; upsampling it to a short side of %d px (the encoder needs at least that)",
-            out.shape[-1],
-            out.shape[-2],
-            MIN_SIDE,
-        )
-        out = resize(out, short_side=MIN_SIDE)
-    return out
+    if min(out) >= MIN_SIDE:
+        return resize(content, size=out)
+    factor = MIN_SIDE / min(out)
+    work = (max(MIN_SIDE, round(out[0] * factor)), max(MIN_SIDE, round(out[1] * factor)))
+    log.warning(
+        "content is %dx%d px; stylising it upsampled to %dx%d px (the encoder needs a short side of %d px) "
+        "and shrinking the result back to %dx%d px",
+        *(content.shape[-1], content.shape[-2], work[1], work[0], MIN_SIDE, out[1], out[0]),
+    )
+    return resize(content, size=work)
 
 
 def _blend_weights(weights: Sequence[float] | None, count: int) -> tuple[float, ...]:
@@ -220,7 +241,9 @@ def stylize_result(
     dev = resolve_device(device)
     out_device = content.device if isinstance(content, torch.Tensor) else torch.device("cpu")
 
-    original = _output_size(_load(content, "content", max_pixels), size, METHODS[method].default_size).to(dev)
+    loaded = _load(content, "content", max_pixels)
+    out_size = output_size(int(loaded.shape[-2]), int(loaded.shape[-1]), size, METHODS[method].default_size)
+    original = _working_content(loaded, out_size).to(dev)
     styles = [_load(s, f"style {i + 1}", max_pixels).to(dev) for i, s in enumerate(styles_in)]
     content_in = original
     if preserve_color == "luminance":
@@ -253,7 +276,12 @@ def stylize_result(
         image = color.transfer_luminance(image, original)
     if region is not None and not styles_by_mask:
         image = apply_mask(image, original, region)
-    return Stylized(image.clamp(0.0, 1.0).to(out_device), method, numbers)
+    image = image.clamp(0.0, 1.0)
+    if tuple(image.shape[-2:]) != out_size:  # a content below the encoder's minimum, run upsampled
+        from brushwork.imageio import resize
+
+        image = resize(image, size=out_size)
+    return Stylized(image.to(out_device), method, numbers)
 
 
 def stylize(
@@ -275,7 +303,8 @@ def stylize(
         method: a key of :data:`METHODS`: ``"adain"`` (one fast forward pass with the shipped decoder, any
             style image) or ``"gatys"`` (optimisation: slow, highest quality).
         size: long side of the output in pixels (default: the content's, capped at the method's default, 1024
-            for AdaIN, 512 for Gatys).
+            for AdaIN, 512 for Gatys). The output keeps the content's aspect ratio (see :func:`output_size`);
+            contents below a short side of 32 px are run upsampled and the result is shrunk back.
         device: ``"auto"`` (cuda > mps > cpu), ``"cpu"``, ``"cuda"``, ...
         seed: makes noise initialisation (and any other randomness) reproducible.
         as_pil: return a Pillow image instead of a tensor.

@@ -49,6 +49,10 @@ INITS = ("content", "noise", "style")
 _DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
 #: A loss this many times its level's first loss means the optimiser diverged (projection hides overflow).
 _DIVERGED = 100.0
+#: A style image has at most this many times a level's content area (times style_scale²).
+_STYLE_AREA = 2.0
+#: Style images thinner than this aspect ratio are cropped to their middle at it.
+_STYLE_MAX_ASPECT = 8
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ class GatysConfig(DictConfig):
         lr: step size (default 1.0 for L-BFGS, 0.02 for Adam, in [0, 1] pixel units).
         history_size: L-BFGS memory (memory use grows with it: 2 · history · pixels · 3 floats).
         init: start from the ``"content"`` image, seeded ``"noise"``, or the (first) ``"style"`` image.
-        style_scale: style image long side relative to the content's, at every level.
+        style_scale: style image long side relative to the content's, at every level (a style of more than
+            twice the content's area, times ``style_scale``², is made smaller: long thin contents).
         pool: the encoder's pooling for this run, ``"avg"`` (Gatys et al.'s choice, smoother, stronger swirls)
             or ``"max"`` (as VGG16 was trained); applied to the given encoder without modifying it.
         upsample_detail: with ``init="content"``, each finer level starts from the upsampled result plus the
@@ -218,10 +223,29 @@ def _resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return out.clamp(0.0, 1.0)
 
 
-def _style_size(style: torch.Tensor, long_side: int, min_side: int) -> tuple[int, int]:
+def _style_size(
+    style: torch.Tensor, content_size: tuple[int, int], style_scale: float, min_side: int
+) -> tuple[int, int]:
+    """The style's size against one level's content: its long side ``style_scale`` × the content's, but at most
+    :data:`_STYLE_AREA` × the content's area (× ``style_scale``²: a long thin content would otherwise ask for a
+    huge style), and a short side of at least ``min_side``.
+    """
     h, w = int(style.shape[-2]), int(style.shape[-1])
-    scale = max(long_side / max(h, w), min_side / min(h, w))
+    ch, cw = content_size
+    scale = style_scale * min(max(ch, cw) / max(h, w), math.sqrt(_STYLE_AREA * ch * cw / (h * w)))
+    scale = max(scale, min_side / min(h, w))
     return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def _crop_thin(style: torch.Tensor) -> torch.Tensor:
+    """The middle of a style image thinner than :data:`_STYLE_MAX_ASPECT`:1, at that aspect ratio (a thin strip
+    brought up to the receptive field's short side would be enormous)."""
+    h, w = int(style.shape[-2]), int(style.shape[-1])
+    keep = _STYLE_MAX_ASPECT * min(h, w)
+    if max(h, w) <= keep:
+        return style
+    top, left = max(0, (h - keep) // 2), max(0, (w - keep) // 2)
+    return style[..., top : top + min(h, keep), left : left + min(w, keep)]
 
 
 @dataclass(frozen=True)
@@ -245,9 +269,10 @@ def _targets(
     with torch.no_grad():
         c_feat = encoder(content, [config.content_layer])[config.content_layer] if config.content_weight else None
         grams: dict[str, torch.Tensor] = {}
-        long_side = round(config.style_scale * max(content.shape[-2:]))
+        content_size = (int(content.shape[-2]), int(content.shape[-1]))
         for style, weight in zip(styles, blend, strict=True):
-            feats = encoder(_resize(style, _style_size(style, long_side, style_min_side)), config.style_layers)
+            size = _style_size(style, content_size, config.style_scale, style_min_side)
+            feats = encoder(_resize(style, size), config.style_layers)
             for name in config.style_layers:
                 g = weight * gram_matrix(feats[name])
                 grams[name] = grams[name] + g if name in grams else g
@@ -297,6 +322,7 @@ def multiscale_style_loss(
     config = replace(config or GatysConfig(), content_weight=0.0)
     blend = [1.0 / len(styles)] * len(styles) if style_blend is None else [b / sum(style_blend) for b in style_blend]
     encoder = _with_pool(encoder, config.pool)
+    styles = [_crop_thin(s) for s in styles]
     style_min = receptive_field(max(config.style_layers, key=LAYER_NAMES.index))
     out = {}
     with torch.no_grad():
@@ -415,11 +441,13 @@ def _check_inputs(content: torch.Tensor, styles: Sequence[torch.Tensor], blend: 
         raise ConfigError(f"style weights {tuple(blend)}: must be >= 0 with a positive sum")
 
 
-def _warn_small_styles(styles: Sequence[torch.Tensor], long_side: int, layer: str, min_side: int) -> None:
+def _warn_small_styles(
+    styles: Sequence[torch.Tensor], content_size: tuple[int, int], style_scale: float, layer: str, min_side: int
+) -> None:
     """Warn about style images (as given, or after style scaling) smaller than ``layer``'s receptive field."""
     for i, style in enumerate(styles):
         h, w = (int(n) for n in style.shape[-2:])
-        scaled = min(_style_size(style, long_side, 1))
+        scaled = min(_style_size(style, content_size, style_scale, 1))
         if min(h, w) < min_side or scaled < min_side:
             log.warning(
                 "style image %d is %dx%d px (%d px short side at this style scale), smaller than the receptive "
@@ -471,13 +499,14 @@ def stylize(
     blend = tuple(float(b) for b in style_blend) if style_blend is not None else (1.0,) * len(styles)
     _check_inputs(content, styles, blend)
     blend = tuple(b / sum(blend) for b in blend)
-    styles = [s.to(device=content.device, dtype=content.dtype) for s in styles]
+    styles = [_crop_thin(s).to(device=content.device, dtype=content.dtype) for s in styles]
     encoder = _with_pool(encoder, config.pool)
 
     layers = sorted({config.content_layer, *config.style_layers}, key=LAYER_NAMES.index)
     deepest_style = max(config.style_layers, key=LAYER_NAMES.index)
     style_min = receptive_field(deepest_style)
-    _warn_small_styles(styles, round(config.style_scale * max(content.shape[-2:])), deepest_style, style_min)
+    content_size = (int(content.shape[-2]), int(content.shape[-1]))
+    _warn_small_styles(styles, content_size, config.style_scale, deepest_style, style_min)
 
     sizes = pyramid_sizes(*content.shape[-2:], levels=config.levels, min_side=config.min_level_side)
     coarse = config.steps if config.coarse_steps is None else config.coarse_steps
