@@ -110,6 +110,14 @@ def test_bad_input_is_one_line_and_exit_2(tiny_vgg, files, tmp_path: Path, capsy
     assert line.startswith("brushwork: error:") and message in line
 
 
+def test_a_one_pixel_photo_gives_a_one_pixel_result(tiny_vgg, shared_data: Path, files, tmp_path: Path) -> None:
+    """It ran into L-BFGS with a channels-last gradient (a traceback); now it runs upsampled and is shrunk back."""
+    out = tmp_path / "pixel.png"
+    photo = shared_data / "bad-inputs" / "tiny_1x1.png"
+    assert main([str(photo), "--style", str(files["style"]), "--method", "gatys", "--steps", "2", "-o", str(out)]) == 0
+    assert load_image(out).shape == (1, 3, 1, 1)
+
+
 def test_malformed_weights_are_a_usage_error(files, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main([str(files["photo"]), "--style", str(files["style"]), "--style-weights", "a,b"])

@@ -133,6 +133,13 @@ def test_nan_producing_settings_raise_instead_of_a_black_image(tiny_encoder, ove
         stylize(_image(0), [_stripes()], encoder=tiny_encoder, config=config)
 
 
+def test_a_channels_last_content_runs_with_lbfgs(tiny_encoder) -> None:
+    """A 1x1 image upsampled by interpolate comes out channels-last; L-BFGS needs flat views of the gradient."""
+    content = _image(0).contiguous(memory_format=torch.channels_last)
+    result = stylize(content, [_stripes()], encoder=tiny_encoder, config=GatysConfig(**{**FAST.__dict__, "steps": 3}))
+    assert result.image.shape == content.shape and torch.isfinite(result.image).all()
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -397,7 +397,7 @@ def _optimise(
     report: Callable[[dict[str, float], torch.Tensor], None],
 ) -> torch.Tensor:
     """``steps`` optimiser steps on a copy of ``image`` (one encoder pass each); returns it clamped to [0, 1]."""
-    x = image.detach().clone().requires_grad_(True)
+    x = image.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
     optimizer = _optimizer(config, x)
     current: dict[str, torch.Tensor] = {}
     start: list[float] = []
@@ -410,7 +410,8 @@ def _optimise(
             raise _DivergedError(value, start[0] if start else value)
         if not start:
             start.append(value)
-        (x.grad,) = torch.autograd.grad(total, x)
+        (grad,) = torch.autograd.grad(total, x)
+        x.grad = grad.contiguous()  # L-BFGS takes flat views (a 1x1 image upsampled can come out channels-last)
         current.update(parts)
         return total.detach()
 
