@@ -10,6 +10,7 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "ImageError",
+    "MethodError",
     "WeightsError",
 ]
 
@@ -32,3 +33,9 @@ class CheckpointError(BrushworkError):
 
 class ConfigError(BrushworkError):
     """Settings that cannot work together (wrong counts, NaN-producing weights, bad sizes)."""
+
+
+class MethodError(ConfigError):
+    """A method found no result for these particular images with these settings (an optimisation that
+    diverged); other images may work, so folder runs report, count and skip the pair.
+    """

@@ -7,7 +7,7 @@ import logging
 import pytest
 import torch
 
-from brushwork.errors import ConfigError
+from brushwork.errors import ConfigError, MethodError
 from brushwork.methods.gatys import GatysConfig, multiscale_style_loss, pyramid_sizes, receptive_field, stylize
 
 FAST = GatysConfig(steps=15, levels=1, content_layer="relu3_1", style_layers=("relu1_1", "relu2_1", "relu3_1"))
@@ -23,6 +23,28 @@ def _stripes(h: int = 48, w: int = 48) -> torch.Tensor:
     x = torch.arange(w, dtype=torch.float32)
     pattern = 0.5 + 0.5 * torch.sin(x / 2.0)
     return torch.stack([pattern, 1 - pattern, 0.5 * pattern]).unsqueeze(1).expand(3, h, w).unsqueeze(0).clone()
+
+
+def _mondrian(h: int = 64, w: int = 64) -> torch.Tensor:
+    """A flat-colour composition: pure red, yellow, blue and white rectangles between black lines."""
+    img = torch.ones(1, 3, h, w)
+    xs, ys = (w * 3 // 10, w * 7 // 10), (h * 2 // 5, h * 4 // 5)
+    img[..., : ys[0], : xs[0]] = torch.tensor([1.0, 0.0, 0.0]).view(1, 3, 1, 1)
+    img[..., ys[0] : ys[1], xs[1] :] = torch.tensor([1.0, 1.0, 0.0]).view(1, 3, 1, 1)
+    img[..., ys[1] :, : xs[0]] = torch.tensor([0.0, 0.0, 1.0]).view(1, 3, 1, 1)
+    t = max(1, min(h, w) // 32)
+    for x in xs:
+        img[..., x - t : x + t] = 0.0
+    for y in ys:
+        img[..., y - t : y + t, :] = 0.0
+    return img
+
+
+def _high_contrast(seed: int, h: int = 48, w: int = 64) -> torch.Tensor:
+    """A blocky photo with its contrast tripled: most pixels at 0 or 1 in some channel."""
+    gen = torch.Generator().manual_seed(seed)
+    blocks = torch.nn.functional.interpolate(torch.rand(1, 3, h // 8, w // 8, generator=gen), size=(h, w))
+    return ((blocks - 0.5) * 3 + 0.5).clamp(0, 1)
 
 
 class _Counting(torch.nn.Module):
@@ -102,8 +124,8 @@ def test_pyramid_runs_coarse_to_fine_and_style_targets_are_computed_once_per_lev
     all_layers = ("relu1_1", "relu2_1", "relu3_1")
     on_image = [c for c in counting.calls if c[0] == all_layers and c[1] in result.sizes]
     on_style = [c for c in counting.calls if c[0] == all_layers and c[1] not in result.sizes]
-    # one encoder pass per step for all layers, plus the final and initial evaluations
-    assert len(on_image) == 10 + 2
+    # one encoder pass per step for all layers, plus each level's last image and the initial evaluation
+    assert len(on_image) == 10 + 2 + 1
     assert len(on_style) == 2 * len(styles)  # style targets: once per level per style, never per step
     assert result.image.shape == content.shape
 
@@ -124,13 +146,36 @@ def test_small_style_is_upsampled_with_a_warning(tiny_encoder, caplog) -> None:
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"style_weight": 1e300}, {"lr": 1e30, "steps": 3}],
+    [{"style_weight": 1e300}, {"lr": 1e30}],  # the lr: still overshooting after 4 restarts at 1/4 the step
     ids=["overflowing-weight", "exploding-lr"],
 )
 def test_nan_producing_settings_raise_instead_of_a_black_image(tiny_encoder, overrides: dict) -> None:
     config = GatysConfig(**{**FAST.__dict__, **overrides})
-    with pytest.raises(ConfigError, match="became"):
+    with pytest.raises(MethodError, match="became") as caught:
         stylize(_image(0), [_stripes()], encoder=tiny_encoder, config=config)
+    assert isinstance(caught.value, ConfigError) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_an_overshooting_step_is_undone_and_the_run_restarts_with_a_smaller_step(tiny_encoder, seed: int) -> None:
+    """Flat-colour style, high-contrast photo, a step size at which L-BFGS overshoots: the run restarts from its
+    best image instead of ending above its start (before: 4x and 13x the initial loss) or failing.
+    """
+    content, style = _high_contrast(seed), _mondrian()
+    config = GatysConfig(**{**FAST.__dict__, "lr": 5.0})
+    result = stylize(content, [style], encoder=tiny_encoder, config=config)
+    assert result.final["total"] < 0.5 * result.initial["total"]
+    best = float("inf")
+    for entry in result.history:  # no step's image is worse than three times the best before it
+        assert entry["total"] <= 3.0 * best
+        best = min(best, entry["total"])
+    assert result.restarts >= 1 and len(result.history) == config.steps
+
+
+def test_the_result_is_the_best_image_seen(tiny_encoder) -> None:
+    config = GatysConfig(**{**FAST.__dict__, "lr": 5.0})
+    result = stylize(_high_contrast(0), [_mondrian()], encoder=tiny_encoder, config=config)
+    assert result.final["total"] <= min(entry["total"] for entry in result.history)
 
 
 def test_a_channels_last_content_runs_with_lbfgs(tiny_encoder) -> None:

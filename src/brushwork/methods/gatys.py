@@ -11,6 +11,12 @@ loss as quickly but never builds those forms (compare :func:`multiscale_style_lo
 Style targets are computed once per level, the encoder runs once per step and stops at the deepest layer
 needed, and pixels are projected to [0, 1] after every step (so the loss seen is the saved image's). Each loss
 term is divided by the mean square of its target, so the weights mean the same for any size, style and layer.
+
+L-BFGS runs without a line search (one encoder pass per step) and now and then overshoots, most on flat-colour
+styles and high-contrast photos, where many pixels sit at 0 or 1 and the projection bends its steps: a step
+whose loss is over three times the best of its level is undone, and the optimiser restarts from the best image
+with a quarter of the step size (ordinary steps cost nothing extra; see ``_optimise``). Each level keeps the
+image of lowest loss it saw.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from brushwork.config import DictConfig
-from brushwork.errors import ConfigError
+from brushwork.errors import ConfigError, MethodError
 from brushwork.losses.perceptual import content_loss, gram_loss, gram_matrix, total_variation
 from brushwork.models.encoders import LAYER_NAMES, VGG16Encoder
 
@@ -47,8 +53,13 @@ log = logging.getLogger(__name__)
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "style")
 _DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02}
-#: A loss this many times its level's first loss means the optimiser diverged (projection hides overflow).
-_DIVERGED = 100.0
+#: A step whose loss is over this many times its level's best so far overshot (L-BFGS without a line search
+#: does, now and then; projection to [0, 1] hides overflow): it is undone and the optimiser restarts.
+_OVERSHOOT = 3.0
+#: Each restart multiplies the step size by this.
+_STEP_CUT = 0.25
+#: Restarts per level before the run is given up as diverged.
+_MAX_RESTARTS = 4
 #: A style image has at most this many times a level's content area (times style_scale²).
 _STYLE_AREA = 2.0
 #: Style images thinner than this aspect ratio are cropped to their middle at it.
@@ -74,7 +85,8 @@ class GatysConfig(DictConfig):
         levels: pyramid levels, each half the size of the next; 1 optimises at the output size only.
         min_level_side: coarser levels whose short side would fall below this are dropped.
         optimizer: ``"lbfgs"`` (default; one function evaluation per step) or ``"adam"``.
-        lr: step size (default 1.0 for L-BFGS, 0.02 for Adam, in [0, 1] pixel units).
+        lr: step size (default 1.0 for L-BFGS, 0.02 for Adam, in [0, 1] pixel units); cut to a quarter at
+            each restart after an overshooting step (at most 4 per level).
         history_size: L-BFGS memory (memory use grows with it: 2 · history · pixels · 3 floats).
         init: start from the ``"content"`` image, seeded ``"noise"``, or the (first) ``"style"`` image.
         style_scale: style image long side relative to the content's, at every level (a style of more than
@@ -173,6 +185,8 @@ class GatysResult:
         history: per step, ``{"step", "level", "total", "content", "style", "tv"}`` at that level's size.
         sizes: ``(h, w)`` of each pyramid level, coarse to fine.
         seconds: wall time of the whole run.
+        restarts: steps that overshot and were undone (the optimiser restarted from the best image with a
+            smaller step size), over all levels.
     """
 
     image: torch.Tensor
@@ -181,13 +195,21 @@ class GatysResult:
     history: tuple[dict[str, float], ...]
     sizes: tuple[tuple[int, int], ...]
     seconds: float
+    restarts: int = 0
+
+
+class _OvershootError(Exception):
+    def __init__(self, value: float) -> None:
+        super().__init__(value)
+        self.value = value
 
 
 class _DivergedError(Exception):
-    def __init__(self, value: float, start: float) -> None:
+    def __init__(self, value: float, best: float, restarts: int) -> None:
         super().__init__(value)
         self.value = value
-        self.start = start
+        self.best = best
+        self.restarts = restarts
 
 
 def receptive_field(layer: str) -> int:
@@ -372,18 +394,25 @@ def _upsample(x: torch.Tensor, fine: torch.Tensor, coarse: torch.Tensor | None) 
     return (up + fine - _resize(coarse, size)).clamp(0.0, 1.0)
 
 
-def _optimizer(config: GatysConfig, x: torch.Tensor) -> torch.optim.Optimizer:
+def _optimizer(config: GatysConfig, x: torch.Tensor, lr: float) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
-        return torch.optim.Adam([x], lr=config.step_size)
+        return torch.optim.Adam([x], lr=lr)
     # one function evaluation per step; no early stop, so `steps` means steps
     return torch.optim.LBFGS(
         [x],
-        lr=config.step_size,
+        lr=lr,
         max_iter=1,
         history_size=config.history_size,
         tolerance_grad=-1.0,
         tolerance_change=-1.0,
     )
+
+
+@dataclass(frozen=True)
+class _Best:
+    value: float
+    image: torch.Tensor
+    losses: dict[str, float]
 
 
 def _optimise(
@@ -395,34 +424,63 @@ def _optimise(
     layers: list[str],
     steps: int,
     report: Callable[[dict[str, float], torch.Tensor], None],
-) -> torch.Tensor:
-    """``steps`` optimiser steps on a copy of ``image`` (one encoder pass each); returns it clamped to [0, 1]."""
+) -> tuple[torch.Tensor, dict[str, float], int]:
+    """``steps`` optimiser steps on a copy of ``image`` (one encoder pass each), projected to [0, 1].
+
+    Returns the image of lowest loss seen (the last step's, evaluated once more without gradients, unless an
+    earlier one was better), its losses and the number of restarts. A step that overshoots (its image's loss is over
+    :data:`_OVERSHOOT` times the best so far, or not finite) is undone: the optimiser restarts from the best
+    image with its history dropped and its step size times :data:`_STEP_CUT`; that evaluation is not counted
+    as a step. After :data:`_MAX_RESTARTS` restarts the run is given up (:class:`_DivergedError`).
+    """
     x = image.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
-    optimizer = _optimizer(config, x)
+    lr = config.step_size
+    optimizer = _optimizer(config, x, lr)
     current: dict[str, torch.Tensor] = {}
-    start: list[float] = []
+    best: list[_Best] = []
 
     def closure() -> torch.Tensor:
         parts = _losses(encoder, x, targets, config, layers)
         total = parts["total"]
         value = float(total.detach())
-        if not math.isfinite(value) or (start and value > _DIVERGED * start[0]):
-            raise _DivergedError(value, start[0] if start else value)
-        if not start:
-            start.append(value)
+        if not math.isfinite(value) or (best and value > _OVERSHOOT * best[0].value):
+            raise _OvershootError(value)
         (grad,) = torch.autograd.grad(total, x)
         x.grad = grad.contiguous()  # L-BFGS takes flat views (a 1x1 image upsampled can come out channels-last)
+        current.clear()
         current.update(parts)
+        if not best or value < best[0].value:
+            best[:] = [_Best(value, x.detach().clone(), _as_floats(parts))]
         return total.detach()
 
-    for _ in range(steps):
-        optimizer.step(closure)
+    done = restarts = 0
+    while done < steps:
+        try:
+            optimizer.step(closure)
+        except _OvershootError as exc:
+            if not best or restarts == _MAX_RESTARTS:
+                raise _DivergedError(exc.value, best[0].value if best else exc.value, restarts) from None
+            restarts += 1
+            lr *= _STEP_CUT
+            log.info(
+                "gatys: the loss rose to %.4g (best %.4g) after step %d of %d; restarting from the best image "
+                "with step size %.3g",
+                *(exc.value, best[0].value, done, steps, lr),
+            )
+            with torch.no_grad():
+                x.copy_(best[0].image)
+            optimizer = _optimizer(config, x, lr)
+            continue
         with torch.no_grad():  # projection: keep pixels valid, so the loss seen is the saved image's loss
             x.clamp_(0.0, 1.0)
         report(_as_floats(current), x.detach())
-    if not torch.isfinite(x).all():
-        raise _DivergedError(float("nan"), start[0] if start else float("nan"))
-    return x.detach()
+        done += 1
+    with torch.no_grad():
+        last = _as_floats(_losses(encoder, x, targets, config, layers))
+    if best and not last["total"] <= best[0].value:  # also when not finite
+        log.debug("gatys: the last step raised the loss to %.4g; keeping the best, %.4g", last["total"], best[0].value)
+        return best[0].image, best[0].losses, restarts
+    return x.detach(), last, restarts
 
 
 def _check_inputs(content: torch.Tensor, styles: Sequence[torch.Tensor], blend: Sequence[float]) -> None:
@@ -492,7 +550,8 @@ def stylize(
         on_step: called after every step with a :class:`GatysStep`.
 
     Raises:
-        ConfigError: settings that cannot work, or a loss that becomes NaN/infinite (never a black image).
+        ConfigError: settings that cannot work. MethodError (a ConfigError): the loss kept rising or became
+            NaN/infinite even after restarts at smaller steps (never a black image).
     """
     start = time.perf_counter()
     config = config or GatysConfig()
@@ -518,6 +577,8 @@ def stylize(
     detail = config.init == "content" and config.upsample_detail
     history: list[dict[str, float]] = []
     targets: _Targets | None = None
+    final: dict[str, float] = {}
+    restarts = 0
     for level, (level_content, n_steps) in enumerate(zip(contents, steps_per_level, strict=True)):
         targets = _targets(encoder, level_content, styles, blend=blend, config=config, style_min_side=style_min)
         x = _upsample(x.detach(), level_content, contents[level - 1] if detail and level else None)
@@ -528,18 +589,22 @@ def stylize(
                 on_step(GatysStep(len(history), total_steps, level, len(sizes), parts, image))
 
         try:
-            x = _optimise(encoder, x, targets, config, layers=layers, steps=n_steps, report=report)
+            x, final, level_restarts = _optimise(
+                encoder, x, targets, config, layers=layers, steps=n_steps, report=report
+            )
+            restarts += level_restarts
         except _DivergedError as exc:
-            raise ConfigError(
-                f"gatys: the loss became {exc.value:.4g} (from {exc.start:.4g}) at step {len(history) + 1} "
-                f"(level {level + 1}/{len(sizes)}): the optimisation diverged; lower lr ({config.step_size:g}), "
-                f"style_weight ({config.style_weight:g}) or content_weight ({config.content_weight:g})"
+            tried = f" even after {exc.restarts} restarts at smaller steps" if exc.restarts else ""
+            raise MethodError(
+                f"gatys: the loss became {exc.value:.4g} (best {exc.best:.4g}) at step {len(history) + 1} "
+                f"(level {level + 1}/{len(sizes)}): the optimisation diverged{tried}; lower lr "
+                f"({config.step_size:g}), style_weight ({config.style_weight:g}) or content_weight "
+                f"({config.content_weight:g})"
             ) from None
 
     assert targets is not None
     image = x.detach()
     with torch.no_grad():
-        final = _as_floats(_losses(encoder, image, targets, config, layers))
         x0 = _initial(config, content, styles, sizes[-1], seed)
         initial = _as_floats(_losses(encoder, x0, targets, config, layers))
-    return GatysResult(image, final, initial, tuple(history), sizes, time.perf_counter() - start)
+    return GatysResult(image, final, initial, tuple(history), sizes, time.perf_counter() - start, restarts)
