@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from brushwork.cli import main as cli_main
+from brushwork.errors import MethodError
 from brushwork.imageio import load_image, save_image
 
 FAST = ["--method", "gatys", "--steps", "3", "--levels", "1", "--content-layer", "relu3_1"]
@@ -108,6 +109,55 @@ def test_bad_input_is_one_line_and_exit_2(tiny_vgg, files, tmp_path: Path, capsy
     assert main([*argv, *FAST, "-o", str(tmp_path / "o.png"), "-q"] if "-o" not in argv else [*argv, *FAST]) == 2
     line = _err_line(capsys)
     assert line.startswith("brushwork: error:") and message in line
+
+
+@pytest.fixture
+def fails_on_photo_with_style2(monkeypatch) -> None:
+    """Gatys fails (as a diverging optimisation would) on the photo x style2 pair only."""
+    from brushwork.methods import gatys
+
+    real = gatys.stylize
+
+    def stylize(content: torch.Tensor, styles, **kwargs):
+        if content.shape[-2:] == (36, 48) and styles[0].shape[-2:] == (48, 64):
+            raise MethodError("gatys: the loss became 508.9 (best 4.127) at step 28 (level 2/3): it diverged")
+        return real(content, styles, **kwargs)
+
+    monkeypatch.setattr(gatys, "stylize", stylize)
+
+
+def test_a_pair_the_method_fails_on_is_reported_counted_and_skipped(
+    tiny_vgg, fails_on_photo_with_style2, files, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "out"
+    args = [str(files["photo"]), str(files["other"]), "--style", str(files["style"]), "--style", str(files["style2"])]
+    assert main([*args, "--each-style", *FAST, "-o", str(out), "-q"]) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["other_style.png", "other_style2.png", "photo_style.png"]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == f"skipped: {files['photo']} with style {files['style2']}: gatys: the loss became 508.9 " + (
+        "(best 4.127) at step 28 (level 2/3): it diverged"
+    )
+    assert err[1:] == ["1 of 4 content x style pairs failed in the method (see above)"]
+
+
+def test_a_single_pair_the_method_fails_on_is_one_line_naming_it(
+    tiny_vgg, fails_on_photo_with_style2, files, tmp_path: Path, capsys
+) -> None:
+    assert main([str(files["photo"]), "--style", str(files["style2"]), *FAST, "-o", str(tmp_path / "o.png")]) == 2
+    line = _err_line(capsys)
+    assert line.startswith(f"brushwork: error: {files['photo']} with style {files['style2']}: gatys: the loss")
+
+
+def test_a_programming_error_in_one_pair_stops_the_run(tiny_vgg, monkeypatch, files, tmp_path: Path) -> None:
+    from brushwork.methods import gatys
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not a bad input")
+
+    monkeypatch.setattr(gatys, "stylize", broken)
+    args = [str(files["photo"]), str(files["other"]), "--style", str(files["style"])]
+    with pytest.raises(RuntimeError, match="a bug"):
+        main([*args, *FAST, "-o", str(tmp_path / "out"), "-q"])
 
 
 def test_a_one_pixel_photo_gives_a_one_pixel_result(tiny_vgg, shared_data: Path, files, tmp_path: Path) -> None:

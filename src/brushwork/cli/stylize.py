@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     from brushwork.api.stylize import Progress, stylize_result
     from brushwork.batchwork import shard
     from brushwork.cli._common import describe_rank
-    from brushwork.errors import ConfigError, ImageError
+    from brushwork.errors import ConfigError, ImageError, MethodError
     from brushwork.imageio import guard_output, save_image
     from brushwork.video import is_video
 
@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
         options = {"alpha": args.alpha, "model": args.model, "tile": args.tile, "precision": args.precision}
     elif args.alpha is not None or args.model is not None or args.tile is not None:
         raise ConfigError("--alpha, --model and --tile are adain options; for gatys use --style-strength")
-    failed = 0
+    unreadable = failed = 0
     for content, styles, out in plan:
         bars: list[tqdm] = []
 
@@ -208,39 +208,44 @@ def run(args: argparse.Namespace) -> int:
             if args.save_every and p.step % args.save_every == 0:
                 save_image(p.image.clamp(0, 1), out.with_name(f"{out.stem}_step{p.step:05d}.png"))
 
-        if is_video(content):
-            try:
-                numbers = _stylize_video(args, content, styles, out, options)
-            except ImageError as exc:
-                if len(plan) == 1 or str(content) not in str(exc):
-                    raise
-                failed += 1
-                print(f"skipped: {exc}", file=sys.stderr)
-                continue
-            if args.quiet == 0:
-                print(f"{out}\t{numbers['frames']} frames, {numbers['fps']:.2f} frames/s")
-            continue
         try:
-            result = stylize_result(
-                content, styles, max_pixels=args.max_pixels, on_step=on_step, **_settings(args), **options
-            )
+            if is_video(content):
+                numbers = _stylize_video(args, content, styles, out, options)
+            else:
+                result = stylize_result(
+                    content, styles, max_pixels=args.max_pixels, on_step=on_step, **_settings(args), **options
+                )
+        except MethodError as exc:  # these images and settings found no result; other pairs may work
+            error = MethodError(f"{content} with style {' + '.join(styles)}: {exc}")
+            if len(plan) == 1:
+                raise error from None
+            failed += 1
+            print(f"skipped: {error}", file=sys.stderr)
+            continue
         except ImageError as exc:
             if len(plan) == 1 or str(content) not in str(exc):  # a bad style or mask fails every job: stop
                 raise
-            failed += 1
+            unreadable += 1
             print(f"skipped: {exc}", file=sys.stderr)
             continue
         finally:
             for bar in bars:
                 bar.close()
+        if is_video(content):
+            if args.quiet == 0:
+                print(f"{out}\t{numbers['frames']} frames, {numbers['fps']:.2f} frames/s")
+            continue
         save_image(result.image, out)
         if args.quiet == 0:
             print(f"{out}\t{_summary(result.numbers)}")
+    if unreadable:
+        print(f"{unreadable} of {len(plan)} images could not be read (see above)", file=sys.stderr)
     if failed:
-        print(f"{failed} of {len(plan)} images could not be read (see above)", file=sys.stderr)
+        print(f"{failed} of {len(plan)} content x style pairs failed in the method (see above)", file=sys.stderr)
+    skipped = unreadable + failed
     if args.quiet == 0 and (len(plan) + len(done) > 1):
-        print(describe_rank(f"stylized {len(plan) - failed} image(s); {len(done)} already done; {failed} failed"))
-    return 1 if failed else 0
+        print(describe_rank(f"stylized {len(plan) - skipped} image(s); {len(done)} already done; {skipped} failed"))
+    return 1 if skipped else 0
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
