@@ -63,8 +63,9 @@ def adain_dir(root: Path, encoder) -> Path:
             {"generator": "unet", "ngf": 4, "unet_depth": 3, "upsample": "nearest"},
             [(2, 45, 61), (1, 64, 24), (1, 5, 7)],
         ),
+        ({"generator": "unet", "ngf": 4, "unet_depth": 3, "skip": True}, [(1, 45, 61)]),
     ],
-    ids=["resnet", "unet"],
+    ids=["resnet", "unet", "unet-skip"],
 )
 def test_cyclegan_generator_parity_at_other_sizes(tmp_path: Path, config: dict, sizes: list) -> None:
     model = cyclegan_dir(tmp_path / "model", **config)

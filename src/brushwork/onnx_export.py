@@ -78,7 +78,7 @@ class GeneratorExport(nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         g = self.generator
         x, h, w = pad_to_multiple(image * 2 - 1, int(g.multiple), int(g.min_size))
-        y = crop_to(g.net(x), h, w)
+        y = crop_to(g.combine(x, g.net(x)), h, w)
         return ((y + 1) * 0.5).clamp(0, 1)
 
 

@@ -143,6 +143,11 @@ class Generator(nn.Module):
         """The network proper: ``(N, 3, H, W)`` in [-1, 1] with H, W multiples of :attr:`multiple` → [-1, 1]."""
         raise NotImplementedError
 
+    def combine(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The output on the [-1, 1] scale from the input ``x`` and :meth:`net`'s ``y``: ``y``, or for a skip
+        generator ``x + strength · y`` clamped."""
+        return (x + self.strength * y).clamp(-1.0, 1.0) if self.skip else y
+
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         """``(N, 3, H, W)`` RGB in [0, 1], any size → translated ``(N, 3, H, W)`` in [0, 1]."""
         h, w = image.shape[-2:]
@@ -152,9 +157,7 @@ class Generator(nn.Module):
         if pad_h or pad_w:
             mode = "reflect" if pad_h < h and pad_w < w else "replicate"
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
-        y = self.net(x)
-        if self.skip:
-            y = (x + self.strength * y).clamp(-1.0, 1.0)
+        y = self.combine(x, self.net(x))
         if pad_h or pad_w:
             y = y[..., :h, :w]
         return (y + 1) * 0.5
