@@ -1,0 +1,64 @@
+"""Learning curve of photo → painting checkpoints: SSIM and KID ratio of each on the same photos and paintings.
+
+The numbers are those of ``brushwork evaluate`` (same metric functions: ``metrics.ssim``, ``metrics.kid``), but
+the photos' and paintings' features are computed once for all checkpoints, so a whole run's curve is cheap.
+``MODEL@S`` evaluates a skip generator at strength S. Prints one JSON line per model.
+
+    .venv/bin/python bench/cyclegan_curve.py ~/brushwork-runs/vangogh/checkpoints/step_* [--limit 100]
+    .venv/bin/python bench/cyclegan_curve.py vangogh vangogh@1 vangogh@2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import setup
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "vangogh2photo"
+
+
+def main() -> None:
+    import torch
+
+    from brushwork.checkpoint import read_config, resolve_model_dir
+    from brushwork.imageio import find_images, load_image
+    from brushwork.methods.cyclegan import load_nets, translate
+    from brushwork.metrics import kid_ratio, ssim, stat_features
+    from brushwork.models.encoders import load_vgg16
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="+", metavar="MODEL[@STRENGTH]")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder with testA/ (paintings) and testB/ (photos)")
+    parser.add_argument("--limit", type=int, default=100, help="first N photos (default 100)")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    print(json.dumps({"env": setup(args.threads)}), flush=True)
+    encoder = load_vgg16()
+    photos = [load_image(p) for p in find_images(args.data / "testB")[: args.limit]]
+    paintings = [load_image(p) for p in find_images(args.data / "testA")]
+    with torch.no_grad():
+        photo_features, real_features = stat_features(encoder, photos), stat_features(encoder, paintings)
+    for spec in args.models:
+        model, _, strength = spec.partition("@")
+        path = resolve_model_dir(model)
+        config = read_config(path)
+        name = "G_BA" if config.get("default_direction", "AtoB") == "BtoA" else "G_AB"
+        generator = load_nets(path, (name,))[0][name].with_strength(float(strength) if strength else None)
+        start = time.perf_counter()
+        outputs = [translate(generator, x) for x in photos]
+        seconds = (time.perf_counter() - start) / len(photos)
+        score = float(torch.cat([ssim(x, y) for x, y in zip(photos, outputs, strict=True)]).mean())
+        with torch.no_grad():
+            kid = kid_ratio(stat_features(encoder, outputs), photo_features, real_features)
+        row = {"model": str(path), "strength": generator.strength, "step": config.get("step"), "ssim": round(score, 4)}
+        row |= {"kid_ratio": round(kid.ratio, 4), "s_per_image": round(seconds, 3)}
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
