@@ -38,10 +38,13 @@ __all__ = [
     "CycleGAN",
     "CycleGANConfig",
     "build_nets",
+    "cyclegan_model_config",
     "load_net_weights",
     "load_nets",
+    "load_part_states",
     "lr_factor",
     "net_weights",
+    "part_states",
     "translate",
     "translate_tiled",
 ]
@@ -327,11 +330,7 @@ class CycleGAN:
     # -- state -----------------------------------------------------------------------------------------------
     def model_config(self) -> dict[str, Any]:
         """The JSON that rebuilds the networks: method, per-network specs and the run's settings."""
-        return {
-            "method": "cyclegan",
-            "nets": {name: net.spec() for name, net in self.nets.items()},  # type: ignore[operator]
-            "config": self.config.to_dict(),
-        }
+        return cyclegan_model_config(self.nets, self.config)
 
     def weights(self) -> dict[str, torch.Tensor]:
         """All network weights as ``{"G_AB.encoder.0.weight": tensor, ...}`` (contiguous, on CPU)."""
@@ -341,27 +340,37 @@ class CycleGAN:
         """Load ``{"G_AB.…": tensor}`` into the networks present; the ``require``d ones must be complete."""
         load_net_weights(self.nets, weights, require=require)
 
+    def _optim(self) -> dict[str, Any]:
+        return {"opt_g": self.opt_g, "opt_d": self.opt_d, "sched_g": self.sched_g, "sched_d": self.sched_d}
+
     def state_dict(self) -> dict[str, Any]:
         """Optimisers, schedulers and pools (the weights come from :meth:`weights`)."""
-        return {
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "sched_g": self.sched_g.state_dict(),
-            "sched_d": self.sched_d.state_dict(),
-            "pool_a": self.pool_a.state_dict(),
-            "pool_b": self.pool_b.state_dict(),
-        }
+        return {**part_states(self._optim()), "pool_a": self.pool_a.state_dict(), "pool_b": self.pool_b.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         try:
-            self.opt_g.load_state_dict(state["opt_g"])
-            self.opt_d.load_state_dict(state["opt_d"])
-            self.sched_g.load_state_dict(state["sched_g"])
-            self.sched_d.load_state_dict(state["sched_d"])
+            load_part_states(self._optim(), state)
             self.pool_a.load_state_dict(state["pool_a"], device=self.device)
             self.pool_b.load_state_dict(state["pool_b"], device=self.device)
         except (KeyError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"trainer state does not match this CycleGAN ({exc})") from exc
+
+
+def cyclegan_model_config(nets: dict[str, nn.Module], config: CycleGANConfig) -> dict[str, Any]:
+    """``config.json``'s model part: the method, each network's spec and the run's settings."""
+    specs = {name: net.spec() for name, net in nets.items()}  # type: ignore[operator]
+    return {"method": "cyclegan", "nets": specs, "config": config.to_dict()}
+
+
+def part_states(parts: dict[str, Any]) -> dict[str, Any]:
+    """``{name: part.state_dict()}`` for optimisers, schedulers and the like."""
+    return {name: part.state_dict() for name, part in parts.items()}
+
+
+def load_part_states(parts: dict[str, Any], state: dict[str, Any]) -> None:
+    """Inverse of :func:`part_states` (KeyError, ValueError or RuntimeError when ``state`` does not fit)."""
+    for name, part in parts.items():
+        part.load_state_dict(state[name])
 
 
 def net_weights(nets: dict[str, nn.Module]) -> dict[str, torch.Tensor]:

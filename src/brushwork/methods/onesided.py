@@ -28,7 +28,16 @@ from brushwork.device import autocast
 from brushwork.errors import CheckpointError, ConfigError
 from brushwork.losses.adversarial import discriminator_loss, generator_loss, identity_loss
 from brushwork.losses.patchnce import patch_nce_loss
-from brushwork.methods.cyclegan import CycleGANConfig, build_nets, load_net_weights, lr_factor, net_weights
+from brushwork.methods.cyclegan import (
+    CycleGANConfig,
+    build_nets,
+    cyclegan_model_config,
+    load_net_weights,
+    load_part_states,
+    lr_factor,
+    net_weights,
+    part_states,
+)
 from brushwork.models.generators import init_weights
 
 __all__ = ["OneSided"]
@@ -167,30 +176,21 @@ class OneSided:
     # -- state -----------------------------------------------------------------------------------------------
     def model_config(self) -> dict[str, Any]:
         """The JSON that rebuilds the networks: method, per-network specs and the run's settings."""
-        return {
-            "method": "cyclegan",
-            "nets": {name: net.spec() for name, net in self.nets.items()},  # type: ignore[operator]
-            "config": self.config.to_dict(),
-        }
+        return cyclegan_model_config(self.nets, self.config)
 
     def weights(self) -> dict[str, torch.Tensor]:
         """Generator and discriminator weights (the VGG16 is not saved: it is the package's)."""
         return net_weights(self.nets)
 
+    def _optim(self) -> dict[str, Any]:
+        return {"opt_g": self.opt_g, "opt_d": self.opt_d, "sched_g": self.sched_g, "sched_d": self.sched_d}
+
     def state_dict(self) -> dict[str, Any]:
         """Optimisers and schedulers (the weights come from :meth:`weights`)."""
-        return {
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "sched_g": self.sched_g.state_dict(),
-            "sched_d": self.sched_d.state_dict(),
-        }
+        return part_states(self._optim())
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         try:
-            self.opt_g.load_state_dict(state["opt_g"])
-            self.opt_d.load_state_dict(state["opt_d"])
-            self.sched_g.load_state_dict(state["sched_g"])
-            self.sched_d.load_state_dict(state["sched_d"])
+            load_part_states(self._optim(), state)
         except (KeyError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"trainer state does not match this one-sided model ({exc})") from exc
