@@ -138,13 +138,13 @@ def test_video_without_audio(tmp_path: Path) -> None:
     assert _streams(tmp_path / "out.mp4") == {"video": "h264"}
 
 
-def test_temporal_blends_with_the_previous_output(tmp_path: Path, clip: Path) -> None:
+def test_temporal_blend_mode_is_a_moving_average_of_outputs(tmp_path: Path, clip: Path) -> None:
     levels = iter([0.0, 1.0, 1.0, 0.0, 0.0])
 
     def flat(x: torch.Tensor) -> torch.Tensor:
         return torch.full_like(x, next(levels))
 
-    stylize_video(clip, tmp_path / "out.mp4", flat, temporal=0.5, progress=False)
+    stylize_video(clip, tmp_path / "out.mp4", flat, temporal=0.5, temporal_mode="blend", progress=False)
     means = [float(f.mean()) for f in read_frames(tmp_path / "out.mp4")]
     assert means == pytest.approx([0.0, 0.5, 0.75, 0.375, 0.1875], abs=0.01)
     with pytest.raises(ConfigError, match="temporal"):

@@ -26,6 +26,7 @@ import torch
 from brushwork.errors import ConfigError, ImageError
 
 __all__ = [
+    "TEMPORAL_MODES",
     "VIDEO_SUFFIXES",
     "VideoInfo",
     "check_same_kind",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Values of :func:`stylize_video`'s ``temporal_mode``.
+TEMPORAL_MODES = ("flow", "blend")
 
 #: File name endings treated as video (``.gif`` stays an image: its first frame).
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"})
@@ -387,16 +391,22 @@ def stylize_video(
     frame_fn: Callable[[torch.Tensor], torch.Tensor],
     *,
     temporal: float = 0.0,
+    temporal_mode: str = "flow",
     progress: bool = True,
 ) -> dict[str, Any]:
     """Run ``frame_fn`` (``(1, 3, H, W)`` in [0, 1] → same) on every frame of ``input`` and write ``output``.
 
     The frame rate and the audio (copied, see :func:`write_video`) are kept; the output has ``frame_fn``'s size.
 
-    ``temporal`` in [0, 1) is a simple, optional flicker reducer: each written frame is the exponential moving
-    average ``temporal · previous written frame + (1 − temporal) · frame_fn(frame)``. It steadies styles that
-    change from frame to frame on still parts of the scene, at the price of ghosting (trails) on motion; it is
-    not motion-compensated temporal consistency. 0 (default) writes ``frame_fn``'s frames as they are.
+    ``temporal`` in [0, 1) is the strength of an optional flicker reducer; 0 (default) writes ``frame_fn``'s
+    frames as they are. ``temporal_mode``:
+
+    - ``"flow"`` (default): motion-compensated (:mod:`brushwork.flow`). The previous written frame is warped
+      along the optical flow between the two input frames and blended,
+      ``temporal · warped + (1 − temporal) · frame_fn(frame)``, where the flow passes a forward–backward check;
+      disoccluded or badly tracked pixels keep ``frame_fn``'s frame. Needs OpenCV.
+    - ``"blend"``: the exponential moving average ``temporal · previous written frame + (1 − temporal) ·
+      frame_fn(frame)``, without motion: steady on still scenes, trails on anything that moves.
 
     Returns:
         ``{"frames", "seconds", "fps"}`` (frames written, wall time, frames per second of processing) plus
@@ -407,6 +417,8 @@ def stylize_video(
     from brushwork.imageio import guard_output
 
     check_temporal(temporal)
+    if temporal_mode not in TEMPORAL_MODES:
+        raise ConfigError(f"temporal mode {temporal_mode!r}: must be one of {', '.join(TEMPORAL_MODES)}")
     info = probe(input)
     guard_output(output, [input])
     start = time.perf_counter()
@@ -416,12 +428,18 @@ def stylize_video(
     def stylised() -> Iterator[torch.Tensor]:
         nonlocal count
         previous: torch.Tensor | None = None
+        previous_frame: torch.Tensor | None = None
         with tqdm(total=info.frames, disable=not progress, unit="frame") as bar:
             for frame in read_frames(input):
                 out = frame_fn(frame).detach().float().cpu()
                 if temporal > 0 and previous is not None and previous.shape == out.shape:
-                    out = previous.mul(temporal).add_(out, alpha=1.0 - temporal)
-                previous = out
+                    if temporal_mode == "flow" and previous_frame is not None:
+                        from brushwork.flow import temporal_step
+
+                        out = temporal_step(frame, previous_frame, out, previous, temporal)
+                    else:
+                        out = previous.mul(temporal).add_(out, alpha=1.0 - temporal)
+                previous, previous_frame = out, frame
                 if not out_size:
                     out_size.extend(int(n) for n in out.shape[-2:])
                 count += 1

@@ -203,7 +203,8 @@ def translate_files(
     after a one-off 25 s compilation; worth it for hundreds of images of one size).
 
     Videos (``.mp4 .mov .mkv .webm ...`` given as files or globs) are translated frame by frame with their audio
-    kept (see :func:`brushwork.video.stylize_video`; ``temporal`` blends each frame with the previous output).
+    kept (see :func:`brushwork.video.stylize_video`; ``temporal`` blends each frame with the previous output,
+    motion-compensated).
     ``strength``: see :meth:`TranslationModel.generator`.
     """
     import time

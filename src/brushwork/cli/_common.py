@@ -68,7 +68,7 @@ def add_temporal(parser: argparse._ActionsContainer) -> None:
         type=blend_fraction,
         default=0.0,
         metavar="T",
-        help="videos: blend each frame with the previous output (0 off ... 0.9 steadier, more ghosting)",
+        help="videos: blend each frame with the previous output warped along the optical flow (0 off ... 0.9 steadier)",
     )
 
 
