@@ -24,7 +24,7 @@ import torch.nn.functional as F
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["blend", "consistency_mask", "estimate_flow", "temporal_step", "warp", "warping_error"]
+__all__ = ["blend", "consistency_mask", "estimate_flow", "reliable_flow", "temporal_step", "warp", "warping_error"]
 
 #: Default long side, in pixels, at which flow is measured (then scaled up to the frame's size).
 FLOW_SIDE = 320
@@ -142,6 +142,17 @@ def blend(stylised: torch.Tensor, warped: torch.Tensor, mask: torch.Tensor, temp
     return stylised + weight * (warped.to(stylised.dtype) - stylised)
 
 
+def reliable_flow(
+    frame: torch.Tensor, previous_frame: torch.Tensor, *, like: torch.Tensor, max_side: int = FLOW_SIDE
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Backward flow ``frame`` → ``previous_frame`` at ``like``'s size and its forward–backward
+    :func:`consistency_mask`: ``((N, 2, H', W'), (N, 1, H', W'))``."""
+    size = (int(like.shape[-2]), int(like.shape[-1]))
+    flow = estimate_flow(frame, previous_frame, size=size, max_side=max_side)
+    back = estimate_flow(previous_frame, frame, size=size, max_side=max_side)
+    return flow, consistency_mask(flow, back)
+
+
 def temporal_step(
     frame: torch.Tensor,
     previous_frame: torch.Tensor,
@@ -159,10 +170,7 @@ def temporal_step(
     """
     if temporal == 0:
         return stylised
-    size = (int(stylised.shape[-2]), int(stylised.shape[-1]))
-    flow = estimate_flow(frame, previous_frame, size=size, max_side=max_side)
-    back = estimate_flow(previous_frame, frame, size=size, max_side=max_side)
-    mask = consistency_mask(flow, back)
+    flow, mask = reliable_flow(frame, previous_frame, like=stylised, max_side=max_side)
     return blend(stylised, warp(previous_output, flow), mask, temporal)
 
 
@@ -176,10 +184,7 @@ def warping_error(frames: list[torch.Tensor], outputs: list[torch.Tensor], *, ma
         raise ValueError("warping_error needs as many outputs as frames, at least two")
     errors = []
     for t in range(1, len(frames)):
-        size = (int(outputs[t].shape[-2]), int(outputs[t].shape[-1]))
-        flow = estimate_flow(frames[t], frames[t - 1], size=size, max_side=max_side)
-        back = estimate_flow(frames[t - 1], frames[t], size=size, max_side=max_side)
-        mask = consistency_mask(flow, back)
+        flow, mask = reliable_flow(frames[t], frames[t - 1], like=outputs[t], max_side=max_side)
         diff = (outputs[t].float() - warp(outputs[t - 1].float(), flow)).abs().mean(1, keepdim=True)
         errors.append(float((diff * mask).sum() / mask.sum().clamp_min(1.0)))
     return sum(errors) / len(errors)
