@@ -157,6 +157,27 @@ def test_time_limit_stops_with_a_checkpoint(tmp_path: Path) -> None:
     assert result.stopped == "time_limit" and result.step == 1 and result.checkpoint is not None
 
 
+def test_time_limit_sets_the_bar_total_and_a_preview_is_kept_fresh(tmp_path: Path, monkeypatch) -> None:
+    import tqdm
+
+    totals: list[int] = []
+
+    class Bar(tqdm.tqdm):
+        def refresh(self, *args: Any, **kwargs: Any) -> Any:
+            totals.append(self.total)
+            return super().refresh(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm, "tqdm", Bar)
+    clock = iter(range(10_000))  # every perf_counter() call is one more second
+    monkeypatch.setattr("brushwork.train.time.perf_counter", lambda: float(next(clock)))
+    loop = LoopConfig(steps=1000, time_limit_s=60, preview_every_s=10, sample_every=0, progress=False)
+    result = fit(Regression(), Source(), run_dir=tmp_path, loop=loop)
+    assert result.stopped == "time_limit" and 5 < result.step < 60
+    assert totals and totals[-1] == result.step  # the bar ends where the time limit did, not at 1000
+    assert all(t < 1000 for t in totals)
+    assert (tmp_path / "preview.jpg").is_file()
+
+
 def test_rng_state_round_trip_survives_weights_only_save(tmp_path: Path) -> None:
     state = get_rng_state()
     torch.save(state, tmp_path / "s.pt")

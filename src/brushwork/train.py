@@ -84,6 +84,9 @@ class LoopConfig:
     """How long to train and how often to log (steps), sample, checkpoint; ``keep`` newest checkpoints.
 
     ``stop_at`` (a step) and ``time_limit_s`` end this invocation early with a checkpoint: resumable chunks.
+    With ``time_limit_s`` the progress bar's total is the step the time limit will reach (at the speed so far),
+    so its ETA is the time left. ``preview_every_s`` also writes the current sample grid to
+    ``run_dir/preview.jpg`` every that many seconds and at the end (one file, replaced atomically).
     """
 
     steps: int
@@ -95,6 +98,7 @@ class LoopConfig:
     progress: bool = True
     stop_at: int | None = None
     time_limit_s: float | None = None
+    preview_every_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -292,13 +296,17 @@ def fit(
         run_dir.mkdir(parents=True, exist_ok=True)
     metrics_log = _MetricsLog(run_dir, resume_step=step, tensorboard=loop.tensorboard) if main else None
     stop = _StopRequest()
-    preview = source.preview() if main and loop.sample_every else None
+    preview = source.preview() if main and (loop.sample_every or loop.preview_every_s) else None
     start_time = time.perf_counter()
     window: dict[str, float] = {}
     window_count, window_start = 0, time.perf_counter()
     last: dict[str, float] = {}
     checkpoint: Path | None = None
     stopped: str | None = None
+    first_step, last_preview = step, time.perf_counter()
+
+    def write_preview() -> None:
+        save_image(trainable.sample_grid(preview), run_dir / "preview.jpg", quality=90)
 
     def save() -> Path | None:
         if not main:
@@ -343,7 +351,17 @@ def fit(
                 window, window_count, window_start = {}, 0, now
             if main and loop.sample_every and step % loop.sample_every == 0:
                 save_image(trainable.sample_grid(preview), run_dir / "samples" / f"step_{step:08d}.png")
-            over_time = loop.time_limit_s is not None and time.perf_counter() - start_time >= loop.time_limit_s
+            now = time.perf_counter()
+            if main and loop.preview_every_s is not None and now - last_preview >= loop.preview_every_s:
+                write_preview()
+                last_preview = now = time.perf_counter()
+            if loop.time_limit_s is not None:  # the bar ends where the time limit will (its ETA: the time left)
+                rate = (now - start_time) / (step - first_step)
+                reach = min(loop.steps, step + math.ceil(max(0.0, loop.time_limit_s - (now - start_time)) / rate))
+                if reach != bar.total and (abs(reach - bar.total) > 0.01 * reach or reach <= step):
+                    bar.total = reach
+                    bar.refresh()
+            over_time = loop.time_limit_s is not None and now - start_time >= loop.time_limit_s
             reason = stop.signal or (
                 "stop_at" if loop.stop_at is not None and step >= loop.stop_at else "time_limit" if over_time else None
             )
@@ -353,6 +371,8 @@ def fit(
             if must_stop:
                 stopped = reason or "another rank stopped"
                 break
+        if main and loop.preview_every_s is not None and step > first_step:
+            write_preview()
     finally:
         stop.close()
         bar.close()

@@ -136,6 +136,7 @@ def train(
     progress: bool = True,
     stop_at: int | None = None,
     time_limit_s: float | None = None,
+    preview_every_s: float | None = None,
     domains: tuple[str, str] | None = None,
     default_direction: str | None = None,
     device: str = "auto",
@@ -151,6 +152,7 @@ def train(
         init_from: a model or run directory whose weights start the training (style adaptation).
         steps: total steps (overrides ``config.steps``; may be raised when resuming).
         stop_at, time_limit_s: stop this call early (with a checkpoint) at a step or after some seconds.
+        preview_every_s: also keep ``out/preview.jpg`` (the current sample grid) at most this many seconds old.
         domains: names of A and B (default from the folder name, ``vangogh2photo`` → vangogh, photo).
         default_direction: ``"AtoB"``/``"BtoA"``, the direction ``translate`` uses unless told otherwise (default:
             the resumed or ``init_from`` model's, else AtoB).
@@ -244,5 +246,6 @@ def train(
             progress=progress,
             stop_at=stop_at,
             time_limit_s=time_limit_s,
+            preview_every_s=preview_every_s,
         )
         return fit(model, source, run_dir=out, loop=loop, resume_state=trainer_state, meta=meta, dist_info=dist_info)
