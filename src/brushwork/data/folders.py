@@ -193,11 +193,12 @@ class UnpairedBatches:
         return out[0], out[1]
 
     def preview(self, count: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
-        """Fixed centre crops of ``count`` evenly spaced images per domain, for sample grids."""
+        """Fixed centre crops of ``count`` evenly spaced images per domain (as many of each), for sample grids."""
         out = []
         c = self.crop_size
+        count = min(count, *(len(images) for images in self.domains))
         for images in self.domains:
-            picks = np.linspace(0, len(images) - 1, num=min(count, len(images))).round().astype(int)
+            picks = np.linspace(0, len(images) - 1, num=count).round().astype(int)
             crops = []
             for i in picks:
                 img = images[int(i)]

@@ -368,9 +368,20 @@ def part_states(parts: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_part_states(parts: dict[str, Any], state: dict[str, Any]) -> None:
-    """Inverse of :func:`part_states` (KeyError, ValueError or RuntimeError when ``state`` does not fit)."""
+    """Inverse of :func:`part_states` (KeyError, ValueError or RuntimeError when ``state`` does not fit).
+
+    A ``LambdaLR``'s learning rate is then recomputed for its step under *this* run's schedule: the same value
+    when the schedule is unchanged, and the new schedule's when the step count was raised on resume (the saved
+    rate of a finished run is the schedule's final 0).
+    """
     for name, part in parts.items():
         part.load_state_dict(state[name])
+    for part in parts.values():
+        if isinstance(part, torch.optim.lr_scheduler.LambdaLR):
+            groups = part.optimizer.param_groups
+            for group, base, factor in zip(groups, part.base_lrs, part.lr_lambdas, strict=True):
+                group["lr"] = base * factor(part.last_epoch)
+            part._last_lr = [group["lr"] for group in groups]
 
 
 def net_weights(nets: dict[str, nn.Module]) -> dict[str, torch.Tensor]:
