@@ -1,6 +1,8 @@
 """Sample images that ship with brushwork, so the demo runs offline with nothing to download or commit.
 
 * :func:`astronaut`: the scikit-image astronaut photo (NASA, public domain), bundled in the scikit-image wheel.
+* :func:`bundled_photos`: the four colour photos of everyday scenes in the scikit-image wheel whose licences say
+  public domain or CC0 (astronaut, cat, coffee, rocket), as files.
 * :func:`swirl_painting`: a procedural painting in the spirit of swirling post-impressionist night skies,
   generated at run time: white noise smeared along a vortex flow field by line-integral convolution
   (Cabral & Leedom, "Imaging Vector Fields Using Line Integral Convolution", SIGGRAPH 1993), coloured with a
@@ -10,11 +12,16 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["astronaut", "swirl_painting"]
+__all__ = ["BUNDLED_PHOTOS", "astronaut", "bundled_photos", "swirl_painting"]
+
+#: Colour photos of everyday scenes in ``skimage/data`` (licences in ``skimage/data/_fetchers.py``): NASA
+#: (public domain), Stefan van der Walt (CC0), Rachel Michetti (CC0), SpaceX (public domain).
+BUNDLED_PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg")
 
 # (x, y, radius, spin) of the swirls and glowing stars, in [0, 1] image coordinates (x right, y down).
 _VORTICES = (
@@ -36,6 +43,14 @@ def astronaut() -> torch.Tensor:
 
     array = torch.from_numpy(data.astronaut().copy())
     return array.permute(2, 0, 1).unsqueeze(0).float().div(255.0).contiguous()
+
+
+def bundled_photos() -> list[Path]:
+    """The :data:`BUNDLED_PHOTOS` files that this scikit-image installation has (no download)."""
+    from skimage import data
+
+    folder = Path(data.__file__).resolve().parent
+    return [folder / name for name in BUNDLED_PHOTOS if (folder / name).is_file()]
 
 
 def _grid(height: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
