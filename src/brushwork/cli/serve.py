@@ -1,4 +1,4 @@
-"""``brushwork serve [--host 127.0.0.1] [--port 7860]``: the local web page (needs ``brushwork[web]``)."""
+"""``brushwork serve [--host 127.0.0.1] [--port 7860] [--model DIR]``: the local web page (needs ``brushwork[web]``)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--max-size", type=positive_int, default=1024, metavar="N", help="largest output long side in px (default 1024)"
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also offer this model directory, e.g. from 'brushwork adapt' (repeatable; named after its folder)",
     )
     add_common(parser, size=False)
     parser.set_defaults(func=run)
@@ -61,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         max_pixels=args.max_pixels or 25_000_000,
         max_size=args.max_size,
         allowed_hosts=hosts,
+        models=args.model,
     )
     shown = "localhost" if args.host == "127.0.0.1" else args.host
     if args.quiet == 0:

@@ -24,7 +24,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from brushwork.errors import BrushworkError, ConfigError, ImageError
 from brushwork.web.jobs import BusyError, Job, JobQueue
-from brushwork.web.stylist import StyleRequest, Stylist, available_methods, check_settings, to_png
+from brushwork.web.stylist import StyleRequest, Stylist, available_methods, check_settings, to_png, user_models
 from brushwork.web.uploads import MAX_UPLOAD_BYTES, BodyLimit, UploadTooLargeError, decode_upload, display_name
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
@@ -82,15 +82,18 @@ def create_app(
     max_size: int = 1024,
     max_upload_bytes: int = MAX_UPLOAD_BYTES,
     allowed_hosts: tuple[str, ...] | list[str] = LOCAL_HOSTS,
+    models: tuple[str, ...] | list[str] = (),
 ) -> FastAPI:
     """The web app. ``max_jobs`` jobs may be queued or running; images over ``max_upload_bytes`` (20 MB) or
     ``max_pixels`` are refused; outputs are at most ``max_size`` px on the long side.
 
     ``allowed_hosts`` are the ``Host`` header names accepted (default: loopback only, against DNS rebinding).
+    ``models``: the user's own CycleGAN model directories (e.g. from ``brushwork adapt``), offered by folder name.
     """
+    own = user_models(models)
     jobs = JobQueue(max_jobs=max_jobs)
-    stylist = Stylist(device, seed=seed, vgg16=vgg16)
-    methods = available_methods()
+    stylist = Stylist(device, seed=seed, vgg16=vgg16, models=own)
+    methods = available_methods(own)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -1,6 +1,7 @@
 """What the page can ask for, checked, and the one object that runs it (in the worker thread only).
 
-Methods: every shipped CycleGAN model by name (``vangogh``: one forward pass), ``adain`` (fast, any style
+Methods: every shipped CycleGAN model by name (``vangogh``: one forward pass) and the user's own (``serve --model
+DIR``, named after the folder), ``adain`` (fast, any style
 image; offered only once its decoder ships) and ``gatys`` (optimisation: slow, highest quality, with progress
 and cancellation). Models are loaded on first use and kept: one instance each, shared by all requests.
 """
@@ -11,13 +12,14 @@ import io
 import logging
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from brushwork.errors import ConfigError
 
-__all__ = ["StyleRequest", "Stylist", "available_methods", "check_settings", "to_png"]
+__all__ = ["StyleRequest", "Stylist", "available_methods", "check_settings", "to_png", "user_models"]
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,29 @@ MODEL_STRENGTH = (0.0, 1.0)  # a shipped model's output blended with the photo
 MIN_SIZE = 32
 
 
-def available_methods() -> dict[str, dict[str, Any]]:
-    """Method name -> what the page needs to know: kind, whether it needs a style image, strength range."""
+def user_models(paths: Any = ()) -> dict[str, str]:
+    """``serve --model DIR``: name (the folder's) -> model directory, each checked to be a CycleGAN model."""
+    from brushwork.api._models import find_model, pretrained_names
+    from brushwork.checkpoint import read_config
+
+    models: dict[str, str] = {}
+    taken = {*pretrained_names(), *STYLE_METHODS}
+    for path in paths:
+        directory = find_model(path)
+        if read_config(directory).get("method") != "cyclegan":
+            raise ConfigError(f"--model {path}: not a translation (cyclegan) model")
+        name = Path(path).resolve().name
+        if name in taken or name in models:
+            raise ConfigError(f"--model {path}: the name {name!r} is taken; rename the folder")
+        models[name] = str(directory)
+    return models
+
+
+def available_methods(models: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """Method name -> what the page needs to know: kind, whether it needs a style image, strength range.
+
+    ``models``: the user's own models (:func:`user_models`), offered after the shipped ones.
+    """
     from brushwork.api._models import pretrained_names, pretrained_root
     from brushwork.checkpoint import read_config
 
@@ -37,6 +60,8 @@ def available_methods() -> dict[str, dict[str, Any]]:
     for name, kind in shipped.items():
         if kind == "cyclegan":
             methods[name] = {"label": f"{name} (shipped model, fast)", "style": False, "strength": MODEL_STRENGTH}
+    for name in models or {}:
+        methods[name] = {"label": f"{name} (your model, fast)", "style": False, "strength": MODEL_STRENGTH}
     if "adain" in shipped:
         methods["adain"] = {"label": "AdaIN: any painting, fast", "style": True, "strength": STYLE_METHODS["adain"]}
     methods["gatys"] = {"label": "Gatys: any painting, slow, best", "style": True, "strength": STYLE_METHODS["gatys"]}
@@ -73,16 +98,19 @@ class StyleRequest:
 class Stylist:
     """Runs :class:`StyleRequest` s on ``device``; not thread-safe by design (the job queue's worker owns it)."""
 
-    def __init__(self, device: str = "auto", *, seed: int = 0, vgg16: str | None = None) -> None:
+    def __init__(
+        self, device: str = "auto", *, seed: int = 0, vgg16: str | None = None, models: dict[str, str] | None = None
+    ) -> None:
         self.device, self.seed, self.vgg16 = device, seed, vgg16
+        self.paths = dict(models or {})  # the user's own models: name -> directory
         self._models: dict[str, Any] = {}
 
     def model(self, name: str) -> Any:
         if name not in self._models:
             from brushwork.api.translate import load_model
 
-            log.info("loading shipped model %s", name)
-            self._models[name] = load_model(name, device=self.device)
+            log.info("loading model %s", self.paths.get(name, name))
+            self._models[name] = load_model(self.paths.get(name, name), device=self.device)
         return self._models[name]
 
     def run(self, request: StyleRequest, on_step: Any = None) -> torch.Tensor:
