@@ -1,12 +1,14 @@
-"""The public Python API: ``stylize``, ``translate``, ``load_model``, ``train``, ``train_adain``, ``evaluate``.
+"""The public Python API: ``stylize``, ``translate``, ``load_model``, ``train``, ``train_adain``, ``adapt``,
+``evaluate``.
 
 One module per verb; this package only re-exports them.
 """
 
+from brushwork.api.adapt import adapt
 from brushwork.api.evaluate import evaluate
 from brushwork.api.stylize import stylize
 from brushwork.api.train import train
 from brushwork.api.train_adain import train_adain
 from brushwork.api.translate import load_model, translate
 
-__all__ = ["evaluate", "load_model", "stylize", "train", "train_adain", "translate"]
+__all__ = ["adapt", "evaluate", "load_model", "stylize", "train", "train_adain", "translate"]

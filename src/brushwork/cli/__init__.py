@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from brushwork._version import __version__
-from brushwork.cli import demo, evaluate, export, info, serve, stylize, train, translate, weights
+from brushwork.cli import adapt, demo, evaluate, export, info, serve, stylize, train, translate, weights
 from brushwork.errors import BrushworkError
 
 __all__ = ["build_parser", "console_main", "main"]
 
-_COMMANDS = (demo, evaluate, export, info, serve, stylize, train, translate, weights)
+_COMMANDS = (adapt, demo, evaluate, export, info, serve, stylize, train, translate, weights)
 log = logging.getLogger("brushwork")
 
 
