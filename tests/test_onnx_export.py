@@ -37,18 +37,20 @@ def cyclegan_dir(root: Path, **config) -> Path:
     return save_model_dir(root, weights=model.weights(), config=meta)
 
 
-def adain_dir(root: Path, encoder) -> Path:
+def adain_dir(root: Path, encoder, skips: tuple[str, ...] = ()) -> Path:
     from brushwork.methods.adain_trainer import AdaINTrainer
 
     torch.manual_seed(0)
-    trainer = AdaINTrainer(adain.AdaINConfig(decoder_widths=(8, 8, 4), encoder_widths=(4, 8, 8, 8)), encoder=encoder)
+    config = adain.AdaINConfig(decoder_widths=(8, 8, 4), encoder_widths=(4, 8, 8, 8), skips=skips)
+    trainer = AdaINTrainer(config, encoder=encoder)
     decoder = trainer.decoder
     with torch.no_grad():  # an untrained decoder gives a near-constant image: make its output span [0, 1]
         for conv in decoder.modules():
             if isinstance(conv, torch.nn.Conv2d):
                 torch.nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
                 conv.bias.normal_(0.0, 0.1)
-        raw = decoder(encoder(torch.rand(1, 3, 48, 48), ["relu4_1"])["relu4_1"])
+        feats = encoder(torch.rand(1, 3, 48, 48), decoder.layers)
+        raw = decoder(feats["relu4_1"], {name: feats[name] for name in skips})
         scale = 0.25 / raw.std()
         decoder.to_rgb.weight.mul_(scale)
         decoder.to_rgb.bias.mul_(scale).add_(0.5 - raw.mean() * scale)
@@ -107,8 +109,9 @@ def test_direction_choice_and_errors(tmp_path: Path) -> None:
     assert not (tmp_path / "x.onnx").exists()
 
 
-def test_adain_parity_at_other_sizes(tmp_path: Path, tiny_encoder) -> None:
-    model = adain_dir(tmp_path / "adain", tiny_encoder)
+@pytest.mark.parametrize("skips", [(), ("relu3_1", "relu2_1", "relu1_1")])
+def test_adain_parity_at_other_sizes(tmp_path: Path, tiny_encoder, skips: tuple[str, ...]) -> None:
+    model = adain_dir(tmp_path / "adain", tiny_encoder, skips)
     out = export_onnx(model, tmp_path / "adain.onnx", encoder=tiny_encoder, sample_size=TRACE)
     decoder, _ = adain.load_decoder(model)
     session = _session(out)

@@ -98,17 +98,22 @@ class AdaINExport(nn.Module):
         return mean, (var + self.eps).sqrt()
 
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        from brushwork.methods.adain import CONTENT_LAYER
+        from brushwork.methods.adain import decoder_layers
 
+        layers = decoder_layers(self.decoder)
         padded, h, w = pad_to_multiple(content, int(self.decoder.factor))
-        content_feat = self.encoder(padded, [CONTENT_LAYER])[CONTENT_LAYER]
-        style_feat = self.encoder(style, [CONTENT_LAYER])[CONTENT_LAYER]
-        c_mean, c_std = self._stats(content_feat)
-        s_mean, s_std = self._stats(style_feat)
-        target = (content_feat - c_mean) / c_std * s_std + s_mean
+        content_feats = self.encoder(padded, layers)
+        style_feats = self.encoder(style, layers)
         a = alpha.reshape(-1)[:1].clamp(0, 1).reshape(1, 1, 1, 1)
-        target = a * target + (1 - a) * content_feat
-        return crop_to(self.decoder(target), h, w).clamp(0, 1)
+        moved = {}
+        for name in layers:
+            c_mean, c_std = self._stats(content_feats[name])
+            s_mean, s_std = self._stats(style_feats[name])
+            target = (content_feats[name] - c_mean) / c_std * s_std + s_mean
+            moved[name] = a * target + (1 - a) * content_feats[name]
+        skips = {name: moved[name] for name in layers[1:]}
+        out = self.decoder(moved[layers[0]], skips) if skips else self.decoder(moved[layers[0]])
+        return crop_to(out, h, w).clamp(0, 1)
 
 
 def _load_encoder(encoder: Any) -> nn.Module:

@@ -113,3 +113,21 @@ def test_ddp_with_two_cpu_processes(tmp_path: Path, make_unpaired, vgg16) -> Non
     config = read_config(latest_checkpoint(tmp_path / "run"))
     assert config["world_size"] == 2 and config["step"] == 2
     assert len((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()) == 2  # rank 0 writes, once per step
+
+
+def test_a_plain_decoder_starts_a_skip_decoder_with_structure_losses(tmp_path: Path, make_unpaired, vgg16) -> None:
+    data = make_unpaired(tmp_path / "data")
+    assert _train(data, tmp_path / "plain", "--steps", "1") == 0
+    skips = ["--skips", "relu3_1", "relu2_1", "relu1_1", "--structure-weight", "2", "--gram-weight", "5"]
+    skips += ["--identity-weight", "1", "--style-augment", "--init-from", str(tmp_path / "plain")]
+    assert _train(data, tmp_path / "skip", "--steps", "2", *skips) == 0
+    model = latest_checkpoint(tmp_path / "skip")
+    config = read_config(model)
+    assert config["nets"]["decoder"]["skips"] == {"relu3_1": 256, "relu2_1": 128, "relu1_1": 64}
+    assert config["config"]["skips"] == ["relu3_1", "relu2_1", "relu1_1"] and config["config"]["style_augment"]
+    logged = json.loads((tmp_path / "skip" / "metrics.jsonl").read_text().splitlines()[-1])
+    assert {"structure", "gram", "identity"} <= set(logged)
+    out = tmp_path / "out.png"
+    photo, style = sorted((data / "trainB").iterdir())[0], sorted((data / "trainA").iterdir())[0]
+    argv = ["stylize", str(photo), "--style", str(style), "--model", str(model), "-o", str(out), "--device", "cpu"]
+    assert main(argv) == 0 and out.is_file()

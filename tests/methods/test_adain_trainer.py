@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import torch
 
@@ -49,3 +50,26 @@ def test_model_config_rebuilds_the_decoder(tiny_encoder: VGG16Encoder) -> None:
     rebuilt.load_state_dict({k.removeprefix("decoder."): v for k, v in trainer.weights().items()})
     x = torch.rand(1, 8, 4, 4)
     assert torch.equal(rebuilt(x), trainer.decoder(x))
+
+
+def test_skips_structure_gram_identity_and_augmentation(tiny_encoder: VGG16Encoder) -> None:
+    plain = AdaINTrainer(TINY, encoder=tiny_encoder, seed=0)
+    for step in range(3):
+        plain.train_step(_batch(step))
+    skips = ("relu3_1", "relu2_1", "relu1_1")
+    skip_cfg = dataclasses.replace(
+        TINY, skips=skips, structure_weight=1.0, gram_weight=1.0, identity_weight=1.0, style_augment=True
+    )
+    # a plain decoder starts one with skips (zero-initialised): the same pictures at first
+    trainer = AdaINTrainer(skip_cfg, encoder=tiny_encoder, seed=0, weights=plain.weights())
+    batch = _batch(5)
+    assert torch.equal(trainer.sample_grid(batch), plain.sample_grid(batch))
+    history = [trainer.train_step(batch) for _ in range(20)]
+    assert set(history[0]) == {"loss", "content", "style", "structure", "gram", "identity", "lr"}
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert any(float(t.abs().sum()) > 0 for k, t in trainer.weights().items() if ".skip." in k)
+    rebuilt = build_decoder(trainer.model_config()["nets"]["decoder"])
+    assert rebuilt.layers == ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
+    again = AdaINTrainer(skip_cfg, encoder=tiny_encoder, seed=0, weights=trainer.weights())
+    again.load_state_dict(copy.deepcopy(trainer.state_dict()))
+    assert again.train_step(_batch(7)) == trainer.train_step(_batch(7))  # the augmentation draw resumes too

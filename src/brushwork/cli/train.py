@@ -110,6 +110,26 @@ def _register_adain(methods: argparse._SubParsersAction) -> None:
     opt.add_argument("--crop", type=positive_int, help="training crop in pixels, multiple of 8 (default 256)")
     opt.add_argument("--load-size", type=positive_int, help="short side before cropping (default 512)")
     opt.add_argument("--style-weight", type=float, help="style loss weight (default 10)")
+    opt.add_argument(
+        "--skips",
+        nargs="*",
+        choices=("relu3_1", "relu2_1", "relu1_1"),
+        help="also transform these shallower layers and feed them to the decoder by skip connections (keeps "
+        "fine structure; default none)",
+    )
+    opt.add_argument("--content-weight", type=float, help="relu4_1 content loss weight (default 1)")
+    opt.add_argument(
+        "--structure-weight", type=float, help="channel-normalised feature distance to the photo (default 0: off)"
+    )
+    opt.add_argument("--gram-weight", type=float, help="relative Gram distance to the style (default 0: off)")
+    opt.add_argument(
+        "--identity-weight", type=float, help="L1 of the photo decoded with its own statistics (default 0: off)"
+    )
+    opt.add_argument(
+        "--style-augment",
+        action=argparse.BooleanOptionalAction,
+        help="random scale, quarter turns, flips and channel permutations of the styles (default off)",
+    )
     opt.add_argument("--lr", type=float, help="Adam learning rate (default 1e-4)")
     opt.add_argument("--lr-decay", type=float, help="lr / (1 + decay * step) (default 5e-5)")
     opt.add_argument("--bf16", action=argparse.BooleanOptionalAction, help="bf16 autocast (default: on where native)")
@@ -120,7 +140,21 @@ def _register_adain(methods: argparse._SubParsersAction) -> None:
 def run_adain(args: argparse.Namespace) -> int:
     from brushwork.api import train_adain
 
-    flags = ("batch_size", "crop", "load_size", "style_weight", "lr", "lr_decay", "bf16")
+    flags = (
+        "batch_size",
+        "crop",
+        "load_size",
+        "style_weight",
+        "content_weight",
+        "structure_weight",
+        "gram_weight",
+        "identity_weight",
+        "style_augment",
+        "skips",
+        "lr",
+        "lr_decay",
+        "bf16",
+    )
     config = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
     loop = _loop_options(args)
     result = train_adain(

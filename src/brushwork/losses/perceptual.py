@@ -16,6 +16,7 @@ __all__ = [
     "gram_matrix",
     "mean_std",
     "mean_std_loss",
+    "relative_gram_loss",
     "total_variation",
 ]
 
@@ -51,6 +52,18 @@ def gram_loss(features: torch.Tensor, target_gram: torch.Tensor) -> torch.Tensor
     ``target_gram`` is ``(N, C, C)`` or ``(1, C, C)`` (broadcast over the batch).
     """
     return F.mse_loss(gram_matrix(features), target_gram.expand(features.shape[0], -1, -1))
+
+
+def relative_gram_loss(features: torch.Tensor, target_gram: torch.Tensor, *, eps: float = 1e-8) -> torch.Tensor:
+    """``‖G(features) − G_t‖_F / ‖G_t‖_F``, averaged over the batch: a Gram distance that weighs layers alike.
+
+    Args:
+        features: ``(N, C, H, W)``.
+        target_gram: ``(N, C, C)`` or ``(1, C, C)`` (broadcast), e.g. ``gram_matrix`` of the style's features.
+    """
+    target = target_gram.expand(features.shape[0], -1, -1)
+    diff = (gram_matrix(features) - target).flatten(1).norm(dim=1)
+    return (diff / (target.flatten(1).norm(dim=1) + eps)).mean()
 
 
 def mean_std(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:

@@ -18,16 +18,18 @@ import torch.nn.functional as F
 
 from brushwork.config import DictConfig
 from brushwork.errors import CheckpointError, ConfigError
-from brushwork.losses.perceptual import content_loss, mean_std_loss
+from brushwork.losses.perceptual import content_loss, gram_matrix, mean_std_loss, relative_gram_loss
+from brushwork.losses.structure import normalized_feature_loss
 from brushwork.models.adain import adain
-from brushwork.models.decoders import VGGDecoder, build_decoder
-from brushwork.models.encoders import VGG16Encoder
+from brushwork.models.decoders import SKIP_LAYERS, VGGDecoder, build_decoder
+from brushwork.models.encoders import MEAN_ACTIVATION, VGG16Encoder
 
 __all__ = [
     "FEATURE_SCALE",
     "AdaINConfig",
     "FeatureTransform",
     "adain_losses",
+    "decoder_layers",
     "feature_transform",
     "load_decoder",
     "stylize",
@@ -35,10 +37,10 @@ __all__ = [
 
 CONTENT_LAYER = "relu4_1"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
-#: Mean activation of each style layer of the Caffe VGG16 over vangogh2photo photos and paintings (measured).
-#: Dividing by it makes every layer contribute comparably, the role of Gatys et al.'s normalised VGG;
-#: without it relu1_1 (≈26) counts ~100× less than relu3_1 (≈272) in a squared loss.
-FEATURE_SCALE = {"relu1_1": 26.0, "relu2_1": 204.0, "relu3_1": 272.0, "relu4_1": 150.0}
+#: Where the structure loss compares output and photo (LPIPS-VGG's layers without block 5).
+STRUCTURE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+#: Each style layer's mean activation (:data:`~brushwork.models.encoders.MEAN_ACTIVATION`): losses divide by it.
+FEATURE_SCALE = MEAN_ACTIVATION
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,15 @@ class AdaINConfig(DictConfig):
 
     Attributes:
         decoder_widths, encoder_widths: network widths (the encoder's must be VGG16's to load its weights).
+        skips: shallower encoder layers (of ``relu3_1, relu2_1, relu1_1``) that are AdaIN-transformed too and
+            enter the decoder by skip connections; ``()`` is the paper's relu4_1-only decoder.
         content_weight, style_weight: loss weights (style ~10 as in the paper, on scaled features).
+        structure_weight: weight of the channel-normalised feature distance to the photo on relu1_2, relu2_2,
+            relu3_3, relu4_3 (keeps the photo's structure; 0: off).
+        gram_weight: weight of the relative Gram distance to the style on the style layers (0: off).
+        identity_weight: weight of the L1 between the photo and its decoding with its own statistics (SANet's
+            identity loss: a picture stylised with itself comes back unchanged; 0: off).
+        style_augment: random scale, quarter-turn and colour permutation of the style batch each step.
         lr, lr_decay: Adam's rate, decayed as ``lr / (1 + lr_decay · step)`` (the paper's code).
         steps, batch_size: training length and content/style pairs per step and rank.
         crop, load_size: square random crop after resizing the short side to ``load_size``.
@@ -56,8 +66,13 @@ class AdaINConfig(DictConfig):
 
     decoder_widths: tuple[int, int, int] = (256, 128, 64)
     encoder_widths: tuple[int, int, int, int] = (64, 128, 256, 512)
+    skips: tuple[str, ...] = ()
     content_weight: float = 1.0
     style_weight: float = 10.0
+    structure_weight: float = 0.0
+    gram_weight: float = 0.0
+    identity_weight: float = 0.0
+    style_augment: bool = False
     lr: float = 1e-4
     lr_decay: float = 5e-5
     steps: int = 20_000
@@ -76,17 +91,27 @@ class AdaINConfig(DictConfig):
             "load_size": self.load_size >= self.crop,
             "style_weight": self.style_weight >= 0,
             "content_weight": self.content_weight >= 0,
+            "structure_weight": self.structure_weight >= 0,
+            "gram_weight": self.gram_weight >= 0,
+            "identity_weight": self.identity_weight >= 0,
+            "skips": set(self.skips) <= set(SKIP_LAYERS) and len(set(self.skips)) == len(self.skips),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ConfigError(f"adain config: invalid {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)}")
 
     def build_decoder(self) -> VGGDecoder:
-        return VGGDecoder(in_channels=self.encoder_widths[3], widths=self.decoder_widths)
+        block = {"relu1_1": 0, "relu2_1": 1, "relu3_1": 2}
+        skips = {name: self.encoder_widths[block[name]] for name in self.skips}
+        return VGGDecoder(in_channels=self.encoder_widths[3], widths=self.decoder_widths, skips=skips)
 
 
 def _scaled(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {name: feat.float() / FEATURE_SCALE[name] for name, feat in features.items()}
+    return {name: feat.float() / FEATURE_SCALE[name] for name, feat in features.items() if name in FEATURE_SCALE}
+
+
+def _mean(terms: list[torch.Tensor]) -> torch.Tensor:
+    return torch.stack(terms).mean()
 
 
 def adain_losses(
@@ -101,22 +126,44 @@ def adain_losses(
 
     Args:
         content: ``(N, 3, H, W)`` photos in [0, 1].
-        style: ``(N, 3, H, W)`` paintings in [0, 1] (paired with ``content`` at random).
+        style: ``(N, 3, H', W')`` paintings in [0, 1] (paired with ``content`` at random; any size).
 
     Returns:
-        ``{"loss", "content", "style"}`` scalar tensors; ``loss`` carries the gradient to the decoder.
+        ``{"loss", "content", "style"}`` scalar tensors, plus ``"structure"``, ``"gram"``, ``"identity"`` when
+        their weights are set; ``loss`` carries the gradient to the decoder.
     """
+    layers = decoder_layers(decoder)
     with torch.no_grad():
-        content_feat = encoder(content, [CONTENT_LAYER])[CONTENT_LAYER]
+        content_raw = encoder(content, layers)
         style_raw = encoder(style, STYLE_LAYERS)
-        target = adain(content_feat, style_raw[CONTENT_LAYER])
+        targets = {name: adain(content_raw[name], style_raw[name]) for name in layers}
         style_feats = _scaled(style_raw)
-    output = decoder(target)
-    out_feats = _scaled(encoder(output, STYLE_LAYERS))
-    loss_content = content_loss(out_feats[CONTENT_LAYER], target.float() / FEATURE_SCALE[CONTENT_LAYER])
-    loss_style = sum((mean_std_loss(out_feats[name], style_feats[name]) for name in STYLE_LAYERS), torch.zeros(()))
-    loss = config.content_weight * loss_content + config.style_weight * loss_style
-    return {"loss": loss, "content": loss_content.detach(), "style": loss_style.detach()}
+        photo_structure = encoder(content, STRUCTURE_LAYERS) if config.structure_weight > 0 else {}
+    skips = {name: targets[name] for name in layers[1:]}
+    output = decoder(targets[CONTENT_LAYER], skips) if skips else decoder(targets[CONTENT_LAYER])
+    out_layers = STYLE_LAYERS + (STRUCTURE_LAYERS if config.structure_weight > 0 else ())
+    out_raw = encoder(output, out_layers)
+    out_feats = _scaled(out_raw)
+    target = targets[CONTENT_LAYER].float() / FEATURE_SCALE[CONTENT_LAYER]
+    losses = {
+        "content": content_loss(out_feats[CONTENT_LAYER], target),
+        "style": sum((mean_std_loss(out_feats[n], style_feats[n]) for n in STYLE_LAYERS), torch.zeros(())),
+    }
+    loss = config.content_weight * losses["content"] + config.style_weight * losses["style"]
+    if config.structure_weight > 0:
+        terms = [normalized_feature_loss(out_raw[n].float(), photo_structure[n].float()) for n in STRUCTURE_LAYERS]
+        losses["structure"] = _mean(terms)
+        loss = loss + config.structure_weight * losses["structure"]
+    if config.gram_weight > 0:
+        terms = [relative_gram_loss(out_feats[n], gram_matrix(style_feats[n])) for n in STYLE_LAYERS]
+        losses["gram"] = _mean(terms)
+        loss = loss + config.gram_weight * losses["gram"]
+    if config.identity_weight > 0:
+        own = {name: content_raw[name] for name in layers[1:]}
+        same = decoder(content_raw[CONTENT_LAYER], own) if own else decoder(content_raw[CONTENT_LAYER])
+        losses["identity"] = F.l1_loss(same.float(), content.float())
+        loss = loss + config.identity_weight * losses["identity"]
+    return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
 
 
 def _feature_mask(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -185,6 +232,7 @@ def stylize(
     tile: int | None = None,
     overlap: int = 64,
     calibration_side: int = 1024,
+    edge_margin: int = 0,
 ) -> torch.Tensor:
     """Stylise ``content`` ``(1, 3, H, W)`` with one or more style images in one forward pass.
 
@@ -198,6 +246,8 @@ def stylize(
         tile: run in tiles of this many pixels (``None``: whole). The content statistics are then measured
             once, on the whole image or, when its long side exceeds ``calibration_side``, a downscaled copy.
         overlap: pixels shared by neighbouring tiles.
+        edge_margin: mirror the picture outwards by this many pixels before encoding, cropped afterwards
+            (keeps the encoder's zero padding away from the kept edges).
 
     Returns:
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
@@ -214,30 +264,58 @@ def stylize(
     if mask is not None and tuple(mask.shape[-2:]) != tuple(content.shape[-2:]):
         raise ConfigError(f"mask is {tuple(mask.shape[-2:])} px, the content {tuple(content.shape[-2:])}: sizes differ")
     device = next(decoder.parameters()).device
-    style_feats = [encoder(s.to(device), [CONTENT_LAYER])[CONTENT_LAYER] for s in styles]
-    calib = content
-    if tile is not None and max(content.shape[-2:]) > calibration_side:
+    layers = decoder_layers(decoder)
+    style_feats = [encoder(s.to(device), layers) for s in styles]
+    source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
+    source, margin = _with_margin(source, edge_margin)
+    calib = source[:, :3]
+    if tile is not None and max(calib.shape[-2:]) > calibration_side:
         from brushwork.imageio import resize
 
-        calib = resize(content, long_side=calibration_side)
-    calib_feat = encoder(_pad_to_multiple(calib.to(device), decoder.factor)[0], [CONTENT_LAYER])[CONTENT_LAYER]
-    transform = feature_transform(
-        calib_feat, style_feats, weights=weights, alpha=alpha, two_style_mask=mask is not None and len(styles) == 2
-    )
+        calib = resize(calib, long_side=calibration_side)
+    calib_feats = encoder(_pad_to_multiple(calib.to(device), decoder.factor)[0], layers)
+    two = mask is not None and len(styles) == 2
+    transforms = {
+        name: feature_transform(
+            calib_feats[name], [f[name] for f in style_feats], weights=weights, alpha=alpha, two_style_mask=two
+        )
+        for name in layers
+    }
+
+    def decode(feats: dict[str, torch.Tensor], m: torch.Tensor | None) -> torch.Tensor:
+        moved = {name: transforms[name](feats[name], m) for name in layers}
+        skips = {name: moved[name] for name in layers[1:]}
+        return (decoder(moved[CONTENT_LAYER], skips) if skips else decoder(moved[CONTENT_LAYER])).clamp(0, 1)
 
     def run(x: torch.Tensor) -> torch.Tensor:
         x = x.to(device)
         rgb, m = (x[:, :3], x[:, 3:]) if x.shape[1] == 4 else (x, None)
-        return decoder(transform(encoder(rgb, [CONTENT_LAYER])[CONTENT_LAYER], m)).clamp(0, 1)
+        return decode(encoder(rgb, layers), m)
 
-    source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
     if tile is None:  # the statistics pass already encoded the whole (padded) image: decode from it
         padded, (h, w) = _pad_to_multiple(source, decoder.factor)
         m = padded[:, 3:].to(device) if mask is not None else None
-        return decoder(transform(calib_feat, m)).clamp(0, 1)[..., :h, :w]
-    from brushwork.tiling import run_tiled
+        out = decode(calib_feats, m)[..., :h, :w]
+    else:
+        from brushwork.tiling import run_tiled
 
-    return run_tiled(run, source, tile=tile, overlap=overlap, multiple=decoder.factor)
+        out = run_tiled(run, source, tile=tile, overlap=overlap, multiple=decoder.factor)
+    return out[..., margin : out.shape[-2] - margin, margin : out.shape[-1] - margin]
+
+
+def _with_margin(image: torch.Tensor, margin: int) -> tuple[torch.Tensor, int]:
+    """``image`` mirrored outwards by ``margin`` px on every side (less for tiny images), and the margin used.
+
+    The encoder's zero padding reads as a dark-grey frame around the picture; a mirrored margin moves that frame
+    outside the part that is kept, so the edges are stylised like the interior (no dark band along the border).
+    """
+    m = max(0, min(int(margin), image.shape[-2] - 1, image.shape[-1] - 1))
+    return (F.pad(image, (m, m, m, m), mode="reflect"), m) if m else (image, 0)
+
+
+def decoder_layers(decoder: torch.nn.Module) -> tuple[str, ...]:
+    """The encoder layers a decoder reads: relu4_1 and its skip layers (a plain decoder: relu4_1 only)."""
+    return tuple(getattr(decoder, "layers", (CONTENT_LAYER,)))
 
 
 def _pad_to_multiple(image: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:

@@ -43,6 +43,7 @@ class AdaINTrainer:
     ) -> None:
         self.config = config
         self.device = torch.device(device)
+        self.seed = seed
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.decoder: VGGDecoder = config.build_decoder()
@@ -63,6 +64,11 @@ class AdaINTrainer:
     def train_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
         """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1]; returns the losses."""
         content, style = (x.to(self.device, non_blocking=True) for x in batch)
+        if self.config.style_augment:
+            from brushwork.data.style_augment import augment_styles
+
+            draw = torch.Generator().manual_seed(self.seed * 1_000_003 + self.sched.last_epoch)
+            style = augment_styles(style, generator=draw)
         with autocast(self.device, self.config.bf16):
             losses = adain_losses(self.encoder, self._decoder_call, content, style, config=self.config)  # type: ignore[arg-type]
         self.opt.zero_grad(set_to_none=True)
@@ -101,6 +107,9 @@ class AdaINTrainer:
         from brushwork.checkpoint import load_module_weights
 
         sub = {k.removeprefix("decoder."): v for k, v in weights.items() if k.startswith("decoder.")}
+        # A plain decoder starts a decoder with skips: its skip convolutions keep their zero initialisation.
+        own = self.decoder.state_dict()
+        sub.update({k: own[k] for k in own if k.startswith("skip.") and k not in sub})
         load_module_weights(self.decoder, sub, what="decoder")
 
     def state_dict(self) -> dict[str, Any]:
