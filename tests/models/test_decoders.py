@@ -48,3 +48,16 @@ def test_spec_round_trip_and_bad_specs() -> None:
         VGGDecoder(in_channels=8, widths=(8, 8, 4), skips={"relu4_2": 8})
     with pytest.raises(ValueError, match="needs skip features"):
         decoder(torch.rand(1, 8, 4, 4))
+
+
+def test_a_folded_skip_affine_equals_transforming_first() -> None:
+    torch.manual_seed(1)
+    decoder = VGGDecoder(in_channels=8, widths=(8, 8, 4), skips=SKIPS)
+    with torch.no_grad():
+        for conv in decoder.skip.values():
+            conv.weight.normal_()
+            conv.bias.normal_()
+    x, skips = _feats(2)
+    affine = {k: (torch.rand(1, f.shape[1], 1, 1) * 2, torch.randn(1, f.shape[1], 1, 1) * 10) for k, f in skips.items()}
+    moved = {k: f * affine[k][0] + affine[k][1] for k, f in skips.items()}
+    assert torch.allclose(decoder(x, skips, affine), decoder(x, moved), atol=1e-4, rtol=1e-4)

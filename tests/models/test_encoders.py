@@ -85,3 +85,15 @@ def test_matches_onnxruntime_on_the_provider_model(vgg16: VGG16Encoder, tmp_path
         assert got.shape == ref.shape
         # activations reach ~1e4 on the Caffe scale: compare relative to each layer's scale
         assert np.abs(got - ref).max() / np.abs(ref).max() < 1e-4, name
+
+
+def test_max_pool_2x2_matches_max_pool2d_on_odd_sizes_and_passes_gradients() -> None:
+    import torch.nn.functional as F
+
+    from brushwork.models.encoders import max_pool_2x2
+
+    x = torch.randn(2, 3, 7, 10, requires_grad=True)
+    out = max_pool_2x2(x)
+    assert torch.equal(out, F.max_pool2d(x, 2))
+    out.sum().backward()
+    assert float(x.grad.sum()) == out.numel()  # every window's maximum gets the gradient once (no ties here)

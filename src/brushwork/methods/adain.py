@@ -283,9 +283,14 @@ def stylize(
     }
 
     def decode(feats: dict[str, torch.Tensor], m: torch.Tensor | None) -> torch.Tensor:
-        moved = {name: transforms[name](feats[name], m) for name in layers}
-        skips = {name: moved[name] for name in layers[1:]}
-        return (decoder(moved[CONTENT_LAYER], skips) if skips else decoder(moved[CONTENT_LAYER])).clamp(0, 1)
+        deep = transforms[CONTENT_LAYER](feats[CONTENT_LAYER], m)
+        if len(layers) == 1:
+            return decoder(deep).clamp(0, 1)
+        skips = {name: feats[name] for name in layers[1:]}
+        if m is None:  # one affine map per layer: folded into the skip convolutions
+            affine = {name: (transforms[name].scale, transforms[name].shift) for name in layers[1:]}
+            return decoder(deep, skips, affine).clamp(0, 1)
+        return decoder(deep, {name: transforms[name](f, m) for name, f in skips.items()}).clamp(0, 1)
 
     def run(x: torch.Tensor) -> torch.Tensor:
         x = x.to(device)

@@ -86,9 +86,19 @@ class VGGDecoder(nn.Module):
             spec["skips"] = dict(self.skip_channels)
         return spec
 
-    def forward(self, features: torch.Tensor, skips: Mapping[str, torch.Tensor] | None = None) -> torch.Tensor:
-        """``features`` relu4_1 ``(N, C_in, h, w)``; ``skips`` ``{layer: (N, C, h·k, w·k)}`` for every skip layer."""
+    def forward(
+        self,
+        features: torch.Tensor,
+        skips: Mapping[str, torch.Tensor] | None = None,
+        skip_affine: Mapping[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
+    ) -> torch.Tensor:
+        """``features`` relu4_1 ``(N, C_in, h, w)``; ``skips`` ``{layer: (N, C, h·k, w·k)}`` for every skip layer.
+
+        ``skip_affine`` ``{layer: (scale, shift)}``, each ``(1, C, 1, 1)``: the skips are given untransformed and
+        ``f · scale + shift`` is folded into the skip's 1×1 convolution (no transformed full-size copy).
+        """
         skips = skips or {}
+        skip_affine = skip_affine or {}
         missing = set(self.skip_channels) - set(skips)
         if missing:
             raise ValueError(f"decoder needs skip features {sorted(missing)}")
@@ -97,12 +107,24 @@ class VGGDecoder(nn.Module):
         for name, stage in stages.items():
             for layer, conv in self.skip.items():
                 if _SKIP_STAGE[layer] == name:
-                    x = x + conv(skips[layer].to(x.dtype) / MEAN_ACTIVATION[layer])
+                    x = x + self._skip(layer, conv, skips[layer], skip_affine.get(layer)).to(x.dtype)
             for conv in stage:
                 x = F.relu(conv(x))
             if name != "stage1":
                 x = F.interpolate(x, scale_factor=2.0, mode="nearest")
         return self.to_rgb(x)
+
+    @staticmethod
+    def _skip(
+        layer: str, conv: nn.Conv2d, f: torch.Tensor, affine: tuple[torch.Tensor, torch.Tensor] | None
+    ) -> torch.Tensor:
+        """``conv((f · scale + shift) / mean_activation)`` with scale, shift and the 1/mean folded into the weight."""
+        weight, bias = conv.weight / MEAN_ACTIVATION[layer], conv.bias
+        if affine is not None:
+            scale, shift = (t.reshape(1, -1).to(weight.dtype) for t in affine)
+            bias = bias + (weight.flatten(1) * shift).sum(dim=1)
+            weight = weight * scale.reshape(1, -1, 1, 1)
+        return F.conv2d(f, weight, bias)
 
 
 def build_decoder(spec: dict[str, Any]) -> VGGDecoder:
