@@ -1,0 +1,348 @@
+"""A compact arbitrary-style network that runs at full resolution: the student of the ``fast`` method.
+
+In the spirit of MicroAST (Wang, Zhao, Xing & Lu, "MicroAST: Towards Super-Fast Ultra-Resolution Arbitrary
+Style Transfer", AAAI 2023, arXiv:2211.15313): no VGG at inference, a small content encoder, a separate small
+style encoder, and a small decoder into which the style is injected at several depths by *dual modulation*:
+
+1. an AdaIN-like per-channel affine map (Huang & Belongie, ICCV 2017): the decoder feature is normalised by its
+   own channel mean/std and scaled/shifted by ``γ, β`` that the style code gives;
+2. a dynamic 3×3 depthwise filter generated from the style code (as Dynamic Instance Normalization, Jing et al.,
+   AAAI 2020, generates a convolution from the style): local texture, not only channel statistics.
+
+Differences from the paper, chosen for a CPU at full resolution (2 threads): the style code ``z`` is an MLP of
+the channel mean/std of every style-encoder map, and every modulation is linear in ``z`` (blending codes blends the
+modulations exactly); the encoders start with a stride-2 convolution and the decoder ends with a convolution to
+12 channels and a depth-to-space ×2 (ESPCN, Shi et al. CVPR 2016; ICNR initialisation, Aitken et al. 2017), so
+no convolution runs at full resolution (oneDNN reaches 5–10 GFLOP/s on 3- to 16-channel full-resolution maps and
+60–70 on 64-channel quarter-resolution ones, measured); the deepest maps are at 1/8 like the teacher's relu4_1;
+skip connections (1×1 convolutions) carry the content encoder's 1/2 and 1/4 maps into the decoder (structure);
+nearest upsampling to the skip's exact size (any input size, no padding step) and reflection padding everywhere
+(no border band, no checkerboard).
+
+Layout, widths ``(c1, c2, c3)`` (default 32, 64, 64), ``N`` images of ``H × W``::
+
+    content encoder  (N,3,H,W) → conv3×3/2 c1 → f1 (H/2) → conv3×3/2 c2 → f2 (H/4) → conv3×3/2 c3
+                     → residual blocks ×enc_blocks → f3 (N, c3, H/8, W/8)
+    style encoder    the same layout, its own weights, any style size → channel mean/std of f1, f2, f3 before
+                     and after the blocks (N, 2·(c1+c2+2·c3)) → MLP → code z (N, style_dim)
+    decoder          f3 → [DM(c3) → residual block] ×dec_blocks → conv3×3 c2 → ↑ + 1×1(f2) → DM(c2)
+                     → conv3×3 c1 → ↑ + 1×1(f1) → DM(c1) → conv3×3 c1 → conv3×3 12 → depth-to-space
+                     → (N, 3, H, W)
+
+Default size (widths 32, 64, 64; 1 encoder and 2 decoder blocks; 64-long code; dynamic filters): 0.67 M
+parameters (teacher decoder: 3.5 M plus the 7.6 M-parameter VGG16 to relu4_1); 5.7 GFLOP for a 512×512 content
+(multiply-add = 2 FLOP; :func:`count_flops`) plus 1.6 GFLOP for a 512×512 style (0.4 at 256²). The VGG16 teacher
+needs about 200 GFLOP at 512×512.
+
+Controls: ``alpha`` blends each modulation with the identity (the feature keeps its own statistics), exactly as
+AdaIN's alpha does in feature space; several styles blend their codes; a mask blends two modulations (or one and
+the identity) at every site, the statistics shared; tiles agree when the per-site content statistics are measured
+once (``record=`` on a whole-image pass, then ``stats=`` for every tile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["MIN_SIDE", "DualModulation", "MicroAST", "Stats", "build_micro_ast", "count_flops"]
+
+#: Per-site content statistics ``[(mean, std), ...]``, each ``(N, C, 1, 1)`` float32.
+Stats = list[tuple[torch.Tensor, torch.Tensor]]
+_EPS = 1e-5
+#: The smallest image side: the 1/8 maps need 2 px for reflection padding.
+MIN_SIDE = 9
+
+
+def _conv(cin: int, cout: int, k: int = 3, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, padding_mode="reflect" if k > 1 else "zeros")
+
+
+def _mean_std(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Channel mean and std over space, float32: ``(N, C, H, W) -> 2 × (N, C, 1, 1)`` (traceable for ONNX)."""
+    x = x.float()
+    mean = x.mean(dim=(2, 3), keepdim=True)
+    var = (x - mean).pow(2).mean(dim=(2, 3), keepdim=True)
+    return mean, (var + _EPS).sqrt()
+
+
+def _up_to(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """Nearest upsampling of ``x`` to ``like``'s height and width (×2 for even sizes; any size works)."""
+    return F.interpolate(x, size=like.shape[-2:], mode="nearest")
+
+
+class _ResBlock(nn.Module):
+    """``x + conv(relu(conv(x)))`` with 3×3 reflection-padded convolutions."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1, self.conv2 = _conv(channels, channels), _conv(channels, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(F.relu(self.conv1(x)))
+
+
+class _Encoder(nn.Module):
+    """``(N, 3, H, W)`` in [0, 1] → ``[f1 (c1, ⌈H/2⌉), f2 (c2, ⌈H/4⌉), f3 before and after the blocks (c3, ⌈H/8⌉)]``."""
+
+    def __init__(self, widths: tuple[int, int, int], blocks: int) -> None:
+        super().__init__()
+        c1, c2, c3 = widths
+        self.stem = _conv(3, c1, stride=2)
+        self.down1, self.down2 = _conv(c1, c2, stride=2), _conv(c2, c3, stride=2)
+        self.blocks = nn.Sequential(*(_ResBlock(c3) for _ in range(blocks)))
+
+    def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
+        f1 = F.relu(self.stem(image * 2 - 1))
+        f2 = F.relu(self.down1(f1))
+        f3 = F.relu(self.down2(f2))
+        return [f1, f2, f3, self.blocks(f3)]
+
+
+class DualModulation(nn.Module):
+    """One style-injection site: ``x → dw_k((x − μ_x) / σ_x · γ + β)`` with ``γ, β, k`` linear in the code.
+
+    ``μ_x, σ_x`` are the feature's own channel statistics (measured, or given so that tiles agree); ``γ = 1 + A z``,
+    ``β = B z`` (``(N, C, 1, 1)``) and the per-channel 3×3 kernel ``k = δ + K z`` (``(N, C, 3, 3)``, reflection
+    padding) start as plain instance normalisation (the heads are zero-initialised).
+    """
+
+    def __init__(self, channels: int, style_dim: int, *, dynamic: bool = True) -> None:
+        super().__init__()
+        self.channels = channels
+        self.affine = nn.Linear(style_dim, 2 * channels)
+        self.kernel = nn.Linear(style_dim, 9 * channels) if dynamic else None
+        for head in (self.affine, self.kernel):
+            if head is not None:
+                nn.init.zeros_(head.weight)
+                nn.init.zeros_(head.bias)
+
+    def params(self, code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """``γ, β`` ``(N, C, 1, 1)`` and the kernel offset ``K z`` ``(N, C, 3, 3)`` (``None`` without filters)."""
+        c = self.channels
+        gb = self.affine(code.float())
+        gamma, beta = (1 + gb[:, :c]).reshape(-1, c, 1, 1), gb[:, c:].reshape(-1, c, 1, 1)
+        if self.kernel is None:
+            return gamma, beta, None
+        return gamma, beta, self.kernel(code.float()).reshape(-1, c, 3, 3)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        stats: tuple[torch.Tensor, torch.Tensor],
+        code: torch.Tensor,
+        alpha: torch.Tensor,
+        *,
+        outside: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Modulate ``x`` ``(N, C, h, w)`` by ``code`` (``(N, D)``) at strength ``alpha`` (``(N|1, 1, 1, 1)``).
+
+        With ``mask`` ``(N|1, 1, h, w)``: ``code`` where it is 1, ``outside`` (a second code) or, without one,
+        the identity (``x`` unchanged) where it is 0; the two share ``x``'s statistics.
+        """
+        inside = self._one(x, stats, code, alpha)
+        if mask is None:
+            return inside
+        other = x if outside is None else self._one(x, stats, outside, alpha)
+        return mask * inside + (1 - mask) * other
+
+    def _one(
+        self, x: torch.Tensor, stats: tuple[torch.Tensor, torch.Tensor], code: torch.Tensor, alpha: torch.Tensor
+    ) -> torch.Tensor:
+        """AdaIN's alpha in feature space: ``γ, β, k`` blended with the identity (``σ_x, μ_x, δ``) by ``alpha``."""
+        mean, std = stats
+        gamma, beta, dk = self.params(code)
+        scale = (alpha * gamma + (1 - alpha) * std) / std
+        shift = alpha * beta + (1 - alpha) * mean - mean * scale
+        y = x * scale.to(x.dtype) + shift.to(x.dtype)  # = (x − μ)/σ · (αγ + (1−α)σ) + αβ + (1−α)μ
+        if dk is None:
+            return y
+        return y + _depthwise(y, (alpha * dk).to(y.dtype))  # (δ + α K z) * y: the identity plus a dynamic filter
+
+
+def _depthwise(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """Per-sample depthwise 3×3 convolution, reflection padding: ``x`` ``(N, C, h, w)``, ``kernel`` ``(N, C, 3, 3)``."""
+    n, c = x.shape[0], x.shape[1]
+    padded = F.pad(x, (1, 1, 1, 1), mode="reflect")
+    if n == 1:
+        return F.conv2d(padded, kernel.reshape(c, 1, 3, 3), groups=c)
+    stacked = padded.reshape(1, n * c, padded.shape[2], padded.shape[3])
+    return F.conv2d(stacked, kernel.reshape(n * c, 1, 3, 3), groups=n * c).reshape(n, c, x.shape[2], x.shape[3])
+
+
+class MicroAST(nn.Module):
+    """The student: content ``(N, 3, H, W)`` + style code ``(N|1, style_dim)`` → image ``(N, 3, H, W)``.
+
+    Args:
+        widths: channels at full, half and quarter resolution ``(c1, c2, c3)``.
+        enc_blocks: residual blocks at the end of each encoder (quarter resolution).
+        dec_blocks: modulated residual blocks at the start of the decoder (quarter resolution).
+        style_dim: length of the style code.
+        dynamic: also generate the dynamic depthwise filters (else the modulation is the affine map only).
+
+    The output is on the [0, 1] scale but not clamped (losses see it raw; callers clamp).
+    """
+
+    factor = 8  # three stride-2 convolutions: tiles sit on this grid
+
+    def __init__(
+        self,
+        *,
+        widths: Sequence[int] = (32, 64, 64),
+        enc_blocks: int = 1,
+        dec_blocks: int = 2,
+        style_dim: int = 64,
+        dynamic: bool = True,
+    ) -> None:
+        super().__init__()
+        c1, c2, c3 = (int(w) for w in widths)
+        if min(c1, c2, c3) < 1 or enc_blocks < 0 or dec_blocks < 0 or style_dim < 1:
+            raise ValueError(f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks}")
+        self.widths, self.enc_blocks, self.dec_blocks = (c1, c2, c3), int(enc_blocks), int(dec_blocks)
+        self.style_dim, self.dynamic = int(style_dim), bool(dynamic)
+        self.content_encoder = _Encoder(self.widths, self.enc_blocks)
+        self.style_encoder = _Encoder(self.widths, self.enc_blocks)
+        stats_in = 2 * (c1 + c2 + 2 * c3)  # mean and std of f1, f2, f3 before and after the residual blocks
+        self.style_mlp = nn.Sequential(nn.Linear(stats_in, style_dim), nn.ReLU(), nn.Linear(style_dim, style_dim))
+        site_channels = [c3] * self.dec_blocks + [c2, c1]
+        self.sites = nn.ModuleList(DualModulation(c, style_dim, dynamic=dynamic) for c in site_channels)
+        self.blocks = nn.ModuleList(_ResBlock(c3) for _ in range(self.dec_blocks))
+        self.to_quarter, self.skip_quarter = _conv(c3, c2), _conv(c2, c2, k=1)
+        self.to_half, self.skip_half = _conv(c2, c1), _conv(c1, c1, k=1)
+        self.refine, self.to_rgb = _conv(c1, c1), _conv(c1, 12)
+        with torch.no_grad():  # ICNR (Aitken et al. 2017): the 4 sub-pixels start alike, no checkerboard
+            self.to_rgb.weight.copy_(self.to_rgb.weight[::4].repeat_interleave(4, dim=0))
+            self.to_rgb.bias.copy_(self.to_rgb.bias[::4].repeat_interleave(4, dim=0))
+
+    def spec(self) -> dict[str, Any]:
+        """The JSON that rebuilds this network (see :func:`build_micro_ast`)."""
+        return {
+            "kind": "micro_ast",
+            "widths": list(self.widths),
+            "enc_blocks": self.enc_blocks,
+            "dec_blocks": self.dec_blocks,
+            "style_dim": self.style_dim,
+            "dynamic": self.dynamic,
+        }
+
+    def style_code(self, style: torch.Tensor) -> torch.Tensor:
+        """Style images ``(N, 3, h, w)`` in [0, 1], any size ≥ 9 px → codes ``(N, style_dim)`` (float32).
+
+        Codes blend linearly: ``Σ wᵢ zᵢ`` with weights summing to 1 is the weighted blend of the modulations.
+        """
+        _check_image(style, "style")
+        stats = [t.flatten(1) for f in self.style_encoder(style) for t in _mean_std(f)]
+        return self.style_mlp(torch.cat(stats, dim=1)).float()
+
+    def forward(
+        self,
+        content: torch.Tensor,
+        code: torch.Tensor,
+        *,
+        alpha: float | torch.Tensor = 1.0,
+        outside: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        stats: Stats | None = None,
+        record: Stats | None = None,
+    ) -> torch.Tensor:
+        """Stylise ``content`` ``(N, 3, H, W)`` in [0, 1] (any size ≥ 9 px) with ``code`` ``(N|1, style_dim)``.
+
+        Args:
+            alpha: 0 (every feature keeps its own statistics) … 1 (full style); a float or ``(N,)``.
+            outside, mask: two styles by a mask ``(N|1, 1, H, W)`` in [0, 1]: ``code`` where it is 1, ``outside``
+                where it is 0 (no ``outside``: the unmodulated network there).
+            stats: the per-site content statistics to use (from ``record`` on a whole-image pass): tiles agree.
+            record: a list that receives the statistics used at each site.
+
+        Returns:
+            ``(N, 3, H, W)``, unclamped.
+        """
+        _check_image(content, "content")
+        n = content.shape[0]
+        code = code.expand(n, -1) if code.shape[0] == 1 else code
+        outside = None if outside is None else (outside.expand(n, -1) if outside.shape[0] == 1 else outside)
+        a = torch.as_tensor(alpha, dtype=torch.float32, device=content.device).reshape(-1, 1, 1, 1)
+        if stats is not None and len(stats) != len(self.sites):
+            raise ValueError(f"micro_ast: {len(stats)} statistics given for {len(self.sites)} sites")
+        f1, f2, _, x = self.content_encoder(content)
+        site = iter(range(len(self.sites)))
+
+        def modulate(h: torch.Tensor) -> torch.Tensor:
+            i = next(site)
+            s = _mean_std(h) if stats is None else stats[i]
+            if record is not None:
+                record.append((s[0].detach(), s[1].detach()))
+            m = None if mask is None else F.interpolate(mask, size=h.shape[-2:], mode="bilinear", align_corners=False)
+            return self.sites[i](h, s, code, a, outside=outside, mask=None if m is None else m.to(h.dtype))
+
+        for block in self.blocks:
+            x = block(modulate(x))
+        x = F.relu(self.to_quarter(x))
+        x = modulate(_up_to(x, f2) + self.skip_quarter(f2))
+        x = F.relu(self.to_half(x))
+        x = modulate(_up_to(x, f1) + self.skip_half(f1))
+        out = F.pixel_shuffle(self.to_rgb(F.relu(self.refine(x))), 2)  # (N, 12, h, w) -> (N, 3, 2h, 2w)
+        return out[..., : content.shape[-2], : content.shape[-1]]
+
+
+def _check_image(image: torch.Tensor, what: str) -> None:
+    if image.ndim != 4 or image.shape[1] != 3 or min(image.shape[-2:]) < MIN_SIDE:
+        raise ValueError(f"micro_ast: expected {what} (N, 3, H, W) RGB of {MIN_SIDE}+ px, got {tuple(image.shape)}")
+
+
+def build_micro_ast(spec: dict[str, Any]) -> MicroAST:
+    """The network from its :meth:`MicroAST.spec`; ``ValueError`` for a spec it does not understand."""
+    if spec.get("kind") != "micro_ast":
+        raise ValueError(f"not a micro_ast spec: {spec}")
+    try:
+        return MicroAST(
+            widths=tuple(int(w) for w in spec["widths"]),
+            enc_blocks=int(spec["enc_blocks"]),
+            dec_blocks=int(spec["dec_blocks"]),
+            style_dim=int(spec["style_dim"]),
+            dynamic=bool(spec.get("dynamic", True)),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"micro_ast spec {spec}: {exc}") from exc
+
+
+def count_flops(net: nn.Module, run: Callable[[], object]) -> int:
+    """FLOPs (multiply-add = 2) of the convolutions, linear layers and dynamic filters that ``run()`` executes.
+
+    Hooks on every ``Conv2d``/``Linear`` count ``2 · output elements · inputs per output``; each
+    :class:`DualModulation` with filters adds ``2 · 9`` per element it filters. Elementwise work is not counted.
+    """
+    total = [0]
+
+    def conv(m: nn.Module, _: Any, out: torch.Tensor) -> None:
+        assert isinstance(m, nn.Conv2d)
+        per_out = m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+        total[0] += 2 * out.numel() * per_out
+
+    def linear(m: nn.Module, _: Any, out: torch.Tensor) -> None:
+        assert isinstance(m, nn.Linear)
+        total[0] += 2 * out.numel() * m.in_features
+
+    def dynamic(m: nn.Module, _: Any, kwargs: dict[str, Any], out: torch.Tensor) -> None:
+        assert isinstance(m, DualModulation)
+        if m.kernel is not None:
+            total[0] += 2 * 9 * out.numel() * (2 if kwargs.get("outside") is not None else 1)
+
+    handles = []
+    for m in net.modules():
+        if isinstance(m, DualModulation):
+            handles.append(m.register_forward_hook(dynamic, with_kwargs=True))
+        elif isinstance(m, nn.Conv2d | nn.Linear):
+            handles.append(m.register_forward_hook(conv if isinstance(m, nn.Conv2d) else linear))
+    try:
+        with torch.no_grad():
+            run()
+    finally:
+        for h in handles:
+            h.remove()
+    return total[0]

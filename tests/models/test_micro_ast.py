@@ -1,0 +1,114 @@
+"""The compact student network: shapes at any size, spec round trip, controls at the network level, FLOPs."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from brushwork.models.micro_ast import MicroAST, build_micro_ast, count_flops
+
+
+def tiny(seed: int = 0, **kw) -> MicroAST:
+    """A 4–8 channel network whose style heads are not zero (a fresh one ignores the style at first)."""
+    torch.manual_seed(seed)
+    net = MicroAST(**{"widths": (4, 8, 8), "style_dim": 8, **kw})
+    with torch.no_grad():
+        for site in net.sites:
+            for head in (site.affine, site.kernel):
+                if head is not None:
+                    head.weight.normal_(0.0, 0.2)
+    return net.eval()
+
+
+def _img(seed: int, *shape: int) -> torch.Tensor:
+    return torch.rand(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize(("h", "w"), [(32, 32), (37, 53), (9, 11), (64, 24)])
+def test_any_size_and_batch(h: int, w: int) -> None:
+    net = tiny()
+    code = net.style_code(_img(1, 2, 3, 33, 41))
+    assert code.shape == (2, 8) and code.dtype == torch.float32
+    out = net(_img(0, 2, 3, h, w), code, alpha=torch.tensor([0.3, 1.0]))
+    assert out.shape == (2, 3, h, w) and torch.isfinite(out).all()
+    one = net(_img(0, 2, 3, h, w)[1:], code[1:])  # per-sample alpha and codes: the batch is independent
+    assert torch.allclose(out[1:], one, atol=1e-5)
+
+
+def test_too_small_or_not_rgb_is_a_clear_error() -> None:
+    net = tiny()
+    code = net.style_code(_img(1, 1, 3, 16, 16))
+    with pytest.raises(ValueError, match="9\\+ px"):
+        net(_img(0, 1, 3, 8, 40), code)
+    with pytest.raises(ValueError, match="RGB"):
+        net.style_code(_img(0, 1, 4, 16, 16))
+
+
+def test_spec_round_trip_and_bad_specs() -> None:
+    net = tiny(enc_blocks=0, dec_blocks=1, dynamic=False)
+    spec = net.spec()
+    assert spec == {"kind": "micro_ast", "widths": [4, 8, 8], "enc_blocks": 0, "dec_blocks": 1, "style_dim": 8,
+                    "dynamic": False}  # fmt: skip
+    rebuilt = build_micro_ast(spec)
+    rebuilt.load_state_dict(net.state_dict())
+    content, style = _img(0, 1, 3, 24, 40), _img(1, 1, 3, 30, 30)
+    assert torch.equal(rebuilt(content, rebuilt.style_code(style)), net(content, net.style_code(style)))
+    with pytest.raises(ValueError, match="not a micro_ast spec"):
+        build_micro_ast({"kind": "vgg_decoder"})
+    with pytest.raises(ValueError, match="micro_ast spec"):
+        build_micro_ast({"kind": "micro_ast", "widths": [4, 8, 8]})
+
+
+def test_a_fresh_network_ignores_the_style_until_its_heads_learn() -> None:
+    torch.manual_seed(0)
+    net = MicroAST(widths=(4, 8, 8), style_dim=8)
+    content = _img(0, 1, 3, 32, 32)
+    a, b = (net(content, net.style_code(_img(i, 1, 3, 32, 32))) for i in (1, 2))
+    assert torch.equal(a, b)
+
+
+def test_alpha_mask_and_code_blends() -> None:
+    net = tiny()
+    content = _img(0, 1, 3, 40, 48)
+    z1, z2 = net.style_code(_img(1, 1, 3, 32, 32)), net.style_code(_img(2, 1, 3, 32, 32) ** 3)
+    full1, full2 = net(content, z1), net(content, z2)
+    assert (full1 - full2).abs().max() > 1e-3  # the style matters
+    plain = net(content, z1, alpha=0.0)
+    assert torch.allclose(plain, net(content, z2, alpha=0.0), atol=1e-6)  # alpha 0: every site is the identity
+    assert (net(content, z1, alpha=0.5) - plain).abs().max() > 1e-4
+    ones, zeros = torch.ones(1, 1, 40, 48), torch.zeros(1, 1, 40, 48)
+    assert torch.allclose(net(content, z1, outside=z2, mask=ones), full1, atol=1e-6)
+    assert torch.allclose(net(content, z1, outside=z2, mask=zeros), full2, atol=1e-6)
+    assert torch.allclose(net(content, z1, mask=zeros), plain, atol=1e-6)  # one style: the identity outside
+    for site in net.sites:  # every modulation is linear in the code: blending codes blends modulations
+        g1, b1, k1 = site.params(z1)
+        g2, b2, k2 = site.params(z2)
+        g, b, k = site.params(0.3 * z1 + 0.7 * z2)
+        assert torch.allclose(g, 0.3 * g1 + 0.7 * g2, atol=1e-6) and torch.allclose(b, 0.3 * b1 + 0.7 * b2, atol=1e-6)
+        assert k is not None and k1 is not None and k2 is not None
+        assert torch.allclose(k, 0.3 * k1 + 0.7 * k2, atol=1e-6)
+
+
+def test_recorded_statistics_reproduce_the_run() -> None:
+    net = tiny()
+    content, code = _img(0, 1, 3, 40, 48), net.style_code(_img(1, 1, 3, 32, 32))
+    record: list = []
+    out = net(content, code, record=record)
+    assert len(record) == len(net.sites) == 4 and record[0][0].shape == (1, 8, 1, 1)
+    assert torch.equal(net(content, code, stats=record), out)
+    other = net(content[..., :24, :24], code, stats=record)  # a crop normalised like the whole
+    assert other.shape == (1, 3, 24, 24)
+    with pytest.raises(ValueError, match="statistics"):
+        net(content, code, stats=record[:2])
+
+
+def test_flops_parameters_and_the_counter() -> None:
+    conv = torch.nn.Conv2d(4, 6, 3, padding=1)
+    assert count_flops(conv, lambda: conv(torch.rand(1, 4, 10, 10))) == 2 * 6 * 100 * 4 * 9
+    net = MicroAST().eval()  # the default size
+    assert 0.4e6 < sum(p.numel() for p in net.parameters()) < 1.0e6
+    content, style = torch.rand(1, 3, 512, 512), torch.rand(1, 3, 256, 256)
+    code = net.style_code(style)
+    flops = count_flops(net, lambda: net(content, code))
+    assert 3e9 < flops < 8e9  # VGG16 encoder + decoder: ~200 GFLOP
+    assert count_flops(net, lambda: net.style_code(style)) < 0.6e9
