@@ -1,0 +1,351 @@
+"""The ``fast`` method: a compact arbitrary-style network distilled from the one-pass AdaIN teacher.
+
+Knowledge distillation for style transfer as in Collaborative Distillation (Wang, Li, Wang, Hu & Zhang, CVPR
+2020) and MicroAST (Wang et al., AAAI 2023): the student (:class:`~brushwork.models.micro_ast.MicroAST`, ~0.7 M
+parameters, no VGG) learns to reproduce, for the same (photo, painting) pair, what the teacher (the AdaIN network
+with skip connections, :mod:`brushwork.methods.adain`) paints, plus the perceptual losses that made the teacher:
+
+- distillation: L1 between student and teacher pictures, and the MSE of their VGG16 relu1_1…relu4_1 features
+  (each layer divided by its mean activation, :data:`~brushwork.models.encoders.MEAN_ACTIVATION`);
+- structure: the channel-normalised feature distance to the photo on relu1_2, relu2_2, relu3_3, relu4_3;
+- style: channel mean/std and relative Gram distances to the painting on relu1_1…relu4_1.
+
+The VGG16 and the teacher run under ``no_grad`` at training time only; a student model directory holds the
+student alone (``student.*`` weights, ``config.json`` with its spec) and needs neither at inference.
+
+A fraction of the training pairs (``random_alpha``) draws its alpha from U(0, 1): the teacher paints at that
+alpha and the student learns what its own alpha (each modulation blended with the identity, like AdaIN's in
+feature space) should give; the style terms only count for pairs at alpha 1.
+
+Controls at inference (:func:`stylize`): alpha; several styles with weights (their codes blend, and every
+modulation is linear in the code); a mask with two styles (both modulations at every site, blended by the mask,
+one decoder pass) or with one style (the identity outside: the content is kept); tiles that agree (the
+per-site statistics are measured once, on the whole image or a downscaled copy). Colour preservation and the
+one-style mask of the API are pre/post-processing that work for any method; videos call :func:`stylize` per
+frame. :class:`StudentExport` is the ONNX wrapper.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from brushwork.config import DictConfig
+from brushwork.errors import CheckpointError, ConfigError
+from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss
+from brushwork.losses.structure import normalized_feature_loss
+from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
+from brushwork.models.adain import adain
+from brushwork.models.encoders import MEAN_ACTIVATION, VGG16Encoder
+from brushwork.models.micro_ast import MicroAST, build_micro_ast
+
+__all__ = [
+    "StudentConfig",
+    "StudentExport",
+    "load_student",
+    "onnx_export_parts",
+    "student_losses",
+    "stylize",
+    "teacher_output",
+]
+
+
+@dataclass(frozen=True)
+class StudentConfig(DictConfig):
+    """Everything that defines a student and its training (the contract stored in ``config.json``).
+
+    Attributes:
+        widths, enc_blocks, dec_blocks, style_dim, dynamic: the network (see :class:`MicroAST`).
+        pixel_weight: L1 between the student's and the teacher's pictures.
+        distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
+        structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
+        style_weight, gram_weight: mean/std and relative Gram distances to the painting (relu1_1…relu4_1).
+        random_alpha: probability that a training pair draws its alpha from U(0, 1) instead of 1.
+        style_augment: random scale, quarter turns, flips and channel permutations of the style batch.
+        lr, lr_decay: Adam's rate, decayed as ``lr / (1 + lr_decay · step)``.
+        steps, batch_size, crop, load_size, bf16: as for AdaIN (crop a multiple of 8).
+    """
+
+    widths: tuple[int, int, int] = (32, 64, 64)
+    enc_blocks: int = 1
+    dec_blocks: int = 2
+    style_dim: int = 64
+    dynamic: bool = True
+    pixel_weight: float = 10.0
+    distill_weight: float = 1.0
+    structure_weight: float = 1.0
+    style_weight: float = 1.0
+    gram_weight: float = 1.0
+    random_alpha: float = 0.25
+    style_augment: bool = False
+    lr: float = 5e-4
+    lr_decay: float = 5e-5
+    steps: int = 20_000
+    batch_size: int = 8
+    crop: int = 256
+    load_size: int = 512
+    bf16: bool = False
+
+    def __post_init__(self) -> None:
+        weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+        checks = {
+            "widths": len(self.widths) == 3 and min(self.widths) >= 1,
+            "enc_blocks": self.enc_blocks >= 0,
+            "dec_blocks": self.dec_blocks >= 0,
+            "style_dim": self.style_dim >= 1,
+            "random_alpha": 0.0 <= self.random_alpha <= 1.0,
+            "lr": self.lr > 0,
+            "lr_decay": self.lr_decay >= 0,
+            "steps": self.steps >= 1,
+            "batch_size": self.batch_size >= 1,
+            "crop": self.crop >= 16 and self.crop % 8 == 0,
+            "load_size": self.load_size >= self.crop,
+            **{name: getattr(self, name) >= 0 for name in weights},
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ConfigError(f"student config: invalid {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)}")
+        if sum(getattr(self, name) for name in weights) <= 0:
+            raise ConfigError("student config: every loss weight is 0; nothing to learn")
+
+    def build(self) -> MicroAST:
+        """A freshly initialised network of this shape."""
+        return MicroAST(
+            widths=self.widths,
+            enc_blocks=self.enc_blocks,
+            dec_blocks=self.dec_blocks,
+            style_dim=self.style_dim,
+            dynamic=self.dynamic,
+        )
+
+
+def _scaled(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {name: feat.float() / MEAN_ACTIVATION[name] for name, feat in features.items() if name in MEAN_ACTIVATION}
+
+
+def teacher_output(
+    decoder: nn.Module,
+    content_feats: dict[str, torch.Tensor],
+    style_feats: dict[str, torch.Tensor],
+    alpha: torch.Tensor,
+) -> torch.Tensor:
+    """The teacher's picture for a batch, as :func:`brushwork.methods.adain.stylize` paints one pair.
+
+    Args:
+        decoder: the teacher's decoder (its layers: relu4_1 and its skips).
+        content_feats, style_feats: VGG16 features of the photos ``(N, 3, H, W)`` (H, W multiples of 8) and of
+            the paintings, at least at the decoder's layers.
+        alpha: ``(N,)`` per-pair strengths in [0, 1] (AdaIN's alpha in feature space).
+
+    Returns:
+        ``(N, 3, H, W)`` clamped to [0, 1].
+    """
+    layers = decoder_layers(decoder)
+    a = alpha.reshape(-1, 1, 1, 1)
+    moved = {}
+    for name in layers:
+        f = content_feats[name]
+        moved[name] = a.to(f.dtype) * adain(f, style_feats[name]) + (1 - a.to(f.dtype)) * f
+    skips = {name: moved[name] for name in layers[1:]}
+    out = decoder(moved[layers[0]], skips) if skips else decoder(moved[layers[0]])
+    return out.float().clamp(0, 1)
+
+
+def student_losses(
+    encoder: VGG16Encoder,
+    teacher: nn.Module,
+    student: nn.Module,
+    content: torch.Tensor,
+    style: torch.Tensor,
+    *,
+    alpha: torch.Tensor,
+    config: StudentConfig,
+) -> dict[str, torch.Tensor]:
+    """The distillation objective on a batch.
+
+    Args:
+        encoder: the frozen VGG16 (the teacher's encoder and the loss network).
+        teacher: the frozen teacher decoder.
+        student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``.
+        content: ``(N, 3, H, W)`` photos in [0, 1], H and W multiples of 8.
+        style: ``(N, 3, h, w)`` paintings in [0, 1].
+        alpha: ``(N,)`` per-pair strengths in [0, 1].
+
+    Returns:
+        ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
+        ``"structure"``, ``"style"``, ``"gram"`` (detached; the style terms are 0 when no pair is at alpha 1).
+    """
+    c = config
+    t_layers = decoder_layers(teacher)
+    structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
+    with torch.no_grad():
+        content_raw = encoder(content, set(t_layers) | set(structure))
+        style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS))
+        target = teacher_output(teacher, content_raw, style_raw, alpha)
+        target_feats = _scaled(encoder(target, STYLE_LAYERS)) if c.distill_weight > 0 else {}
+        style_feats = _scaled(style_raw)
+    output = student(content, style, alpha)
+    out_raw = encoder(output, STYLE_LAYERS + structure)
+    out_feats = _scaled(out_raw)
+    zero = torch.zeros((), device=content.device)
+    losses: dict[str, torch.Tensor] = {}
+    if c.pixel_weight > 0:
+        losses["pixel"] = F.l1_loss(output.float(), target)
+    if c.distill_weight > 0:
+        losses["distill"] = torch.stack([F.mse_loss(out_feats[n], target_feats[n]) for n in STYLE_LAYERS]).mean()
+    if c.structure_weight > 0:
+        terms = [normalized_feature_loss(out_raw[n].float(), content_raw[n].float()) for n in structure]
+        losses["structure"] = torch.stack(terms).mean()
+    full = alpha >= 1.0
+    if c.style_weight > 0:
+        terms = [mean_std_loss(out_feats[n][full], style_feats[n][full]) for n in STYLE_LAYERS]
+        losses["style"] = torch.stack(terms).sum() if bool(full.any()) else zero
+    if c.gram_weight > 0:
+        terms = [relative_gram_loss(out_feats[n][full], gram_matrix(style_feats[n][full])) for n in STYLE_LAYERS]
+        losses["gram"] = torch.stack(terms).mean() if bool(full.any()) else zero
+    loss = sum((getattr(c, f"{name}_weight") * value for name, value in losses.items()), zero)
+    return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
+
+
+def _check_controls(
+    styles: Sequence[torch.Tensor],
+    content: torch.Tensor,
+    style_weights: Sequence[float] | None,
+    alpha: float,
+    mask: torch.Tensor | None,
+) -> list[float]:
+    if not styles:
+        raise ConfigError("fast: at least one style image is needed")
+    if not 0.0 <= alpha <= 1.0:
+        raise ConfigError(f"--alpha {alpha}: must be between 0 and 1")
+    weights = [1.0] * len(styles) if style_weights is None else [float(w) for w in style_weights]
+    if len(weights) != len(styles) or min(weights) < 0 or sum(weights) <= 0:
+        raise ConfigError(f"--style-weights {weights}: need {len(styles)} non-negative weights with a positive sum")
+    if mask is not None and len(styles) > 2:
+        raise ConfigError("--mask works with one style (style inside, content outside) or two (inside, outside)")
+    if mask is not None and tuple(mask.shape[-2:]) != tuple(content.shape[-2:]):
+        raise ConfigError(f"mask is {tuple(mask.shape[-2:])} px, the content {tuple(content.shape[-2:])}: sizes differ")
+    return weights
+
+
+@torch.inference_mode()
+def stylize(
+    content: torch.Tensor,
+    styles: Sequence[torch.Tensor],
+    *,
+    net: MicroAST,
+    style_weights: Sequence[float] | None = None,
+    alpha: float = 1.0,
+    mask: torch.Tensor | None = None,
+    tile: int | None = None,
+    overlap: int = 32,
+    calibration_side: int = 1024,
+) -> torch.Tensor:
+    """Stylise ``content`` ``(1, 3, H, W)`` (H, W ≥ 9) with one or more style images in one student pass.
+
+    Args:
+        styles: style images ``(1, 3, h, w)`` in [0, 1], used at the size given (the API scales them).
+        style_weights: blend weights for several styles (normalised to sum 1; their codes blend); default equal.
+        alpha: 0 (every modulation is the identity) … 1 (full style).
+        mask: ``(1, 1, H, W)`` in [0, 1]. One style: the style where it is 1, the identity (the content kept)
+            where it is 0; two styles: the first where it is 1, the second where it is 0. Either way both
+            modulations run at every site and blend by the mask (one decoder pass).
+        tile: run in tiles of this many pixels (``None``: whole). The per-site statistics are then measured
+            once, on the whole image or, when its long side exceeds ``calibration_side``, a downscaled copy.
+        overlap: pixels shared by neighbouring tiles.
+
+    Returns:
+        ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
+    """
+    weights = _check_controls(styles, content, style_weights, alpha, mask)
+    device = next(net.parameters()).device
+    codes = [net.style_code(s.to(device)) for s in styles]
+    outside = None
+    if mask is not None and len(styles) == 2:
+        code, outside = codes
+    else:
+        total = sum(weights)
+        code = sum((w / total * z for w, z in zip(weights, codes, strict=True)), torch.zeros_like(codes[0]))
+    source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
+    calib = source
+    if tile is not None and max(calib.shape[-2:]) > calibration_side:
+        from brushwork.imageio import resize
+
+        calib = resize(calib, long_side=calibration_side)
+    calib = calib.to(device)
+    stats: list[tuple[torch.Tensor, torch.Tensor]] = []
+    m = calib[:, 3:] if mask is not None else None
+    whole = net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m, record=stats)
+    if tile is None:
+        return whole.float().clamp(0, 1)
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        x = x.to(device)
+        part = x[:, 3:] if mask is not None else None
+        return net(x[:, :3], code, alpha=alpha, outside=outside, mask=part, stats=stats).float()
+
+    from brushwork.tiling import run_tiled
+
+    return run_tiled(run, source, tile=tile, overlap=overlap, multiple=net.factor).clamp(0, 1)
+
+
+def load_student(
+    directory: str | os.PathLike[str], *, device: torch.device | str = "cpu"
+) -> tuple[MicroAST, dict[str, Any]]:
+    """The student of a model directory (eval mode, frozen, float32) and its ``config.json``."""
+    from brushwork.checkpoint import load_module_weights, load_weights, read_config
+
+    config = read_config(directory)
+    if config.get("method") != "student" or "student" not in config.get("nets", {}):
+        raise CheckpointError(f"{directory}: a {config.get('method')!r} model, not a fast (student) model")
+    try:
+        net = build_micro_ast(config["nets"]["student"])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{directory}: cannot build the student ({exc})") from exc
+    weights = {k.removeprefix("student."): v.float() for k, v in load_weights(directory).items()}
+    load_module_weights(net, weights, what=f"{directory} student")
+    return net.eval().requires_grad_(False).to(device), config
+
+
+class StudentExport(nn.Module):
+    """:func:`stylize` with one style, no mask and no tiles, for ONNX: ``content`` ``(1, 3, H, W)``, ``style``
+    ``(1, 3, h, w)`` in [0, 1] (any sizes ≥ 9 px), ``alpha`` ``(1,)`` (clamped to [0, 1]) → ``(1, 3, H, W)``.
+
+    The network needs no padding (it upsamples to its skips' exact sizes and crops its depth-to-space output),
+    so the trace has no size-dependent Python control flow.
+    """
+
+    def __init__(self, net: MicroAST) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        a = alpha.reshape(-1)[:1].clamp(0, 1)
+        return self.net(content, self.net.style_code(style), alpha=a).clamp(0, 1)
+
+
+def onnx_export_parts(
+    directory: str | os.PathLike[str], sample_size: int = 256
+) -> tuple[nn.Module, tuple[torch.Tensor, ...], dict[str, Any]]:
+    """What ``brushwork.onnx_export`` needs to export a student model: the module, sample inputs, and the
+    ``torch.onnx.export`` naming (inputs ``content``, ``style``, ``alpha``; output ``stylized``; dynamic sizes)."""
+    net, _ = load_student(directory)
+    s = int(sample_size)
+    inputs = (torch.rand(1, 3, s, s + s // 4), torch.rand(1, 3, s + s // 8, s), torch.tensor([1.0]))
+    naming = {
+        "input_names": ["content", "style", "alpha"],
+        "output_names": ["stylized"],
+        "dynamic_axes": {
+            "content": {2: "height", 3: "width"},
+            "style": {2: "style_height", 3: "style_width"},
+            "stylized": {2: "height", 3: "width"},
+        },
+        "meta": {},
+    }
+    return StudentExport(net).eval(), inputs, naming

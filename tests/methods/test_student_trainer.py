@@ -1,0 +1,98 @@
+"""The student Trainable: distillation lowers the loss, state round-trips exactly, the config rebuilds the net."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import pytest
+import torch
+
+from brushwork.methods.student import StudentConfig
+from brushwork.methods.student_trainer import StudentTrainer
+from brushwork.models.decoders import VGGDecoder
+from brushwork.models.encoders import VGG16Encoder
+from brushwork.models.micro_ast import build_micro_ast
+
+TINY = StudentConfig(widths=(4, 8, 8), style_dim=8, lr=3e-3, crop=32, load_size=32)
+SKIPS = {"relu3_1": 8, "relu2_1": 8, "relu1_1": 4}
+
+
+@pytest.fixture
+def teacher() -> VGGDecoder:
+    """A tiny AdaIN decoder with skips whose output spans [0, 1] (as tests/test_onnx_export.py's adain_dir)."""
+    torch.manual_seed(0)
+    decoder = VGGDecoder(in_channels=8, widths=(8, 8, 4), skips=SKIPS)
+    with torch.no_grad():
+        for conv in decoder.modules():
+            if isinstance(conv, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+                conv.bias.normal_(0.0, 0.1)
+        decoder.to_rgb.weight.mul_(0.01)
+        decoder.to_rgb.bias.fill_(0.5)
+    return decoder.eval()
+
+
+def _batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(2, 3, 32, 32, generator=g), torch.rand(2, 3, 32, 32, generator=g) * 0.5
+
+
+def test_train_step_lowers_the_loss_and_reports_numbers(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    trainer = StudentTrainer(TINY, encoder=tiny_encoder, teacher=teacher, seed=0)
+    batch = _batch(0)
+    history = [trainer.train_step(batch) for _ in range(30)]
+    assert set(history[0]) == {"loss", "pixel", "distill", "structure", "style", "gram", "lr"}
+    assert history[-1]["loss"] < 0.7 * history[0]["loss"]
+    assert history[-1]["pixel"] < history[0]["pixel"]  # it learns the teacher's picture
+    assert history[-1]["lr"] < TINY.lr
+    grid = trainer.sample_grid(batch)
+    assert grid.shape == (1, 3, 64, 128) and grid.min() >= 0 and grid.max() <= 1
+    assert not any(p.requires_grad for p in teacher.parameters())
+
+
+def test_state_round_trip_continues_identically(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    config = dataclasses.replace(TINY, style_augment=True, random_alpha=0.5)
+    a = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    for step in range(3):
+        a.train_step(_batch(step))
+    b = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0, weights=a.weights())
+    b.load_state_dict(copy.deepcopy(a.state_dict()))  # as if saved and loaded (no shared tensors)
+    la, lb = a.train_step(_batch(9)), b.train_step(_batch(9))
+    assert la == lb  # the random alphas and the style augmentation are drawn alike
+    assert all(torch.equal(a.weights()[k], b.weights()[k]) for k in a.weights())
+
+
+def test_random_alphas_are_a_pure_function_of_seed_and_step(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    trainer = StudentTrainer(dataclasses.replace(TINY, random_alpha=0.5), encoder=tiny_encoder, teacher=teacher)
+    style = torch.rand(64, 3, 8, 8)
+    _, first = trainer._draw(style, 64)
+    _, again = trainer._draw(style, 64)
+    assert torch.equal(first, again) and 0.25 < float((first < 1).float().mean()) < 0.75
+    trainer.train_step(_batch(0))
+    assert not torch.equal(trainer._draw(style, 64)[1], first)
+    never = StudentTrainer(dataclasses.replace(TINY, random_alpha=0.0), encoder=tiny_encoder, teacher=teacher)
+    assert torch.equal(never._draw(style, 64)[1], torch.ones(64))
+
+
+def test_model_config_rebuilds_the_student_without_a_vgg(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    trainer = StudentTrainer(TINY, encoder=tiny_encoder, teacher=teacher, seed=0)
+    trainer.train_step(_batch(0))
+    config = trainer.model_config()
+    assert config["method"] == "student" and "encoder" not in config
+    assert StudentConfig.from_dict(config["config"]) == TINY
+    rebuilt = build_micro_ast(config["nets"]["student"])
+    rebuilt.load_state_dict({k.removeprefix("student."): v for k, v in trainer.weights().items()})
+    content, style = _batch(1)
+    with torch.no_grad():
+        assert torch.equal(
+            rebuilt(content, rebuilt.style_code(style)), trainer.net(content, trainer.net.style_code(style))
+        )
+
+
+def test_only_the_weighted_terms_are_computed(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    config = dataclasses.replace(TINY, distill_weight=0.0, structure_weight=0.0, gram_weight=0.0, random_alpha=1.0)
+    trainer = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    out = trainer.train_step(_batch(0))
+    assert set(out) == {"loss", "pixel", "style", "lr"}
+    assert out["style"] == 0.0  # no pair at alpha 1: the style terms do not apply
