@@ -62,3 +62,28 @@ def _make_unpaired(root: Path, *, n_a: int = 4, n_b: int = 6, seed: int = 0) -> 
 def make_unpaired():
     """Factory for synthetic unpaired CycleGAN folders: ``make_unpaired(root, n_a=4, n_b=6, seed=0) -> root``."""
     return _make_unpaired
+
+
+def _make_student(root: Path, *, seed: int = 0, widths: tuple[int, int, int] = (4, 8, 8), style_dim: int = 8) -> Path:
+    """A tiny ``fast`` student model directory whose style heads and output are not trivial (a fresh network
+    ignores the style until its zero-initialised heads learn)."""
+    from brushwork.checkpoint import save_model_dir
+    from brushwork.methods.student import StudentConfig
+
+    config = StudentConfig(widths=widths, style_dim=style_dim)
+    torch.manual_seed(seed)
+    net = config.build()
+    with torch.no_grad():
+        for site in net.sites:
+            for head in (site.affine, site.kernel):
+                if head is not None:
+                    head.weight.normal_(0.0, 0.3)
+        net.to_rgb.bias.fill_(0.5)
+    meta = {"method": "student", "nets": {"student": net.spec()}, "config": config.to_dict()}
+    return save_model_dir(root, weights={f"student.{k}": v for k, v in net.state_dict().items()}, config=meta)
+
+
+@pytest.fixture
+def make_student():
+    """Factory for tiny student model directories: ``make_student(root, seed=0) -> root``."""
+    return _make_student

@@ -22,27 +22,11 @@ from brushwork.methods.student import (
 from brushwork.models.decoders import VGGDecoder
 from brushwork.models.micro_ast import MicroAST
 
-TINY = {"widths": (4, 8, 8), "style_dim": 8}
 
-
-def tiny_net(seed: int = 0) -> MicroAST:
-    """A 4–8 channel student whose style heads and output are not trivial."""
-    torch.manual_seed(seed)
-    net = MicroAST(**TINY)
-    with torch.no_grad():
-        for site in net.sites:
-            for head in (site.affine, site.kernel):
-                if head is not None:
-                    head.weight.normal_(0.0, 0.3)
-        net.to_rgb.bias.fill_(0.5)
-    return net.eval().requires_grad_(False)
-
-
-def student_dir(root: Path, seed: int = 0) -> Path:
-    net = tiny_net(seed)
-    config = {"method": "student", "nets": {"student": net.spec()}, "config": StudentConfig(**TINY).to_dict()}
-    weights = {f"student.{k}": v for k, v in net.state_dict().items()}
-    return save_model_dir(root, weights=weights, config=config)
+@pytest.fixture
+def net(make_student, tmp_path: Path) -> MicroAST:
+    """A tiny student (4–8 channels) whose style heads and output are not trivial."""
+    return load_student(make_student(tmp_path / "student"))[0]
 
 
 def _img(seed: int, h: int = 40, w: int = 48) -> torch.Tensor:
@@ -53,8 +37,7 @@ def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(10 * torch.log10(1 / (a - b).pow(2).mean()))
 
 
-def test_alpha_style_weights_and_range() -> None:
-    net = tiny_net()
+def test_alpha_style_weights_and_range(net: MicroAST) -> None:
     content, s1, s2 = _img(0), _img(1, 32, 32), _img(2, 36, 30) ** 3
     full = stylize(content, [s1], net=net)
     assert full.shape == content.shape and full.min() >= 0 and full.max() <= 1
@@ -68,8 +51,7 @@ def test_alpha_style_weights_and_range() -> None:
     assert torch.allclose(stylize(content, [s1, s2], net=net), half, atol=1e-6)  # default: equal weights
 
 
-def test_masks_place_one_or_two_styles() -> None:
-    net = tiny_net()
+def test_masks_place_one_or_two_styles(net: MicroAST) -> None:
     content, s1, s2 = _img(0), _img(1, 32, 32), _img(2, 32, 32) ** 3
     ones, zeros = torch.ones(1, 1, 40, 48), torch.zeros(1, 1, 40, 48)
     one, two = stylize(content, [s1], net=net), stylize(content, [s2], net=net)
@@ -82,8 +64,7 @@ def test_masks_place_one_or_two_styles() -> None:
     assert _psnr(split[..., 4:-4, 32:46], two[..., 4:-4, 32:46]) > _psnr(split[..., 4:-4, 32:46], one[..., 4:-4, 32:46])
 
 
-def test_tiles_agree_with_the_whole_image() -> None:
-    net = tiny_net()
+def test_tiles_agree_with_the_whole_image(net: MicroAST) -> None:
     content, style = _img(0, 120, 160), _img(1, 40, 40)
     whole = stylize(content, [style], net=net)
     tiled = stylize(content, [style], net=net, tile=96, overlap=64)  # 2 x 3 tiles
@@ -99,8 +80,7 @@ def test_tiles_agree_with_the_whole_image() -> None:
     assert small.shape == whole.shape and torch.isfinite(small).all()
 
 
-def test_bad_settings_are_clear() -> None:
-    net = tiny_net()
+def test_bad_settings_are_clear(net: MicroAST) -> None:
     content, style = _img(0), _img(1)
     with pytest.raises(ConfigError, match="at least one style"):
         stylize(content, [], net=net)
@@ -135,15 +115,16 @@ def test_the_batched_teacher_paints_as_adain_stylize(tiny_encoder, skips: tuple[
         assert torch.allclose(got[i : i + 1], expected, atol=1e-5)
 
 
-def test_load_student_round_trip_and_errors(tmp_path: Path, tiny_encoder) -> None:
+def test_load_student_round_trip_and_errors(tmp_path: Path, tiny_encoder, make_student) -> None:
     from brushwork.methods.adain_trainer import AdaINTrainer
 
-    model = student_dir(tmp_path / "student")
+    model = make_student(tmp_path / "student")
     net, config = load_student(model)
-    assert config["method"] == "student" and not net.training
+    assert config["method"] == "student" and config["nets"]["student"]["kind"] == "micro_ast" and not net.training
     assert not any(p.requires_grad for p in net.parameters())
     content, style = _img(0), _img(1)
-    assert torch.equal(stylize(content, [style], net=net), stylize(content, [style], net=tiny_net()))
+    again = load_student(make_student(tmp_path / "again"))[0]
+    assert torch.equal(stylize(content, [style], net=net), stylize(content, [style], net=again))
     trainer = AdaINTrainer(
         adain.AdaINConfig(decoder_widths=(8, 8, 4), encoder_widths=(4, 8, 8, 8)), encoder=tiny_encoder
     )
@@ -155,10 +136,10 @@ def test_load_student_round_trip_and_errors(tmp_path: Path, tiny_encoder) -> Non
 ort = pytest.importorskip("onnxruntime")
 
 
-def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path) -> None:
+def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student) -> None:
     from brushwork.onnx_export import _trace_to
 
-    model = student_dir(tmp_path / "student")
+    model = make_student(tmp_path / "student")
     module, inputs, naming = onnx_export_parts(model, sample_size=32)
     assert isinstance(module, StudentExport)
     path = tmp_path / "fast.onnx"
