@@ -163,7 +163,7 @@ def test_output_size_rule() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"method": "magic"}, "unknown; choose from adain, gatys"),
+        ({"method": "magic"}, "unknown; choose from adain, fast, gatys"),
         ({"preserve_color": "sepia"}, "preserve_color"),
         ({"strength": -1.0}, "strength"),
         ({"style_scale": 0.0}, "style_scale"),

@@ -1,5 +1,5 @@
-"""The public Python API: ``stylize``, ``translate``, ``load_model``, ``train``, ``train_adain``, ``adapt``,
-``evaluate``.
+"""The public Python API: ``stylize``, ``translate``, ``load_model``, ``train``, ``train_adain``,
+``train_student``, ``adapt``, ``evaluate``.
 
 One module per verb; this package only re-exports them.
 """
@@ -9,6 +9,7 @@ from brushwork.api.evaluate import evaluate
 from brushwork.api.stylize import stylize
 from brushwork.api.train import train
 from brushwork.api.train_adain import train_adain
+from brushwork.api.train_student import train_student
 from brushwork.api.translate import load_model, translate
 
-__all__ = ["adapt", "evaluate", "load_model", "stylize", "train", "train_adain", "translate"]
+__all__ = ["adapt", "evaluate", "load_model", "stylize", "train", "train_adain", "train_student", "translate"]

@@ -11,7 +11,15 @@ from typing import Any
 
 from brushwork.errors import CheckpointError
 
-__all__ = ["adain_decoder", "channels_last", "find_model", "pretrained_names", "pretrained_root", "vgg16_encoder"]
+__all__ = [
+    "adain_decoder",
+    "channels_last",
+    "find_model",
+    "pretrained_names",
+    "pretrained_root",
+    "student_net",
+    "vgg16_encoder",
+]
 
 
 def pretrained_root() -> Path:
@@ -58,6 +66,20 @@ def adain_decoder(name_or_dir: str | os.PathLike[str], device: Any) -> tuple[Any
     path = find_model(name_or_dir)
     decoder, config = _cached_decoder(path, (path / "model.safetensors").stat().st_mtime, device)
     return decoder, config, path
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_student(path: Path, mtime: float, device: Any) -> Any:
+    from brushwork.methods.student import load_student
+
+    return load_student(path, device=device)
+
+
+def student_net(name_or_dir: str | os.PathLike[str], device: Any) -> tuple[Any, dict[str, Any], Path]:
+    """A ``fast`` student (a shipped name, model or run directory) on ``device``, its config and its directory."""
+    path = find_model(name_or_dir)
+    net, config = _cached_student(path, (path / "model.safetensors").stat().st_mtime, device)
+    return net, config, path
 
 
 _LAYOUT_COPIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 
 from brushwork.api._adain import run_adain
+from brushwork.api._student import run_fast
 from brushwork.errors import ConfigError
 
 __all__ = [
@@ -135,6 +136,7 @@ def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
 #: Method name -> implementation and default output long side. A new method is one more entry.
 METHODS: dict[str, Method] = {
     "adain": Method(run_adain, default_size=1024, two_style_mask=True),
+    "fast": Method(run_fast, default_size=1024, two_style_mask=True),
     "gatys": Method(_gatys, default_size=512),
 }
 
@@ -301,9 +303,10 @@ def stylize(
         content: a path, a Pillow image, or a tensor ``(1, 3, H, W)`` RGB in [0, 1].
         style: the same kinds, or a list of them.
         method: a key of :data:`METHODS`: ``"adain"`` (one fast forward pass with the shipped decoder, any
-            style image) or ``"gatys"`` (optimisation: slow, highest quality).
+            style image), ``"fast"`` (the compact student network distilled from it: no VGG16, full resolution
+            in real time) or ``"gatys"`` (optimisation: slow, highest quality).
         size: long side of the output in pixels (default: the content's, capped at the method's default, 1024
-            for AdaIN, 512 for Gatys). The output keeps the content's aspect ratio (see :func:`output_size`);
+            for AdaIN and fast, 512 for Gatys). The output keeps the content's aspect ratio (see :func:`output_size`);
             contents below a short side of 32 px are run upsampled and the result is shrunk back.
         device: ``"auto"`` (cuda > mps > cpu), ``"cpu"``, ``"cuda"``, ...
         seed: makes noise initialisation (and any other randomness) reproducible.
@@ -312,8 +315,8 @@ def stylize(
             (one per style), ``style_scale`` (style size relative to the content), ``preserve_color``
             (``"none"``, ``"luminance"``, ``"match"``, ``"histogram"``), ``mask`` (image: white = stylise) and
             ``feather`` (its edge blur in pixels), ``encoder``/``vgg16``, ``max_pixels``, ``on_step``, and
-            method options (AdaIN: ``alpha`` (default ``strength``, at most 1), ``model`` (a decoder
-            directory, default the shipped one), ``tile`` (default automatic above 2 MP, 0 never) and
+            method options (AdaIN and fast: ``alpha`` (default ``strength``, at most 1), ``model`` (a decoder
+            or student directory, default the shipped one), ``tile`` (default automatic above 2 MP, 0 never) and
             ``precision`` (``"auto"``: bf16 where native; ``"fp32"``, ``"bf16"``); Gatys: ``steps``,
             ``optimizer``, ``init``, ``levels``, ``content_weight``, ``style_weight``, ``tv_weight``, ... see
             :class:`brushwork.methods.gatys.GatysConfig`).

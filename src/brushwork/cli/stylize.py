@@ -9,7 +9,7 @@ from typing import Any
 
 from brushwork.cli._common import add_common, add_precision, add_temporal, add_tile, positive_int
 
-_METHODS = ("adain", "gatys")
+_METHODS = ("adain", "fast", "gatys")
 #: GatysConfig's defaults, for --help without importing torch (tests/cli/test_stylize.py keeps them in sync).
 GATYS_DEFAULTS = {
     "steps": 30,
@@ -57,7 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--method",
         choices=_METHODS,
         default="adain",
-        help="adain: any style in one fast pass (default); gatys: optimisation, slower, highest quality",
+        help="adain: any style in one fast pass (default); fast: a compact network distilled from adain, no "
+        "VGG16, full resolution in real time (--model: a student from 'brushwork train student'); gatys: "
+        "optimisation, slower, highest quality",
     )
     parser.add_argument(
         "--each-style", action="store_true", help="one output per content x style instead of blending the styles"
@@ -75,17 +77,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--mask",
         metavar="MASK",
-        help="stylise only where MASK is white (or opaque); with adain and two --style, the first style goes "
-        "where it is white and the second where it is black",
+        help="stylise only where MASK is white (or opaque); with adain or fast and two --style, the first style "
+        "goes where it is white and the second where it is black",
     )
     parser.add_argument("--feather", type=_nonneg_float, default=0.0, metavar="PX", help="blur the mask edge")
     parser.add_argument("--overwrite", action="store_true", help="allow overwriting an input image")
     parser.add_argument("--save-every", type=positive_int, metavar="K", help="also save the image every K steps")
-    fast = parser.add_argument_group("adain options")
+    fast = parser.add_argument_group("adain and fast options")
     fast.add_argument(
         "--alpha", type=_nonneg_float, metavar="A", help="content 0 ... 1 style (default --style-strength)"
     )
-    fast.add_argument("--model", metavar="MODEL", help="decoder: a model or run folder (default: the shipped one)")
+    fast.add_argument(
+        "--model", metavar="MODEL", help="adain decoder or fast student: a model or run folder (default: shipped)"
+    )
     add_precision(fast)
     add_tile(fast)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
@@ -189,13 +193,13 @@ def run(args: argparse.Namespace) -> int:
         "content_layer": args.content_layer,
         "pool": args.pool,
     }
-    if args.method == "adain":
+    if args.method in ("adain", "fast"):
         given = [f"--{k.replace('_', '-')}" for k, v in options.items() if v is not None]
         if given or args.save_every:
             raise ConfigError(f"{(given or ['--save-every'])[0]} is a gatys option (add --method gatys)")
         options = {"alpha": args.alpha, "model": args.model, "tile": args.tile, "precision": args.precision}
     elif args.alpha is not None or args.model is not None or args.tile is not None:
-        raise ConfigError("--alpha, --model and --tile are adain options; for gatys use --style-strength")
+        raise ConfigError("--alpha, --model and --tile are adain and fast options; for gatys use --style-strength")
     unreadable = failed = 0
     for content, styles, out in plan:
         bars: list[tqdm] = []

@@ -1,4 +1,4 @@
-"""``brushwork train METHOD``: train a model (``cyclegan``, ``adain``; each method is a sub-subcommand).
+"""``brushwork train METHOD``: train a model (``cyclegan``, ``adain``, ``student``; each a sub-subcommand).
 
 Every run writes into ``--out``: ``checkpoints/step_N/`` (model directory + trainer state, newest ``--keep``),
 ``metrics.jsonl`` and ``samples/``. Ctrl-C or SIGTERM writes a checkpoint and stops; ``--resume`` continues.
@@ -45,10 +45,11 @@ _CONFIG_FLAGS = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("train", help="train a model (cyclegan, adain) on your own images")
+    parser = sub.add_parser("train", help="train a model (cyclegan, adain, student) on your own images")
     methods = parser.add_subparsers(dest="method", metavar="METHOD", required=True)
     _register_cyclegan(methods)
     _register_adain(methods)
+    _register_student(methods)
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -161,6 +162,105 @@ def run_adain(args: argparse.Namespace) -> int:
         args.content,
         args.style,
         args.out,
+        config=config,
+        resume=args.resume,
+        steps=args.steps,
+        exclude_styles=args.exclude_style,
+        balance=not args.no_balance,
+        vgg16=args.vgg16,
+        device=args.device,
+        seed=args.seed,
+        init_from=args.init_from,
+        **loop,
+    )
+    return _report(result)
+
+
+def _three_ints(text: str) -> tuple[int, int, int]:
+    try:
+        values = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected three positive integers like 32,64,64, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def _register_student(methods: argparse._SubParsersAction) -> None:
+    p = methods.add_parser(
+        "student",
+        help="the fast method: distil an adain model into a compact network that needs no VGG16",
+        description="Train the compact student (stylize --method fast) to paint what --teacher (an adain model "
+        "or run folder) paints, plus perceptual losses: photos from --content, paintings from --style (folders, "
+        "searched recursively). Unset options take the defaults, or the run's own settings with --resume.",
+    )
+    p.add_argument("--teacher", metavar="MODEL", help="adain model or run folder to learn from (resume: the run's)")
+    p.add_argument("--content", required=True, nargs="+", metavar="DIR", help="folders of photos")
+    p.add_argument("--style", required=True, nargs="+", metavar="DIR", help="folders of paintings")
+    p.add_argument("--exclude-style", nargs="+", default=[], metavar="NAME", help="hold these style files out")
+    p.add_argument("--no-balance", action="store_true", help="do not oversample small style folders")
+    p.add_argument("--init-from", metavar="MODEL", help="start from a trained student (fresh optimiser)")
+    arch = p.add_argument_group("network")
+    arch.add_argument("--widths", type=_three_ints, metavar="C1,C2,C3", help="channels at 1/2, 1/4, 1/8 (32,64,64)")
+    arch.add_argument("--enc-blocks", type=int, help="residual blocks at the end of each encoder (default 1)")
+    arch.add_argument("--dec-blocks", type=int, help="modulated residual blocks in the decoder (default 2)")
+    arch.add_argument("--style-dim", type=positive_int, help="length of the style code (default 64)")
+    arch.add_argument("--dynamic", action=argparse.BooleanOptionalAction, help="dynamic depthwise filters (default on)")
+    opt = p.add_argument_group("training")
+    opt.add_argument("--steps", type=positive_int, help="total steps (default 20000; may be raised on resume)")
+    opt.add_argument("--batch-size", type=positive_int, help="content/style pairs per step (default 8)")
+    opt.add_argument("--crop", type=positive_int, help="training crop in pixels, multiple of 8 (default 256)")
+    opt.add_argument("--load-size", type=positive_int, help="short side before cropping (default 512)")
+    opt.add_argument("--pixel-weight", type=float, help="L1 to the teacher's picture (default 10)")
+    opt.add_argument("--distill-weight", type=float, help="VGG16 feature MSE to the teacher's picture (default 1)")
+    opt.add_argument("--structure-weight", type=float, help="channel-normalised distance to the photo (default 0.1)")
+    opt.add_argument("--style-weight", type=float, help="mean/std distance to the painting (default 0.5)")
+    opt.add_argument("--gram-weight", type=float, help="relative Gram distance to the painting (default 1.5)")
+    opt.add_argument(
+        "--random-alpha", type=float, metavar="P", help="share of pairs trained at a random alpha (default 0.25)"
+    )
+    opt.add_argument(
+        "--style-augment",
+        action=argparse.BooleanOptionalAction,
+        help="random scale, quarter turns, flips and channel permutations of the styles (default off)",
+    )
+    opt.add_argument("--lr", type=float, help="Adam learning rate (default 5e-4)")
+    opt.add_argument("--lr-decay", type=float, help="lr / (1 + decay * step) (default 5e-5)")
+    opt.add_argument("--bf16", action=argparse.BooleanOptionalAction, help="bf16 autocast (default: on where native)")
+    _add_run_options(p)
+    p.set_defaults(func=run_student)
+
+
+def run_student(args: argparse.Namespace) -> int:
+    from brushwork.api import train_student
+
+    flags = (
+        "widths",
+        "enc_blocks",
+        "dec_blocks",
+        "style_dim",
+        "dynamic",
+        "batch_size",
+        "crop",
+        "load_size",
+        "pixel_weight",
+        "distill_weight",
+        "structure_weight",
+        "style_weight",
+        "gram_weight",
+        "random_alpha",
+        "style_augment",
+        "lr",
+        "lr_decay",
+        "bf16",
+    )
+    config = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
+    loop = _loop_options(args)
+    result = train_student(
+        args.content,
+        args.style,
+        args.out,
+        teacher=args.teacher,
         config=config,
         resume=args.resume,
         steps=args.steps,

@@ -1,0 +1,103 @@
+"""``brushwork.stylize(..., method="fast")`` with a tiny student saved as a model directory (no VGG16 involved)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.api._adain import style_for
+from brushwork.api._student import STYLE_MAX_SIDE
+from brushwork.api.stylize import METHODS, stylize, stylize_result
+from brushwork.errors import CheckpointError, ConfigError
+from brushwork.methods import student
+
+
+@pytest.fixture
+def model(tmp_path: Path, make_student) -> Path:
+    return make_student(tmp_path / "model")
+
+
+@pytest.fixture
+def no_vgg(monkeypatch) -> None:
+    """The fast method must never load the VGG16."""
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the fast method loaded the VGG16")
+
+    monkeypatch.setattr(importlib.import_module("brushwork.api._models"), "vgg16_encoder", refuse)
+
+
+def _img(seed: int, h: int = 40, w: int = 48) -> torch.Tensor:
+    return torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(seed))
+
+
+def test_registered_like_adain() -> None:
+    assert METHODS["fast"].two_style_mask and METHODS["fast"].default_size == METHODS["adain"].default_size
+
+
+def test_matches_the_method_and_reports_numbers(model: Path, no_vgg, caplog) -> None:
+    content, style = _img(0), _img(1, 48, 48)
+    result = stylize_result(content, style, method="fast", model=str(model), device="cpu", precision="fp32")
+    assert result.image.shape == content.shape and result.method == "fast"
+    assert result.numbers["alpha"] == 1.0 and result.numbers["model"] == str(model)
+    assert result.numbers["layout"] == "channels_last" and result.numbers["style_sizes"] == [
+        [64, 64]
+    ]  # style_for: at least 64 px
+    net, _ = student.load_student(model)
+    expected = student.stylize(content, [style_for(style, content_long_side=48, scale=1.0)], net=net)
+    assert torch.allclose(result.image, expected, atol=1e-5)
+
+
+def test_the_style_is_scaled_as_for_a_content_of_at_most_512_px(model: Path, no_vgg) -> None:
+    content, style = _img(0, 300, 700), _img(1, 900, 1200)
+    numbers = stylize_result(content, style, method="fast", model=str(model), device="cpu", size=700).numbers
+    assert numbers["style_sizes"] == [[384, STYLE_MAX_SIDE]]
+
+
+def test_alpha_strength_masks_and_options(model: Path, no_vgg) -> None:
+    content, s1, s2 = _img(0), _img(1), _img(2) ** 3
+    kw = {"method": "fast", "model": str(model), "device": "cpu"}
+    zero = stylize(content, s1, alpha=0.0, **kw)
+    assert torch.equal(zero, stylize(content, s1, strength=0.0, **kw))
+    assert not torch.equal(zero, stylize(content, s1, **kw))
+    white = torch.ones(1, 1, 40, 48)
+    assert torch.allclose(stylize(content, [s1, s2], mask=white, **kw), stylize(content, s1, **kw), atol=1e-6)
+    black = torch.zeros(1, 1, 40, 48)
+    assert torch.allclose(stylize(content, [s1, s2], mask=black, **kw), stylize(content, s2, **kw), atol=1e-6)
+    assert torch.allclose(stylize(content, s1, mask=black, **kw), content, atol=1e-6)  # one style: content kept
+    kept = stylize(content, s1, preserve_color="luminance", **kw)
+    assert kept.shape == content.shape
+    with pytest.raises(ConfigError, match="alpha"):
+        stylize(content, s1, strength=2.0, **kw)
+    with pytest.raises(ConfigError, match="unknown option"):
+        stylize(content, s1, steps=3, **kw)
+
+
+def test_tiles_run_and_agree(model: Path, no_vgg) -> None:
+    content, style = _img(0, 120, 160), _img(1, 48, 48)
+    kw = {"method": "fast", "model": str(model), "device": "cpu", "precision": "fp32"}
+    whole = stylize_result(content, style, tile=0, **kw)
+    tiled = stylize_result(content, style, tile=96, **kw)
+    assert whole.numbers["tile"] is None and tiled.numbers["tile"] == 96
+    assert float((whole.image - tiled.image).pow(2).mean()) < 1e-2
+
+
+def test_without_a_shipped_fast_model_the_error_says_so(no_vgg, monkeypatch) -> None:
+    models = importlib.import_module("brushwork.api._models")
+    monkeypatch.setattr(models, "pretrained_names", lambda: ["adain", "vangogh"])
+    with pytest.raises(CheckpointError, match="no fast model is shipped yet"):
+        stylize(_img(0), _img(1), method="fast", device="cpu")
+
+
+def test_an_adain_model_is_not_a_student(tmp_path: Path, tiny_encoder, no_vgg) -> None:
+    from brushwork.checkpoint import save_model_dir
+    from brushwork.methods.adain import AdaINConfig
+    from brushwork.methods.adain_trainer import AdaINTrainer
+
+    trainer = AdaINTrainer(AdaINConfig(decoder_widths=(8, 8, 4), encoder_widths=(4, 8, 8, 8)), encoder=tiny_encoder)
+    teacher = save_model_dir(tmp_path / "adain", weights=trainer.weights(), config=trainer.model_config())
+    with pytest.raises(CheckpointError, match="not a fast"):
+        stylize(_img(0), _img(1), method="fast", model=str(teacher), device="cpu")

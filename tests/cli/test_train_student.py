@@ -1,0 +1,118 @@
+"""``brushwork train student`` and ``stylize --method fast`` end to end on tiny networks: a tiny VGG16-shaped
+encoder stands in for the real one, a tiny AdaIN model directory is the teacher."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.checkpoint import latest_checkpoint, load_weights, read_config, save_model_dir
+from brushwork.cli import main
+from brushwork.imageio import load_image
+
+NET = ["--widths", "4,8,8", "--style-dim", "8", "--crop", "32", "--load-size", "40", "--batch-size", "2"]
+RUN = [*NET, "--no-bf16", "--log-every", "1", "--sample-every", "2", "--no-progress", "--device", "cpu"]
+
+
+@pytest.fixture
+def tiny_vgg(monkeypatch, tiny_encoder):
+    """Training loads the VGG16 through ``load_vgg16``: the tiny encoder instead."""
+    encoders = importlib.import_module("brushwork.models.encoders")
+    monkeypatch.setattr(encoders, "load_vgg16", lambda *args, **kwargs: tiny_encoder)
+
+
+def _teacher(root: Path, encoder, held_out: list[str], seed: int = 0) -> Path:
+    from brushwork.methods.adain import AdaINConfig
+    from brushwork.methods.adain_trainer import AdaINTrainer
+
+    config = AdaINConfig(decoder_widths=(8, 8, 4), encoder_widths=(4, 8, 8, 8), skips=("relu3_1", "relu1_1"))
+    trainer = AdaINTrainer(config, encoder=encoder, seed=seed)
+    meta = {**trainer.model_config(), "data": {"held_out_styles": held_out}, "step": 7}
+    return save_model_dir(root, weights=trainer.weights(), config=meta)
+
+
+def _train(data: Path, out: Path, *extra: str) -> int:
+    content, style = data / "trainB", data / "trainA"
+    return main(["train", "student", "--content", str(content), "--style", str(style), "--out", str(out), *RUN, *extra])
+
+
+def test_train_resume_teacher_rules_and_stylize(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys) -> None:
+    data = make_unpaired(tmp_path / "data")
+    teacher = _teacher(tmp_path / "teacher", tiny_encoder, ["000"])
+    t = ["--teacher", str(teacher)]
+    assert _train(data, tmp_path / "whole", "--steps", "1") == 2
+    assert "needs --teacher" in capsys.readouterr().err
+    assert _train(data, tmp_path / "whole", *t, "--steps", "1") == 2  # the teacher held out 000
+    assert "hold them out here too" in capsys.readouterr().err
+
+    assert _train(data, tmp_path / "whole", *t, "--steps", "4", "--exclude-style", "000", "--random-alpha", "0.5") == 0
+    assert "finished at step 4" in capsys.readouterr().out
+    model = latest_checkpoint(tmp_path / "whole")
+    config = read_config(model)
+    assert config["method"] == "student" and config["nets"]["student"]["widths"] == [4, 8, 8]
+    assert "encoder" not in config and config["data"]["held_out_styles"] == ["000"]
+    assert config["teacher"]["model"] == str(teacher) and config["teacher"]["steps"] == 7
+    assert len(config["teacher"]["sha256"]) == 64 and config["config"]["random_alpha"] == 0.5
+    assert (tmp_path / "whole" / "samples" / "step_00000002.png").is_file()
+    logged = json.loads((tmp_path / "whole" / "metrics.jsonl").read_text().splitlines()[-1])
+    assert {"pixel", "distill", "structure", "style", "gram"} <= set(logged)
+
+    args = ["--steps", "4", "--exclude-style", "000", "--random-alpha", "0.5"]
+    assert _train(data, tmp_path / "parts", *t, *args, "--stop-at", "2") == 0
+    other = _teacher(tmp_path / "other", tiny_encoder, ["000"], seed=1)
+    assert _train(data, tmp_path / "parts", "--teacher", str(other), *args, "--resume") == 2
+    assert "not the run's teacher" in capsys.readouterr().err
+    assert _train(data, tmp_path / "parts", *args, "--resume") == 0  # the run's own teacher
+    wa, wb = load_weights(model), load_weights(latest_checkpoint(tmp_path / "parts"))
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    logs = [
+        [json.loads(x)["loss"] for x in (tmp_path / r / "metrics.jsonl").read_text().splitlines()]
+        for r in ("whole", "parts")
+    ]
+    assert logs[0] == logs[1]
+
+    photo, style = sorted((data / "trainB").iterdir())[0], sorted((data / "trainA").iterdir())[0]
+    out = tmp_path / "out.png"
+    argv = ["stylize", str(photo), "--style", str(style), "--method", "fast", "-o", str(out), "--device", "cpu", "-q"]
+    assert main([*argv, "--model", str(tmp_path / "whole"), "--alpha", "0.7", "--tile", "0"]) == 0
+    assert load_image(out).shape[-2:] == load_image(photo).shape[-2:]
+
+
+def test_init_from_a_student_keeps_its_shape_and_held_out_styles(
+    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys
+) -> None:
+    data = make_unpaired(tmp_path / "data")
+    teacher = _teacher(tmp_path / "teacher", tiny_encoder, [])
+    t = ["--teacher", str(teacher)]
+    assert _train(data, tmp_path / "first", *t, "--steps", "2", "--exclude-style", "001", "--dec-blocks", "1") == 0
+    first = latest_checkpoint(tmp_path / "first")
+    assert _train(data, tmp_path / "second", *t, "--steps", "1", "--init-from", str(first)) == 2
+    assert "hold them out here too" in capsys.readouterr().err
+    assert _train(data, tmp_path / "second", *t, "--steps", "1", "--init-from", str(teacher)) == 2
+    assert "needs a student" in capsys.readouterr().err
+    args = ["--steps", "1", "--exclude-style", "001", "--init-from", str(tmp_path / "first"), "--lr", "1e-12"]
+    assert _train(data, tmp_path / "second", *t, *args) == 0
+    second = latest_checkpoint(tmp_path / "second")
+    start, now = load_weights(first), load_weights(second)
+    assert all(torch.allclose(start[k], now[k], atol=1e-6) for k in start)  # lr ~0: unchanged
+    config = read_config(second)
+    assert config["nets"]["student"]["dec_blocks"] == 1  # the shape comes from the --init-from model
+    assert config["data"]["init_from"]["model"] == str(first) and config["data"]["init_from"]["steps"] == 2
+
+
+def test_stylize_fast_without_a_shipped_model_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    from brushwork.imageio import save_image
+
+    models = importlib.import_module("brushwork.api._models")
+    monkeypatch.setattr(models, "pretrained_names", lambda: ["adain", "vangogh"])
+    photo = save_image(torch.rand(1, 3, 40, 40), tmp_path / "photo.png")
+    argv = ["stylize", str(photo), "--style", str(photo), "--method", "fast", "-o", str(tmp_path / "o.png")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no fast model is shipped yet" in err[0] and "--model" in err[0]
+    assert main([*argv, "--steps", "3"]) == 2
+    assert "--steps is a gatys option" in capsys.readouterr().err
