@@ -1,0 +1,63 @@
+"""``brushwork stylize --method fast``: videos frame by frame, two styles by a mask, colour preservation, folders."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.cli import main
+from brushwork.imageio import load_image, save_image
+
+
+@pytest.fixture
+def model(tmp_path: Path, make_student, monkeypatch) -> Path:
+    def refuse(*args: object) -> None:
+        raise AssertionError("the fast method loaded the VGG16")
+
+    monkeypatch.setattr(importlib.import_module("brushwork.api._models"), "vgg16_encoder", refuse)
+    return make_student(tmp_path / "model")
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    gen = torch.Generator().manual_seed(0)
+    (tmp_path / "photos").mkdir()
+    paths = {}
+    for name, shape in {"photos/a": (36, 48), "photos/b": (40, 40), "style": (64, 64), "style2": (48, 64)}.items():
+        paths[name] = save_image(torch.rand(1, 3, *shape, generator=gen), tmp_path / f"{name}.png")
+    return paths
+
+
+def test_a_video_is_stylised_frame_by_frame(model: Path, files, tmp_path: Path, capsys) -> None:
+    from brushwork.video import probe, write_video
+
+    frames = [torch.rand(1, 3, 32, 48, generator=torch.Generator().manual_seed(i)) for i in range(3)]
+    clip = write_video(frames, tmp_path / "clip.mp4", fps=10)
+    out = tmp_path / "styled.mp4"
+    args = [str(clip), "--style", str(files["style"]), "--method", "fast", "--model", str(model), "-o", str(out)]
+    assert main(["stylize", *args, "--temporal", "0.5"]) == 0
+    info = probe(out)
+    assert (info.frames, info.width, info.height, info.fps) == (3, 48, 32, 10)
+    assert "3 frames" in capsys.readouterr().out
+
+
+def test_two_styles_by_a_mask_colour_and_a_folder(model: Path, files, tmp_path: Path) -> None:
+    mask = torch.zeros(1, 1, 36, 48)
+    mask[..., :24] = 1
+    save_image(mask.expand(1, 3, 36, 48), tmp_path / "mask.png")
+    base = ["--method", "fast", "--model", str(model), "-q"]
+    styles = ["--style", str(files["style"]), "--style", str(files["style2"])]
+    out = tmp_path / "masked.png"
+    argv = [str(files["photos/a"]), *styles, "--mask", str(tmp_path / "mask.png"), "--alpha", "0.5", "-o", str(out)]
+    assert main(["stylize", *argv, *base]) == 0
+    assert load_image(out).shape == (1, 3, 36, 48)
+    kept = tmp_path / "kept.png"
+    argv = [str(files["photos/a"]), "--style", str(files["style"]), "--preserve-color", "luminance", "-o", str(kept)]
+    assert main(["stylize", *argv, *base]) == 0
+    folder = tmp_path / "out"
+    argv = [str(files["photos/a"].parent), *styles, "--style-weights", "0.7,0.3", "-o", str(folder)]
+    assert main(["stylize", *argv, *base]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["a_style+style2.png", "b_style+style2.png"]
