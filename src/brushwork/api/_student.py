@@ -86,7 +86,7 @@ def run_fast(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
             alpha=alpha,
             mask=request.mask,
             tile=tile,
-            overlap=32 if tile is None else min(32, tile // 4),
+            overlap=64 if tile is None else min(64, tile // 4),
         ).float()
     numbers = {
         "seconds": time.perf_counter() - start,

@@ -247,7 +247,7 @@ def stylize(
     alpha: float = 1.0,
     mask: torch.Tensor | None = None,
     tile: int | None = None,
-    overlap: int = 32,
+    overlap: int = 64,
     calibration_side: int = 1024,
 ) -> torch.Tensor:
     """Stylise ``content`` ``(1, 3, H, W)`` (H, W ≥ 9) with one or more style images in one student pass.
