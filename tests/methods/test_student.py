@@ -92,6 +92,10 @@ def test_bad_settings_are_clear(net: MicroAST) -> None:
         stylize(content, [style] * 3, net=net, mask=torch.ones(1, 1, 40, 48))
     with pytest.raises(ConfigError, match="sizes differ"):
         stylize(content, [style], net=net, mask=torch.ones(1, 1, 10, 10))
+    with pytest.raises(ConfigError, match="--tile 8"):
+        stylize(content, [style], net=net, tile=8)
+    with pytest.raises(ConfigError, match="at least 9 px"):
+        stylize(content[..., :8, :], [style], net=net)
     with pytest.raises(ConfigError, match="student config: invalid crop"):
         StudentConfig(crop=30)
     with pytest.raises(ConfigError, match="nothing to learn"):

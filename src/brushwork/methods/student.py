@@ -43,9 +43,10 @@ from brushwork.losses.structure import normalized_feature_loss
 from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
 from brushwork.models.adain import adain
 from brushwork.models.encoders import MEAN_ACTIVATION, VGG16Encoder
-from brushwork.models.micro_ast import MicroAST, build_micro_ast
+from brushwork.models.micro_ast import MIN_SIDE, MicroAST, build_micro_ast
 
 __all__ = [
+    "MIN_TILE",
     "StudentConfig",
     "StudentExport",
     "load_student",
@@ -54,6 +55,10 @@ __all__ = [
     "stylize",
     "teacher_output",
 ]
+
+
+#: The smallest tile side: the network's 1/8 maps need a few pixels beyond their reflection padding.
+MIN_TILE = 32
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,8 @@ def _check_controls(
         raise ConfigError("--mask works with one style (style inside, content outside) or two (inside, outside)")
     if mask is not None and tuple(mask.shape[-2:]) != tuple(content.shape[-2:]):
         raise ConfigError(f"mask is {tuple(mask.shape[-2:])} px, the content {tuple(content.shape[-2:])}: sizes differ")
+    if min(content.shape[-2:]) < MIN_SIDE:
+        raise ConfigError(f"fast: the content is {tuple(content.shape[-2:])} px; it needs at least {MIN_SIDE} px")
     return weights
 
 
@@ -267,6 +274,8 @@ def stylize(
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
     """
     weights = _check_controls(styles, content, style_weights, alpha, mask)
+    if tile is not None and tile < MIN_TILE:
+        raise ConfigError(f"--tile {tile}: the fast method needs tiles of at least {MIN_TILE} px (or 0: no tiles)")
     device = next(net.parameters()).device
     codes = [net.style_code(s.to(device)) for s in styles]
     outside = None
