@@ -9,6 +9,9 @@ Two kinds of model:
   clamped); output ``stylized`` ``(1, 3, H, W)`` in [0, 1]. H, W, h, w are dynamic. The style image is used at
   the size given (the Python API rescales it relative to the content first; do the same before calling).
 
+- **Fast student** (``brushwork stylize --method fast``): the same inputs and output as AdaIN; the student's own
+  small encoders replace the VGG16 (``encoder`` is ignored).
+
 The generators pad their input to a multiple of their stride with Python control flow that a trace would
 freeze at the trace size; the export wrappers here pad with index arithmetic on the traced shape instead
 (the same reflection/replication rule, bit for bit), so every size works. The TorchScript exporter is used
@@ -179,7 +182,13 @@ def _build(
             },
         }
         return module, inputs, {**names, "meta": {}}
-    raise CheckpointError(f"{path}: cannot export a {method!r} model to ONNX (cyclegan and adain can be)")
+    if method == "student":
+        from brushwork.methods.student import onnx_export_parts
+
+        if direction is not None:
+            raise ConfigError(f"{path}: --direction applies to CycleGAN models, this is a fast (student) model")
+        return onnx_export_parts(path, sample_size)
+    raise CheckpointError(f"{path}: cannot export a {method!r} model to ONNX (cyclegan, adain and student can be)")
 
 
 def _trace_to(module: nn.Module, inputs: tuple[torch.Tensor, ...], file: Path, opset: int, naming: dict) -> None:

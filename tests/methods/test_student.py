@@ -141,13 +141,12 @@ ort = pytest.importorskip("onnxruntime")
 
 
 def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student) -> None:
-    from brushwork.onnx_export import _trace_to
+    from brushwork.onnx_export import export_onnx
 
     model = make_student(tmp_path / "student")
-    module, inputs, naming = onnx_export_parts(model, sample_size=32)
+    module, _, _ = onnx_export_parts(model, sample_size=32)
     assert isinstance(module, StudentExport)
-    path = tmp_path / "fast.onnx"
-    _trace_to(module, inputs, path, 17, naming)  # what export_onnx runs (the student is not dispatched there yet)
+    path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32)
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
