@@ -61,9 +61,9 @@ MEASURES = ("content", "style", "ssim")
 Stylizer = Callable[[Image.Image, Image.Image], Image.Image]
 
 
-def style_files() -> dict[str, Path]:
+def style_files(names: tuple[str, ...] = HELD_OUT) -> dict[str, Path]:
     files = {}
-    for name in HELD_OUT:
+    for name in names:
         found = sorted(p for p in STYLE_DIR.glob(f"{name}.*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
         if not found:
             raise SystemExit(f"style {name}: no image in {STYLE_DIR}")
@@ -71,9 +71,9 @@ def style_files() -> dict[str, Path]:
     return files
 
 
-def photo_files(limit: int) -> list[Path]:
-    files = sorted(p for p in PHOTOS.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    return files[:limit]
+def photo_files(limit: int, folder: Path = PHOTOS, last: bool = False) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    return files[-limit:] if last else files[:limit]
 
 
 def at_long_side(img: Image.Image, size: int) -> Image.Image:
@@ -90,10 +90,16 @@ def label_for(spec: str) -> str:
 
 
 def ours(spec: str, size: int) -> Stylizer:
+    """``MODEL`` or ``MODEL@ALPHA`` (the style strength; default: the API's)."""
     import brushwork
 
+    model, _, alpha = spec.partition("@")
+    extra = {"alpha": float(alpha)} if alpha else {}
+
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:
-        return brushwork.stylize(photo, style, method="adain", model=spec, size=size, device="cpu", as_pil=True)
+        return brushwork.stylize(
+            photo, style, method="adain", model=model, size=size, device="cpu", as_pil=True, **extra
+        )
 
     return run
 
@@ -259,6 +265,15 @@ def main() -> None:
         "--ours", action="append", required=True, metavar="SPEC", help="model name or directory (repeatable)"
     )
     parser.add_argument("--limit", type=int, default=20, help="first N testB photos, sorted by name")
+    parser.add_argument(
+        "--photos",
+        type=Path,
+        default=PHOTOS,
+        help="photo folder (default testB; for choosing settings use a "
+        "training folder with --last and --styles of training styles: the test photos and styles stay unseen)",
+    )
+    parser.add_argument("--last", action="store_true", help="the last --limit photos instead of the first")
+    parser.add_argument("--styles", nargs="+", default=list(HELD_OUT), help="style names in styles/")
     parser.add_argument("--size", type=int, default=512, help="long side of photos and outputs")
     parser.add_argument("--threads", type=int, default=2, help="torch and onnxruntime threads (timing)")
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "arbitrary_quality.json")
@@ -272,7 +287,7 @@ def main() -> None:
     from brushwork.device import bf16_supported
 
     env["native_bf16"] = bf16_supported(torch.device("cpu"))
-    photos, styles = photo_files(args.limit), style_files()
+    photos, styles = photo_files(args.limit, args.photos, args.last), style_files(tuple(args.styles))
     style_names = list(styles)
     style_imgs = {n: Image.open(p).convert("RGB") for n, p in styles.items()}
     ours_labels = [label_for(s) for s in args.ours]

@@ -101,10 +101,12 @@ class AdaINExport(nn.Module):
         return mean, (var + self.eps).sqrt()
 
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        from brushwork.methods.adain import decoder_layers
+        from brushwork.methods.adain import EDGE_MARGIN, decoder_layers, with_margin
 
         layers = decoder_layers(self.decoder)
-        padded, h, w = pad_to_multiple(content, int(self.decoder.factor))
+        shape = torch._shape_as_tensor(content)
+        mirrored = with_margin(content, EDGE_MARGIN)
+        padded, h, w = pad_to_multiple(mirrored, int(self.decoder.factor))
         content_feats = self.encoder(padded, layers)
         style_feats = self.encoder(style, layers)
         a = alpha.reshape(-1)[:1].clamp(0, 1).reshape(1, 1, 1, 1)
@@ -116,7 +118,9 @@ class AdaINExport(nn.Module):
             moved[name] = a * target + (1 - a) * content_feats[name]
         skips = {name: moved[name] for name in layers[1:]}
         out = self.decoder(moved[layers[0]], skips) if skips else self.decoder(moved[layers[0]])
-        return crop_to(out, h, w).clamp(0, 1)
+        out = crop_to(out, h, w)
+        rows, cols = torch.arange(shape[2]) + EDGE_MARGIN, torch.arange(shape[3]) + EDGE_MARGIN
+        return out.index_select(2, rows).index_select(3, cols).clamp(0, 1)
 
 
 def _load_encoder(encoder: Any) -> nn.Module:

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from brushwork.errors import ConfigError
-from brushwork.methods.adain import AdaINConfig, adain_losses, stylize
+from brushwork.methods.adain import AdaINConfig, adain_losses, stylize, with_margin
 from brushwork.models.decoders import VGGDecoder
 from brushwork.models.encoders import VGG16Encoder
 
@@ -17,9 +17,23 @@ def decoder() -> VGGDecoder:
 
 def test_alpha_zero_is_the_decoders_reconstruction(tiny_encoder: VGG16Encoder, decoder: VGGDecoder) -> None:
     content, style = torch.rand(1, 3, 32, 40), torch.rand(1, 3, 24, 24)
-    out = stylize(content, [style], encoder=tiny_encoder, decoder=decoder, alpha=0.0)
+    out = stylize(content, [style], encoder=tiny_encoder, decoder=decoder, alpha=0.0, edge_margin=0)
     recon = decoder(tiny_encoder(content, ["relu4_1"])["relu4_1"]).clamp(0, 1)
     assert torch.allclose(out, recon, atol=1e-6)
+
+
+def test_the_edge_margin_mirrors_and_is_cropped_away(tiny_encoder: VGG16Encoder, decoder: VGGDecoder) -> None:
+    x = torch.arange(12.0).reshape(1, 1, 3, 4)
+    m = with_margin(x, 2)
+    assert m.shape == (1, 1, 7, 8)
+    assert m[0, 0, 2, :].tolist() == [2, 1, 0, 1, 2, 3, 2, 1]  # mirrored, no repeated edge pixel
+    assert torch.equal(m[..., 2:5, 2:6], x)
+    assert with_margin(torch.ones(1, 1, 1, 1), 16).shape == (1, 1, 33, 33)  # tiny: replicated
+    content, style = torch.rand(1, 3, 32, 40), torch.rand(1, 3, 24, 24)
+    out = stylize(content, [style], encoder=tiny_encoder, decoder=decoder, edge_margin=8)
+    framed = stylize(with_margin(content, 8), [style], encoder=tiny_encoder, decoder=decoder, edge_margin=0)
+    assert out.shape == content.shape
+    assert torch.allclose(out, framed[..., 8:-8, 8:-8], atol=1e-6)
 
 
 def test_any_size_and_range(tiny_encoder: VGG16Encoder, decoder: VGGDecoder) -> None:

@@ -33,12 +33,16 @@ __all__ = [
     "feature_transform",
     "load_decoder",
     "stylize",
+    "with_margin",
 ]
 
 CONTENT_LAYER = "relu4_1"
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 #: Where the structure loss compares output and photo (LPIPS-VGG's layers without block 5).
 STRUCTURE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+#: Pixels of mirrored margin around the picture while it is stylised (see :func:`with_margin`); chosen with
+#: ``bench/adain_edges.py`` and the issue-13 benchmark on training photos and styles (docs/arbitrary_recipe.md).
+EDGE_MARGIN = 16
 #: Each style layer's mean activation (:data:`~brushwork.models.encoders.MEAN_ACTIVATION`): losses divide by it.
 FEATURE_SCALE = MEAN_ACTIVATION
 
@@ -232,7 +236,7 @@ def stylize(
     tile: int | None = None,
     overlap: int = 64,
     calibration_side: int = 1024,
-    edge_margin: int = 0,
+    edge_margin: int = EDGE_MARGIN,
 ) -> torch.Tensor:
     """Stylise ``content`` ``(1, 3, H, W)`` with one or more style images in one forward pass.
 
@@ -247,7 +251,7 @@ def stylize(
             once, on the whole image or, when its long side exceeds ``calibration_side``, a downscaled copy.
         overlap: pixels shared by neighbouring tiles.
         edge_margin: mirror the picture outwards by this many pixels before encoding, cropped afterwards
-            (keeps the encoder's zero padding away from the kept edges).
+            (keeps the encoder's zero padding away from the kept edges; :func:`with_margin`).
 
     Returns:
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
@@ -267,7 +271,8 @@ def stylize(
     layers = decoder_layers(decoder)
     style_feats = [encoder(s.to(device), layers) for s in styles]
     source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
-    source, margin = _with_margin(source, edge_margin)
+    margin = max(0, int(edge_margin))
+    source = with_margin(source, margin)
     calib = source[:, :3]
     if tile is not None and max(calib.shape[-2:]) > calibration_side:
         from brushwork.imageio import resize
@@ -308,14 +313,27 @@ def stylize(
     return out[..., margin : out.shape[-2] - margin, margin : out.shape[-1] - margin]
 
 
-def _with_margin(image: torch.Tensor, margin: int) -> tuple[torch.Tensor, int]:
-    """``image`` mirrored outwards by ``margin`` px on every side (less for tiny images), and the margin used.
+def _mirror_index(n: int | torch.Tensor, margin: int) -> torch.Tensor:
+    """Source rows for ``n`` rows mirrored outwards by ``margin`` on both sides (clamped where ``n`` is tiny).
+
+    ``n`` may be a 0-dim tensor (a traced shape), so ONNX export runs the very same rule.
+    """
+    i = torch.arange(-margin, n + margin).abs()
+    last = torch.as_tensor(n) - 1
+    return torch.minimum(torch.where(i > last, 2 * last - i, i).clamp_min(0), last)
+
+
+def with_margin(image: torch.Tensor, margin: int) -> torch.Tensor:
+    """``(N, C, H, W)`` mirrored outwards by ``margin`` px on every side → ``(N, C, H + 2m, W + 2m)``.
 
     The encoder's zero padding reads as a dark-grey frame around the picture; a mirrored margin moves that frame
     outside the part that is kept, so the edges are stylised like the interior (no dark band along the border).
     """
-    m = max(0, min(int(margin), image.shape[-2] - 1, image.shape[-1] - 1))
-    return (F.pad(image, (m, m, m, m), mode="reflect"), m) if m else (image, 0)
+    if margin <= 0:
+        return image
+    shape = torch._shape_as_tensor(image) if torch.jit.is_tracing() else image.shape
+    rows, cols = _mirror_index(shape[2], margin), _mirror_index(shape[3], margin)
+    return image.index_select(2, rows.to(image.device)).index_select(3, cols.to(image.device))
 
 
 def decoder_layers(decoder: torch.nn.Module) -> tuple[str, ...]:
