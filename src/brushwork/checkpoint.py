@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,29 @@ def load_module_weights(module: nn.Module, weights: dict[str, torch.Tensor], *, 
     with torch.no_grad():
         for key, tensor in own.items():
             tensor.copy_(weights[key])
+
+
+def load_one_net(
+    directory: str | os.PathLike[str],
+    *,
+    method: str,
+    net: str,
+    build: Callable[[dict[str, Any]], nn.Module],
+    label: str,
+    device: torch.device | str = "cpu",
+) -> tuple[nn.Module, dict[str, Any]]:
+    """The network ``net`` of a ``method`` model directory, built from its spec by ``build`` (eval mode, frozen,
+    float32), and the directory's ``config.json``; a one-line :class:`CheckpointError` naming ``label`` otherwise."""
+    config = read_config(directory)
+    if config.get("method") != method or net not in config.get("nets", {}):
+        raise CheckpointError(f"{directory}: a {config.get('method')!r} model, not {label}")
+    try:
+        module = build(config["nets"][net])
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{directory}: cannot build the {net} ({exc})") from exc
+    weights = {k.removeprefix(f"{net}."): v.float() for k, v in load_weights(directory).items()}
+    load_module_weights(module, weights, what=f"{directory} {net}")
+    return module.eval().requires_grad_(False).to(device), config
 
 
 def load_trainer_state(directory: str | os.PathLike[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from brushwork.config import DictConfig
-from brushwork.errors import CheckpointError, ConfigError
+from brushwork.errors import ConfigError
 from brushwork.losses.perceptual import content_loss, gram_matrix, mean_std_loss, relative_gram_loss
 from brushwork.losses.structure import normalized_feature_loss
 from brushwork.models.adain import adain
@@ -354,15 +354,9 @@ def load_decoder(
     directory: str | os.PathLike[str], *, device: torch.device | str = "cpu"
 ) -> tuple[VGGDecoder, dict[str, Any]]:
     """The decoder of an AdaIN model directory (eval mode, frozen, float32) and its ``config.json``."""
-    from brushwork.checkpoint import load_module_weights, load_weights, read_config
+    from brushwork.checkpoint import load_one_net
 
-    config = read_config(directory)
-    if config.get("method") != "adain" or "decoder" not in config.get("nets", {}):
-        raise CheckpointError(f"{directory}: a {config.get('method')!r} model, not an adain decoder")
-    try:
-        decoder = build_decoder(config["nets"]["decoder"])
-    except (TypeError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"{directory}: cannot build the decoder ({exc})") from exc
-    weights = {k.removeprefix("decoder."): v.float() for k, v in load_weights(directory).items()}
-    load_module_weights(decoder, weights, what=f"{directory} decoder")
-    return decoder.eval().requires_grad_(False).to(device), config
+    decoder, config = load_one_net(
+        directory, method="adain", net="decoder", build=build_decoder, label="an adain decoder", device=device
+    )
+    return decoder, config  # type: ignore[return-value]

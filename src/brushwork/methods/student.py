@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from brushwork.config import DictConfig
-from brushwork.errors import CheckpointError, ConfigError
+from brushwork.errors import ConfigError
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss
 from brushwork.losses.structure import normalized_feature_loss
 from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
@@ -311,18 +311,12 @@ def load_student(
     directory: str | os.PathLike[str], *, device: torch.device | str = "cpu"
 ) -> tuple[MicroAST, dict[str, Any]]:
     """The student of a model directory (eval mode, frozen, float32) and its ``config.json``."""
-    from brushwork.checkpoint import load_module_weights, load_weights, read_config
+    from brushwork.checkpoint import load_one_net
 
-    config = read_config(directory)
-    if config.get("method") != "student" or "student" not in config.get("nets", {}):
-        raise CheckpointError(f"{directory}: a {config.get('method')!r} model, not a fast (student) model")
-    try:
-        net = build_micro_ast(config["nets"]["student"])
-    except (TypeError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"{directory}: cannot build the student ({exc})") from exc
-    weights = {k.removeprefix("student."): v.float() for k, v in load_weights(directory).items()}
-    load_module_weights(net, weights, what=f"{directory} student")
-    return net.eval().requires_grad_(False).to(device), config
+    net, config = load_one_net(
+        directory, method="student", net="student", build=build_micro_ast, label="a fast (student) model", device=device
+    )
+    return net, config  # type: ignore[return-value]
 
 
 class StudentExport(nn.Module):
