@@ -117,7 +117,7 @@ class AdaINExport(nn.Module):
             target = (content_feats[name] - c_mean) / c_std * s_std + s_mean
             moved[name] = a * target + (1 - a) * content_feats[name]
         skips = {name: moved[name] for name in layers[1:]}
-        out = self.decoder(moved[layers[0]], skips) if skips else self.decoder(moved[layers[0]])
+        out = self.decoder(moved[layers[0]], skips)
         out = crop_to(out, h, w)
         rows, cols = torch.arange(shape[2]) + EDGE_MARGIN, torch.arange(shape[3]) + EDGE_MARGIN
         return out.index_select(2, rows).index_select(3, cols).clamp(0, 1)
@@ -174,25 +174,32 @@ def _build(
             raise ConfigError(
                 f"{path}: the decoder expects {decoder.in_channels}-channel features, the encoder gives {enc.widths[3]}"
             )
-        module = AdaINExport(enc.eval().requires_grad_(False), decoder)
-        inputs = (torch.rand(1, 3, s, s + s // 4), torch.rand(1, 3, s + s // 8, s), torch.tensor([1.0]))
-        names = {
-            "input_names": ["content", "style", "alpha"],
-            "output_names": ["stylized"],
-            "dynamic_axes": {
-                "content": {2: "height", 3: "width"},
-                "style": {2: "style_height", 3: "style_width"},
-                "stylized": {2: "height", 3: "width"},
-            },
-        }
-        return module, inputs, {**names, "meta": {}}
+        return (AdaINExport(enc.eval().requires_grad_(False), decoder), *_style_transfer_io(s))
     if method == "student":
-        from brushwork.methods.student import onnx_export_parts
+        from brushwork.methods.student import StudentExport, load_student
 
         if direction is not None:
             raise ConfigError(f"{path}: --direction applies to CycleGAN models, this is a fast (student) model")
-        return onnx_export_parts(path, sample_size)
+        net, _ = load_student(path)
+        return (StudentExport(net).eval(), *_style_transfer_io(s))
     raise CheckpointError(f"{path}: cannot export a {method!r} model to ONNX (cyclegan, adain and student can be)")
+
+
+def _style_transfer_io(s: int) -> tuple[tuple[torch.Tensor, ...], dict[str, Any]]:
+    """Sample inputs and naming of an arbitrary-style export (AdaIN, student): ``content``, ``style``, ``alpha``
+    → ``stylized``, every size dynamic."""
+    inputs = (torch.rand(1, 3, s, s + s // 4), torch.rand(1, 3, s + s // 8, s), torch.tensor([1.0]))
+    names = {
+        "input_names": ["content", "style", "alpha"],
+        "output_names": ["stylized"],
+        "dynamic_axes": {
+            "content": {2: "height", 3: "width"},
+            "style": {2: "style_height", 3: "style_width"},
+            "stylized": {2: "height", 3: "width"},
+        },
+        "meta": {},
+    }
+    return inputs, names
 
 
 def _trace_to(module: nn.Module, inputs: tuple[torch.Tensor, ...], file: Path, opset: int, naming: dict) -> None:

@@ -15,7 +15,6 @@ from brushwork.methods.student import (
     StudentConfig,
     StudentExport,
     load_student,
-    onnx_export_parts,
     stylize,
     teacher_output,
 )
@@ -140,10 +139,11 @@ ort = pytest.importorskip("onnxruntime")
 
 
 def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student) -> None:
-    from brushwork.onnx_export import export_onnx
+    from brushwork.checkpoint import read_config
+    from brushwork.onnx_export import _build, export_onnx
 
     model = make_student(tmp_path / "student")
-    module, _, _ = onnx_export_parts(model, sample_size=32)
+    module, _, _ = _build(model, read_config(model), direction=None, encoder=None, sample_size=32)
     assert isinstance(module, StudentExport)
     path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32)
     options = ort.SessionOptions()

@@ -50,7 +50,6 @@ __all__ = [
     "StudentConfig",
     "StudentExport",
     "load_student",
-    "onnx_export_parts",
     "student_losses",
     "stylize",
     "teacher_output",
@@ -334,24 +333,3 @@ class StudentExport(nn.Module):
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
         a = alpha.reshape(-1)[:1].clamp(0, 1)
         return self.net(content, self.net.style_code(style), alpha=a).clamp(0, 1)
-
-
-def onnx_export_parts(
-    directory: str | os.PathLike[str], sample_size: int = 256
-) -> tuple[nn.Module, tuple[torch.Tensor, ...], dict[str, Any]]:
-    """What ``brushwork.onnx_export`` needs to export a student model: the module, sample inputs, and the
-    ``torch.onnx.export`` naming (inputs ``content``, ``style``, ``alpha``; output ``stylized``; dynamic sizes)."""
-    net, _ = load_student(directory)
-    s = int(sample_size)
-    inputs = (torch.rand(1, 3, s, s + s // 4), torch.rand(1, 3, s + s // 8, s), torch.tensor([1.0]))
-    naming = {
-        "input_names": ["content", "style", "alpha"],
-        "output_names": ["stylized"],
-        "dynamic_axes": {
-            "content": {2: "height", 3: "width"},
-            "style": {2: "style_height", 3: "style_width"},
-            "stylized": {2: "height", 3: "width"},
-        },
-        "meta": {},
-    }
-    return StudentExport(net).eval(), inputs, naming
