@@ -144,7 +144,7 @@ def adain_losses(
         style_feats = _scaled(style_raw)
         photo_structure = encoder(content, STRUCTURE_LAYERS) if config.structure_weight > 0 else {}
     skips = {name: targets[name] for name in layers[1:]}
-    output = decoder(targets[CONTENT_LAYER], skips) if skips else decoder(targets[CONTENT_LAYER])
+    output = decoder(targets[CONTENT_LAYER], skips)
     out_layers = STYLE_LAYERS + (STRUCTURE_LAYERS if config.structure_weight > 0 else ())
     out_raw = encoder(output, out_layers)
     out_feats = _scaled(out_raw)
@@ -164,7 +164,7 @@ def adain_losses(
         loss = loss + config.gram_weight * losses["gram"]
     if config.identity_weight > 0:
         own = {name: content_raw[name] for name in layers[1:]}
-        same = decoder(content_raw[CONTENT_LAYER], own) if own else decoder(content_raw[CONTENT_LAYER])
+        same = decoder(content_raw[CONTENT_LAYER], own)
         losses["identity"] = F.l1_loss(same.float(), content.float())
         loss = loss + config.identity_weight * losses["identity"]
     return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
