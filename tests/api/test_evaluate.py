@@ -181,3 +181,20 @@ def test_kid_ratio_for_cyclegan_and_identity_with_the_sharpen_reference(tmp_path
     gatys = evaluate("gatys", data=data, style=data / "testA", limit=2, size=32, device="cpu", encoder=tiny_encoder,
                      **FAST)  # fmt: skip
     assert gatys.runs[0].kid_ratio is None and gatys.kid_reference is None
+
+
+def test_pair_styles_gives_each_photo_one_style_and_every_method_the_kid_ratio(tmp_path: Path, tiny_encoder) -> None:
+    contents, styles = _images(tmp_path / "c", 3, seed=1), _images(tmp_path / "s", 2, seed=2)
+    common = {"content": contents, "style": styles, "real_art": _images(tmp_path / "r", 3, seed=3)}
+    kwargs = {"size": 32, "device": "cpu", "encoder": tiny_encoder, **FAST}
+    report = evaluate(["gatys", "identity"], pair_styles=True, **common, **kwargs)
+    runs = {r.label: r for r in report.runs}
+    assert [(p.content, p.style) for p in runs["gatys"].pairs] == [("c0.png", "s0.png"), ("c1.png", "s1.png"),
+                                                                   ("c2.png", "s0.png")]  # fmt: skip
+    assert runs["gatys"].kid_ratio is not None and runs["identity"].kid_ratio["ratio"] == 1.0
+    assert report.settings["pair_styles"] and report.kid_reference is not None
+    every = evaluate("gatys", **common, **kwargs).runs[0]  # without pairing: every pair, no KID ratio
+    assert len(every.pairs) == 6 and every.kid_ratio is None
+    with pytest.raises(ConfigError, match="needs style images"):
+        evaluate("identity", pair_styles=True, content=contents, real_art=styles, size=32, device="cpu",
+                 encoder=tiny_encoder)  # fmt: skip

@@ -16,7 +16,8 @@ __all__ = ["KID_METHODS", "Context", "run_one", "thumbnail"]
 
 #: Long side of the images kept for the contact sheet.
 THUMB = 160
-#: Methods that return one output per photo: they get the KID ratio (outputs ÷ photos, vs the real art).
+#: Methods that return one output per photo: they get the KID ratio (outputs ÷ photos, vs the real art). With
+#: ``pair_styles`` every method returns one output per photo and gets it.
 KID_METHODS = ("cyclegan", "identity")
 
 
@@ -70,10 +71,22 @@ def _pair_encoder(encoder: Any) -> Any:
 class Context:
     """What the runs share: inputs, the metric encoder and cached statistics."""
 
-    def __init__(self, *, contents: Any, styles: Any, real: Any, encoder: Any, device: torch.device, size: int):
+    def __init__(
+        self,
+        *,
+        contents: Any,
+        styles: Any,
+        real: Any,
+        encoder: Any,
+        device: torch.device,
+        size: int,
+        pair_styles: bool = False,
+    ):
         self.contents, self.styles, self.real, self.encoder, self.device, self.size = (
             contents, styles, real, encoder, device, size,
         )  # fmt: skip
+        #: each photo with one style (photo i with style i mod n) instead of every style
+        self.pair_styles = pair_styles
         self.content_images = list(contents.items())
         self.style_images = list(styles.items(max_side=4 * size)) if styles is not None else []
         self.pair_encoder = _pair_encoder(encoder)
@@ -200,10 +213,13 @@ def run_one(
 
     seed_everything(seed)
     styles = ctx.style_images if runner.uses_style and ctx.style_images else [(None, None)]
-    jobs = [(c, s) for c in ctx.content_images for s in styles]
+    if ctx.pair_styles:
+        jobs = [(c, styles[i % len(styles)]) for i, c in enumerate(ctx.content_images)]
+    else:
+        jobs = [(c, s) for c in ctx.content_images for s in styles]
     pairs, perfs, features, patches, thumbs, kept = [], [], [], [], {}, []
     notes = list(runner.notes)
-    kid_rows: dict[str, Any] | None = {} if spec.method in KID_METHODS else None
+    kid_rows: dict[str, Any] | None = {} if spec.method in KID_METHODS or ctx.pair_styles else None
     for (c_name, content), (s_name, style) in tqdm(jobs, desc=spec.label, unit="img", disable=not progress):
         with PerfMeter(ctx.device) as meter:
             output = runner(content, style)

@@ -5,10 +5,10 @@ image), and the report holds per pair: SSIM on RGB and luminance, PSNR and the p
 (output vs content), the Gram and mean/std style distances (output vs its style image; for CycleGAN vs the real
 art's mean statistics), seconds; per run: the VGG-feature Fréchet and kernel distances of all outputs vs the
 real art, the combined score, time per image, peak memory and, for CycleGAN, its discriminator's accuracy on
-real art vs generated images (the original design's diagnostic); for CycleGAN and ``identity``, the style measure
-of issue 12: the KID ratio, KID(outputs, real art) ÷ KID(photos, real art) on VGG16 relu4_3 channel statistics with
-the same subsets on both sides (exactly 1 for ``identity``), with the ratio of a 3× sharpen of the photos reported
-once beside it (:attr:`EvaluationReport.kid_reference`). See :mod:`brushwork.metrics` for definitions.
+real art vs generated images (the original design's diagnostic); for CycleGAN and ``identity`` (for every method
+with ``pair_styles``: one style per photo), the style measure of issue 12: the KID ratio, KID(outputs, real art) ÷
+KID(photos, real art) on VGG16 relu4_3 channel statistics with the same subsets on both sides (exactly 1 for
+``identity``), with the ratio of a 3× sharpen of the photos reported once beside it (:attr:`EvaluationReport.kid_reference`). See :mod:`brushwork.metrics` for definitions.
 Write the files with :func:`brushwork.report.write_report`.
 """
 
@@ -125,6 +125,7 @@ def evaluate(
     max_pixels: int | None = None,
     outputs_dir: PathLike | None = None,
     progress: bool = False,
+    pair_styles: bool = False,
     **options: Any,
 ) -> EvaluationReport:
     """Evaluate one or more methods/settings/checkpoints on the same inputs (see the module doc).
@@ -144,6 +145,9 @@ def evaluate(
         size: long side in pixels of contents, outputs and real art (all metrics are computed at this size).
         encoder: the VGG16 encoder for the metrics (and for methods that need one); default: the real one.
         outputs_dir: also save every output there, in one folder per run.
+        pair_styles: give each content image one style (content i, in order, with style i mod n) instead of
+            every style, so every method makes one output per photo and gets the KID ratio (e.g. an
+            arbitrary-style model given an artist's paintings as styles, compared with a model of that artist).
         options: settings for every run of a stylize method (e.g. ``steps=50`` for Gatys).
 
     Returns:
@@ -204,7 +208,11 @@ def evaluate(
     else:
         raise ConfigError("no real art: give real art (or style images) for the set-level distances")
 
-    ctx = Context(contents=contents, styles=styles, real=real, encoder=encoder, device=dev, size=size)
+    if pair_styles and styles is None:
+        raise ConfigError("pairing photos with styles needs style images (--style)")
+    ctx = Context(
+        contents=contents, styles=styles, real=real, encoder=encoder, device=dev, size=size, pair_styles=pair_styles
+    )
     if not ctx.content_images:
         raise ConfigError("no readable content images")
     out_dir = Path(outputs_dir) if outputs_dir is not None else None
@@ -223,6 +231,7 @@ def evaluate(
         "seed": seed,
         "limit": limit,
         "real_limit": real_limit,
+        "pair_styles": pair_styles,
         "data": str(data) if data is not None else None,
         "direction": direction if data is not None else None,
         "real_art_is_style": real_is_style,

@@ -74,6 +74,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--set", type=_key_value, action="append", default=[], metavar="KEY=VALUE", help="method option (repeatable)"
     )
+    parser.add_argument(
+        "--pair-styles",
+        action="store_true",
+        help="each content image with one style (image i with style i mod n) instead of every style: one output "
+        "per photo, so stylize methods get the KID ratio too",
+    )
     parser.add_argument("--save-outputs", action="store_true", help="also save every output in REPORT/outputs/")
     add_common(parser, output="report folder (default out/evaluate/)")
     parser.set_defaults(func=run)
@@ -114,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         max_pixels=args.max_pixels,
         outputs_dir=out / "outputs" if args.save_outputs else None,
         progress=args.quiet == 0,
+        pair_styles=args.pair_styles,
         **options,
     )
     files = write_report(report, out)
