@@ -8,7 +8,8 @@ real art, the combined score, time per image, peak memory and, for CycleGAN, its
 real art vs generated images (the original design's diagnostic); for CycleGAN and ``identity`` (for every method
 with ``pair_styles``: one style per photo), the style measure of issue 12: the KID ratio, KID(outputs, real art) ÷
 KID(photos, real art) on VGG16 relu4_3 channel statistics with the same subsets on both sides (exactly 1 for
-``identity``), with the ratio of a 3× sharpen of the photos reported once beside it (:attr:`EvaluationReport.kid_reference`). See :mod:`brushwork.metrics` for definitions.
+``identity``), with the ratio of a 3× sharpen of the photos reported once beside it
+(:attr:`EvaluationReport.kid_reference`). See :mod:`brushwork.metrics` for definitions.
 Write the files with :func:`brushwork.report.write_report`.
 """
 
