@@ -107,3 +107,26 @@ def test_psnr_matches_skimage_and_is_inf_for_identical() -> None:
         ref = peak_signal_noise_ratio(x[i].double().numpy(), y[i].double().numpy(), data_range=1.0)
         assert got[i].item() == pytest.approx(ref, abs=1e-3)
     assert math.isinf(psnr(x, x)[0].item())
+
+
+def test_a_mask_averages_skimages_ssim_map_over_the_masked_pixels() -> None:
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(2, 3, 30, 40, generator=g)
+    y = x.clone()
+    y[..., 20:] = (x[..., 20:] + 0.4 * torch.randn(2, 3, 30, 20, generator=g)).clamp(0, 1)  # right half noisy
+    kwargs = {"data_range": 1.0, "gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False}
+    _, full_map = structural_similarity(
+        x[0].double().permute(1, 2, 0).numpy(), y[0].double().permute(1, 2, 0).numpy(), channel_axis=-1, full=True,
+        **kwargs,
+    )  # fmt: skip
+    mask = torch.zeros(2, 1, 30, 40)
+    mask[..., 25:] = 1.0  # the noisy half only
+    want = float(full_map[5:-5, 25:-5].mean())  # skimage's kept region (5 px per side) ∩ the mask
+    got = ssim(x, y, mask=mask)
+    assert got[0].item() == pytest.approx(want, abs=1e-3) and got[0] < ssim(x, y)[0] < 1.0
+    assert torch.allclose(ssim(x, y, mask=torch.ones(2, 1, 30, 40)), ssim(x, y))
+    left = torch.zeros(2, 1, 30, 40)
+    left[..., :15] = 1.0  # windows here (radius 5) never reach the noisy half
+    assert ssim(x, y, mask=left)[0].item() == pytest.approx(1.0, abs=1e-6)
+    with pytest.raises(ValueError, match="mask"):
+        ssim(x, y, mask=torch.ones(1, 1, 30, 40))

@@ -76,11 +76,14 @@ def ssim(
     sigma: float = 1.5,
     k1: float = 0.01,
     k2: float = 0.03,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean SSIM per image, averaged over channels: ``(N, C, H, W) × 2 -> (N,)``.
 
     Symmetric in ``x`` and ``y``; 1 for identical images. Both sides need ``H, W >= 2·int(3.5σ+0.5)+1``
     (11 px at σ = 1.5). Computed in float32 (float64 if the inputs are) on the inputs' device.
+    ``mask`` ``(N, 1, H, W)`` in [0, 1]: average the SSIM map with these weights instead (e.g. only where an
+    optical flow is reliable); an image whose kept region has no weight gives NaN.
     """
     _check_pair(x, y, "ssim")
     n, c, h, w = x.shape
@@ -100,8 +103,14 @@ def ssim(
     c2 = (k2 * data_range) ** 2
     num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
     den = (mu_a * mu_a + mu_b * mu_b + c1) * (var_a + var_b + c2)
-    per_channel = (num / den).mean(dim=(1, 2)).view(n, c)
-    return per_channel.mean(dim=1)
+    ssim_map = (num / den).view(n, c, *num.shape[-2:])
+    if mask is None:
+        return ssim_map.mean(dim=(1, 2, 3))
+    if mask.shape != (n, 1, h, w):
+        raise ValueError(f"ssim: mask {tuple(mask.shape)} must be {(n, 1, h, w)}")
+    pad = kernel.numel() // 2
+    weight = mask.to(ssim_map)[..., pad : h - pad, pad : w - pad]
+    return (ssim_map * weight).sum(dim=(1, 2, 3)) / (weight.sum(dim=(1, 2, 3)) * c)
 
 
 def ssim_luminance(x: torch.Tensor, y: torch.Tensor, *, data_range: float = 1.0, sigma: float = 1.5) -> torch.Tensor:
