@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from brushwork.errors import ConfigError
+from brushwork.api._one_pass import OPTIONS
 
 if TYPE_CHECKING:
     from brushwork.api.stylize import MethodRequest
@@ -19,7 +18,6 @@ __all__ = ["DEFAULT_MODEL", "OPTIONS", "run_adain", "style_for"]
 log = logging.getLogger(__name__)
 #: The shipped decoder used unless ``model`` names another.
 DEFAULT_MODEL = "adain"
-OPTIONS = frozenset({"model", "alpha", "tile", "precision"})
 #: Style images are scaled to at least this short side: below it relu4_1 (1/8 scale) has too few positions
 #: for meaningful statistics.
 STYLE_MIN_SIDE = 64
@@ -72,17 +70,11 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     ``tile`` the tile side for large images (default automatic above 2 MP, 0 never); ``precision`` ``"auto"``
     (bf16 autocast where native), ``"fp32"`` or ``"bf16"``.
     """
-    from brushwork.api._models import adain_decoder, channels_last, vgg16_encoder
-    from brushwork.device import autocast, use_bf16
+    from brushwork.api._models import adain_decoder, vgg16_encoder
+    from brushwork.api._one_pass import method_options, run_one_pass
     from brushwork.methods import adain
 
-    options = {k: v for k, v in request.options.items() if v is not None}
-    unknown = sorted(set(options) - OPTIONS)
-    if unknown:
-        raise ConfigError(f"adain: unknown option(s) {', '.join(unknown)} (choose from {', '.join(sorted(OPTIONS))})")
-    alpha = float(options.get("alpha", request.strength))
-    if not 0.0 <= alpha <= 1.0:
-        raise ConfigError(f"adain: alpha (style strength) {alpha} must be between 0 and 1")
+    options, alpha = method_options(request, "adain")
     decoder, config, path = adain_decoder(options.get("model", DEFAULT_MODEL), request.device)
     encoder = request.encoder
     if encoder is None:
@@ -93,34 +85,7 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
         style_for(s, content_long_side=long_side, scale=request.style_scale, index=i, content_pixels=pixels)
         for i, s in enumerate(request.styles)
     ]
-    from brushwork.tiling import choose_tile
-
-    tile = choose_tile(int(request.content.shape[-2]), int(request.content.shape[-1]), options.get("tile"))
-    bf16 = use_bf16(request.device, options.get("precision", "auto"))
-    layout = "channels_last" if request.device.type == "cpu" and not bf16 else "contiguous"
-    if layout == "channels_last":  # measured faster for fp32 on CPU (see channels_last); bf16/GPU unmeasured
-        encoder, decoder = channels_last(encoder), channels_last(decoder)
-    start = time.perf_counter()
-    with autocast(request.device, bf16):
-        image = adain.stylize(
-            request.content,
-            styles,
-            encoder=encoder,
-            decoder=decoder,
-            style_weights=request.style_weights,
-            alpha=alpha,
-            mask=request.mask,
-            tile=tile,
-            overlap=64 if tile is None else min(64, tile // 4),
-        ).float()
-    numbers = {
-        "seconds": time.perf_counter() - start,
-        "alpha": alpha,
-        "tile": tile,
-        "bf16": bf16,
-        "layout": layout,
-        "model": str(path),
-        "model_step": config.get("step"),
-        "style_sizes": [list(s.shape[-2:]) for s in styles],
-    }
-    return image, numbers
+    nets = {"encoder": encoder, "decoder": decoder}
+    return run_one_pass(
+        request, adain.stylize, nets, options=options, alpha=alpha, styles=styles, path=path, config=config
+    )

@@ -93,6 +93,61 @@ def _report(result: Any) -> int:
     return 130 if result.stopped in ("SIGINT", "SIGTERM") else 0
 
 
+def _add_folders(p: argparse.ArgumentParser, *, init_from: str) -> None:
+    """The arbitrary-style methods' data: content and style folders, held-out styles, balance, ``--init-from``."""
+    p.add_argument("--content", required=True, nargs="+", metavar="DIR", help="folders of photos")
+    p.add_argument("--style", required=True, nargs="+", metavar="DIR", help="folders of paintings")
+    p.add_argument("--exclude-style", nargs="+", default=[], metavar="NAME", help="hold these style files out")
+    p.add_argument("--no-balance", action="store_true", help="do not oversample small style folders")
+    p.add_argument("--init-from", metavar="MODEL", help=init_from)
+
+
+def _add_training(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The arbitrary-style methods' "training" group, starting with its length, batch and crop options."""
+    opt = p.add_argument_group("training")
+    opt.add_argument("--steps", type=positive_int, help="total steps (default 20000; may be raised on resume)")
+    opt.add_argument("--batch-size", type=positive_int, help="content/style pairs per step (default 8)")
+    opt.add_argument("--crop", type=positive_int, help="training crop in pixels, multiple of 8 (default 256)")
+    opt.add_argument("--load-size", type=positive_int, help="short side before cropping (default 512)")
+    return opt
+
+
+def _add_optimiser(opt: argparse._ArgumentGroup, *, lr: str) -> None:
+    """The arbitrary-style methods' last training options: style augmentation, Adam's rate and decay, bf16."""
+    opt.add_argument(
+        "--style-augment",
+        action=argparse.BooleanOptionalAction,
+        help="random scale, quarter turns, flips and channel permutations of the styles (default off)",
+    )
+    opt.add_argument("--lr", type=float, help=f"Adam learning rate (default {lr})")
+    opt.add_argument("--lr-decay", type=float, help="lr / (1 + decay * step) (default 5e-5)")
+    opt.add_argument("--bf16", action=argparse.BooleanOptionalAction, help="bf16 autocast (default: on where native)")
+
+
+def _train_arbitrary(train: Any, args: argparse.Namespace, flags: tuple[str, ...], **extra: Any) -> int:
+    """Call ``train`` (``train_adain``, ``train_student``) with the folders, the set ``flags`` as its config and
+    the run options."""
+    config = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
+    loop = _loop_options(args)
+    result = train(
+        args.content,
+        args.style,
+        args.out,
+        **extra,
+        config=config,
+        resume=args.resume,
+        steps=args.steps,
+        exclude_styles=args.exclude_style,
+        balance=not args.no_balance,
+        vgg16=args.vgg16,
+        device=args.device,
+        seed=args.seed,
+        init_from=args.init_from,
+        **loop,
+    )
+    return _report(result)
+
+
 def _register_adain(methods: argparse._SubParsersAction) -> None:
     p = methods.add_parser(
         "adain",
@@ -100,16 +155,8 @@ def _register_adain(methods: argparse._SubParsersAction) -> None:
         description="Train an AdaIN decoder: photos from --content, paintings from --style (folders, searched "
         "recursively). Unset options take the defaults, or the run's own settings with --resume.",
     )
-    p.add_argument("--content", required=True, nargs="+", metavar="DIR", help="folders of photos")
-    p.add_argument("--style", required=True, nargs="+", metavar="DIR", help="folders of paintings")
-    p.add_argument("--exclude-style", nargs="+", default=[], metavar="NAME", help="hold these style files out")
-    p.add_argument("--no-balance", action="store_true", help="do not oversample small style folders")
-    p.add_argument("--init-from", metavar="MODEL", help="start from a trained decoder (e.g. 'adain'; fresh optimiser)")
-    opt = p.add_argument_group("training")
-    opt.add_argument("--steps", type=positive_int, help="total steps (default 20000; may be raised on resume)")
-    opt.add_argument("--batch-size", type=positive_int, help="content/style pairs per step (default 8)")
-    opt.add_argument("--crop", type=positive_int, help="training crop in pixels, multiple of 8 (default 256)")
-    opt.add_argument("--load-size", type=positive_int, help="short side before cropping (default 512)")
+    _add_folders(p, init_from="start from a trained decoder (e.g. 'adain'; fresh optimiser)")
+    opt = _add_training(p)
     opt.add_argument("--style-weight", type=float, help="style loss weight (default 10)")
     opt.add_argument(
         "--skips",
@@ -126,14 +173,7 @@ def _register_adain(methods: argparse._SubParsersAction) -> None:
     opt.add_argument(
         "--identity-weight", type=float, help="L1 of the photo decoded with its own statistics (default 0: off)"
     )
-    opt.add_argument(
-        "--style-augment",
-        action=argparse.BooleanOptionalAction,
-        help="random scale, quarter turns, flips and channel permutations of the styles (default off)",
-    )
-    opt.add_argument("--lr", type=float, help="Adam learning rate (default 1e-4)")
-    opt.add_argument("--lr-decay", type=float, help="lr / (1 + decay * step) (default 5e-5)")
-    opt.add_argument("--bf16", action=argparse.BooleanOptionalAction, help="bf16 autocast (default: on where native)")
+    _add_optimiser(opt, lr="1e-4")
     _add_run_options(p)
     p.set_defaults(func=run_adain)
 
@@ -156,24 +196,7 @@ def run_adain(args: argparse.Namespace) -> int:
         "lr_decay",
         "bf16",
     )
-    config = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
-    loop = _loop_options(args)
-    result = train_adain(
-        args.content,
-        args.style,
-        args.out,
-        config=config,
-        resume=args.resume,
-        steps=args.steps,
-        exclude_styles=args.exclude_style,
-        balance=not args.no_balance,
-        vgg16=args.vgg16,
-        device=args.device,
-        seed=args.seed,
-        init_from=args.init_from,
-        **loop,
-    )
-    return _report(result)
+    return _train_arbitrary(train_adain, args, flags)
 
 
 def _three_ints(text: str) -> tuple[int, int, int]:
@@ -195,22 +218,14 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "searched recursively). Unset options take the defaults, or the run's own settings with --resume.",
     )
     p.add_argument("--teacher", metavar="MODEL", help="adain model or run folder to learn from (resume: the run's)")
-    p.add_argument("--content", required=True, nargs="+", metavar="DIR", help="folders of photos")
-    p.add_argument("--style", required=True, nargs="+", metavar="DIR", help="folders of paintings")
-    p.add_argument("--exclude-style", nargs="+", default=[], metavar="NAME", help="hold these style files out")
-    p.add_argument("--no-balance", action="store_true", help="do not oversample small style folders")
-    p.add_argument("--init-from", metavar="MODEL", help="start from a trained student (fresh optimiser)")
+    _add_folders(p, init_from="start from a trained student (fresh optimiser)")
     arch = p.add_argument_group("network")
     arch.add_argument("--widths", type=_three_ints, metavar="C1,C2,C3", help="channels at 1/2, 1/4, 1/8 (32,64,64)")
     arch.add_argument("--enc-blocks", type=int, help="residual blocks at the end of each encoder (default 1)")
     arch.add_argument("--dec-blocks", type=int, help="modulated residual blocks in the decoder (default 2)")
     arch.add_argument("--style-dim", type=positive_int, help="length of the style code (default 64)")
     arch.add_argument("--dynamic", action=argparse.BooleanOptionalAction, help="dynamic depthwise filters (default on)")
-    opt = p.add_argument_group("training")
-    opt.add_argument("--steps", type=positive_int, help="total steps (default 20000; may be raised on resume)")
-    opt.add_argument("--batch-size", type=positive_int, help="content/style pairs per step (default 8)")
-    opt.add_argument("--crop", type=positive_int, help="training crop in pixels, multiple of 8 (default 256)")
-    opt.add_argument("--load-size", type=positive_int, help="short side before cropping (default 512)")
+    opt = _add_training(p)
     opt.add_argument("--pixel-weight", type=float, help="L1 to the teacher's picture (default 10)")
     opt.add_argument("--distill-weight", type=float, help="VGG16 feature MSE to the teacher's picture (default 1)")
     opt.add_argument("--structure-weight", type=float, help="channel-normalised distance to the photo (default 0.1)")
@@ -219,14 +234,7 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     opt.add_argument(
         "--random-alpha", type=float, metavar="P", help="share of pairs trained at a random alpha (default 0.25)"
     )
-    opt.add_argument(
-        "--style-augment",
-        action=argparse.BooleanOptionalAction,
-        help="random scale, quarter turns, flips and channel permutations of the styles (default off)",
-    )
-    opt.add_argument("--lr", type=float, help="Adam learning rate (default 5e-4)")
-    opt.add_argument("--lr-decay", type=float, help="lr / (1 + decay * step) (default 5e-5)")
-    opt.add_argument("--bf16", action=argparse.BooleanOptionalAction, help="bf16 autocast (default: on where native)")
+    _add_optimiser(opt, lr="5e-4")
     _add_run_options(p)
     p.set_defaults(func=run_student)
 
@@ -254,25 +262,7 @@ def run_student(args: argparse.Namespace) -> int:
         "lr_decay",
         "bf16",
     )
-    config = {name: getattr(args, name) for name in flags if getattr(args, name) is not None}
-    loop = _loop_options(args)
-    result = train_student(
-        args.content,
-        args.style,
-        args.out,
-        teacher=args.teacher,
-        config=config,
-        resume=args.resume,
-        steps=args.steps,
-        exclude_styles=args.exclude_style,
-        balance=not args.no_balance,
-        vgg16=args.vgg16,
-        device=args.device,
-        seed=args.seed,
-        init_from=args.init_from,
-        **loop,
-    )
-    return _report(result)
+    return _train_arbitrary(train_student, args, flags, teacher=args.teacher)
 
 
 def _register_cyclegan(methods: argparse._SubParsersAction) -> None:

@@ -20,6 +20,7 @@ from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
 from brushwork.losses.perceptual import content_loss, gram_matrix, mean_std_loss, relative_gram_loss
 from brushwork.losses.structure import normalized_feature_loss
+from brushwork.methods.arbitrary import calibration, check_controls, scaled, training_checks
 from brushwork.models.adain import adain
 from brushwork.models.decoders import SKIP_LAYERS, VGGDecoder, build_decoder
 from brushwork.models.encoders import MEAN_ACTIVATION, VGG16Encoder
@@ -87,12 +88,7 @@ class AdaINConfig(DictConfig):
 
     def __post_init__(self) -> None:
         checks = {
-            "lr": self.lr > 0,
-            "lr_decay": self.lr_decay >= 0,
-            "steps": self.steps >= 1,
-            "batch_size": self.batch_size >= 1,
-            "crop": self.crop >= 16 and self.crop % 8 == 0,
-            "load_size": self.load_size >= self.crop,
+            **training_checks(self),
             "style_weight": self.style_weight >= 0,
             "content_weight": self.content_weight >= 0,
             "structure_weight": self.structure_weight >= 0,
@@ -108,10 +104,6 @@ class AdaINConfig(DictConfig):
         block = {"relu1_1": 0, "relu2_1": 1, "relu3_1": 2}
         skips = {name: self.encoder_widths[block[name]] for name in self.skips}
         return VGGDecoder(in_channels=self.encoder_widths[3], widths=self.decoder_widths, skips=skips)
-
-
-def _scaled(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {name: feat.float() / FEATURE_SCALE[name] for name, feat in features.items() if name in FEATURE_SCALE}
 
 
 def _mean(terms: list[torch.Tensor]) -> torch.Tensor:
@@ -141,13 +133,13 @@ def adain_losses(
         content_raw = encoder(content, layers)
         style_raw = encoder(style, STYLE_LAYERS)
         targets = {name: adain(content_raw[name], style_raw[name]) for name in layers}
-        style_feats = _scaled(style_raw)
+        style_feats = scaled(style_raw)
         photo_structure = encoder(content, STRUCTURE_LAYERS) if config.structure_weight > 0 else {}
     skips = {name: targets[name] for name in layers[1:]}
     output = decoder(targets[CONTENT_LAYER], skips)
     out_layers = STYLE_LAYERS + (STRUCTURE_LAYERS if config.structure_weight > 0 else ())
     out_raw = encoder(output, out_layers)
-    out_feats = _scaled(out_raw)
+    out_feats = scaled(out_raw)
     target = targets[CONTENT_LAYER].float() / FEATURE_SCALE[CONTENT_LAYER]
     losses = {
         "content": content_loss(out_feats[CONTENT_LAYER], target),
@@ -256,28 +248,14 @@ def stylize(
     Returns:
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
     """
-    if not styles:
-        raise ConfigError("adain: at least one style image is needed")
-    if not 0.0 <= alpha <= 1.0:
-        raise ConfigError(f"--alpha {alpha}: must be between 0 and 1")
-    weights = [1.0] * len(styles) if style_weights is None else [float(w) for w in style_weights]
-    if len(weights) != len(styles) or min(weights) < 0 or sum(weights) <= 0:
-        raise ConfigError(f"--style-weights {weights}: need {len(styles)} non-negative weights with a positive sum")
-    if mask is not None and len(styles) > 2:
-        raise ConfigError("--mask works with one style (style inside, content outside) or two (inside, outside)")
-    if mask is not None and tuple(mask.shape[-2:]) != tuple(content.shape[-2:]):
-        raise ConfigError(f"mask is {tuple(mask.shape[-2:])} px, the content {tuple(content.shape[-2:])}: sizes differ")
+    weights = check_controls("adain", content, styles, style_weights=style_weights, alpha=alpha, mask=mask)
     device = next(decoder.parameters()).device
     layers = decoder_layers(decoder)
     style_feats = [encoder(s.to(device), layers) for s in styles]
     source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
     margin = max(0, int(edge_margin))
     source = with_margin(source, margin)
-    calib = source[:, :3]
-    if tile is not None and max(calib.shape[-2:]) > calibration_side:
-        from brushwork.imageio import resize
-
-        calib = resize(calib, long_side=calibration_side)
+    calib = calibration(source[:, :3], tile, calibration_side)
     calib_feats = encoder(_pad_to_multiple(calib.to(device), decoder.factor)[0], layers)
     two = mask is not None and len(styles) == 2
     transforms = {

@@ -11,15 +11,15 @@ from typing import Any
 import torch
 
 from brushwork.device import autocast
-from brushwork.errors import CheckpointError
 from brushwork.methods.adain import AdaINConfig, adain_losses, stylize
+from brushwork.methods.arbitrary_trainer import OneNetTrainer, frozen, wrap_ddp
 from brushwork.models.decoders import VGGDecoder
 from brushwork.models.encoders import VGG16Encoder
 
 __all__ = ["AdaINTrainer"]
 
 
-class AdaINTrainer:
+class AdaINTrainer(OneNetTrainer):
     """A decoder, its Adam optimiser and the paper's inverse-time lr decay.
 
     Args:
@@ -31,6 +31,9 @@ class AdaINTrainer:
         weights: start from these ``{"decoder.…": tensor}`` (resume or fine-tune).
     """
 
+    prefix = "decoder"
+    label = "AdaIN decoder"
+
     def __init__(
         self,
         config: AdaINConfig,
@@ -41,43 +44,21 @@ class AdaINTrainer:
         distributed: bool = False,
         weights: dict[str, torch.Tensor] | None = None,
     ) -> None:
-        self.config = config
-        self.device = torch.device(device)
-        self.seed = seed
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.decoder: VGGDecoder = config.build_decoder()
+        self.decoder: VGGDecoder = self._begin(config, device, seed, config.build_decoder)
         if weights is not None:
             self.load_weights(weights)
         self.decoder.to(self.device)
-        self.encoder = encoder.to(self.device).eval().requires_grad_(False)
-        self._decoder_call: torch.nn.Module = self.decoder
-        if distributed:
-            from torch.nn.parallel import DistributedDataParallel
-
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self._decoder_call = DistributedDataParallel(self.decoder, device_ids=ids)
-        fused = self.device.type in ("cpu", "cuda")
-        self.opt = torch.optim.Adam(self.decoder.parameters(), lr=config.lr, fused=fused)
-        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda step: 1.0 / (1.0 + config.lr_decay * step))
+        self.encoder = frozen(encoder, self.device)
+        self._decoder_call = wrap_ddp(self.decoder, self.device, distributed)
+        self._start_adam()
 
     def train_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
         """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1]; returns the losses."""
         content, style = (x.to(self.device, non_blocking=True) for x in batch)
-        if self.config.style_augment:
-            from brushwork.data.style_augment import augment_styles
-
-            draw = torch.Generator().manual_seed(self.seed * 1_000_003 + self.sched.last_epoch)
-            style = augment_styles(style, generator=draw)
+        style, _ = self._augment(style)
         with autocast(self.device, self.config.bf16):
             losses = adain_losses(self.encoder, self._decoder_call, content, style, config=self.config)  # type: ignore[arg-type]
-        self.opt.zero_grad(set_to_none=True)
-        losses["loss"].backward()
-        self.opt.step()
-        self.sched.step()
-        out = {k: float(v.detach()) for k, v in losses.items()}
-        out["lr"] = self.opt.param_groups[0]["lr"]
-        return out
+        return self._apply(losses)
 
     @torch.no_grad()
     def sample_grid(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
@@ -87,7 +68,7 @@ class AdaINTrainer:
         for i in range(min(content.shape[0], style.shape[0])):  # a domain may have a single image
             out = stylize(content[i : i + 1], [style[i : i + 1]], encoder=self.encoder, decoder=self.decoder)
             rows.append(torch.cat([content[i], style[i], out[0]], dim=-1))
-        return torch.cat(rows, dim=-2).unsqueeze(0).float().clamp(0, 1).cpu().contiguous()
+        return self._grid(rows)
 
     def model_config(self) -> dict[str, Any]:
         """The JSON that rebuilds the decoder (the encoder is the offline VGG16, named by its checksum)."""
@@ -100,24 +81,11 @@ class AdaINTrainer:
             "config": self.config.to_dict(),
         }
 
-    def weights(self) -> dict[str, torch.Tensor]:
-        return {f"decoder.{k}": t.detach().cpu().contiguous() for k, t in self.decoder.state_dict().items()}
-
     def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
         from brushwork.checkpoint import load_module_weights
 
-        sub = {k.removeprefix("decoder."): v for k, v in weights.items() if k.startswith("decoder.")}
+        sub = self._own(weights)
         # A plain decoder starts a decoder with skips: its skip convolutions keep their zero initialisation.
         own = self.decoder.state_dict()
         sub.update({k: own[k] for k in own if k.startswith("skip.") and k not in sub})
         load_module_weights(self.decoder, sub, what="decoder")
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"opt": self.opt.state_dict(), "sched": self.sched.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            self.opt.load_state_dict(state["opt"])
-            self.sched.load_state_dict(state["sched"])
-        except (KeyError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"trainer state does not match this AdaIN decoder ({exc})") from exc

@@ -41,8 +41,9 @@ from brushwork.errors import ConfigError
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss
 from brushwork.losses.structure import normalized_feature_loss
 from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
+from brushwork.methods.arbitrary import calibration, check_controls, scaled, training_checks
 from brushwork.models.adain import adain
-from brushwork.models.encoders import MEAN_ACTIVATION, VGG16Encoder
+from brushwork.models.encoders import VGG16Encoder
 from brushwork.models.micro_ast import MIN_SIDE, MicroAST, build_micro_ast
 
 __all__ = [
@@ -107,12 +108,7 @@ class StudentConfig(DictConfig):
             "dec_blocks": self.dec_blocks >= 0,
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
-            "lr": self.lr > 0,
-            "lr_decay": self.lr_decay >= 0,
-            "steps": self.steps >= 1,
-            "batch_size": self.batch_size >= 1,
-            "crop": self.crop >= 16 and self.crop % 8 == 0,
-            "load_size": self.load_size >= self.crop,
+            **training_checks(self),
             **{name: getattr(self, name) >= 0 for name in weights},
         }
         bad = [name for name, ok in checks.items() if not ok]
@@ -130,10 +126,6 @@ class StudentConfig(DictConfig):
             style_dim=self.style_dim,
             dynamic=self.dynamic,
         )
-
-
-def _scaled(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {name: feat.float() / MEAN_ACTIVATION[name] for name, feat in features.items() if name in MEAN_ACTIVATION}
 
 
 def teacher_output(
@@ -195,11 +187,11 @@ def student_losses(
         content_raw = encoder(content, set(t_layers) | set(structure))
         style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS))
         target = teacher_output(teacher, content_raw, style_raw, alpha)
-        target_feats = _scaled(encoder(target, STYLE_LAYERS)) if c.distill_weight > 0 else {}
-        style_feats = _scaled(style_raw)
+        target_feats = scaled(encoder(target, STYLE_LAYERS)) if c.distill_weight > 0 else {}
+        style_feats = scaled(style_raw)
     output = student(content, style, alpha)
     out_raw = encoder(output, STYLE_LAYERS + structure)
-    out_feats = _scaled(out_raw)
+    out_feats = scaled(out_raw)
     zero = torch.zeros((), device=content.device)
     losses: dict[str, torch.Tensor] = {}
     if c.pixel_weight > 0:
@@ -218,29 +210,6 @@ def student_losses(
         losses["gram"] = torch.stack(terms).mean() if bool(full.any()) else zero
     loss = sum((getattr(c, f"{name}_weight") * value for name, value in losses.items()), zero)
     return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
-
-
-def _check_controls(
-    styles: Sequence[torch.Tensor],
-    content: torch.Tensor,
-    style_weights: Sequence[float] | None,
-    alpha: float,
-    mask: torch.Tensor | None,
-) -> list[float]:
-    if not styles:
-        raise ConfigError("fast: at least one style image is needed")
-    if not 0.0 <= alpha <= 1.0:
-        raise ConfigError(f"--alpha {alpha}: must be between 0 and 1")
-    weights = [1.0] * len(styles) if style_weights is None else [float(w) for w in style_weights]
-    if len(weights) != len(styles) or min(weights) < 0 or sum(weights) <= 0:
-        raise ConfigError(f"--style-weights {weights}: need {len(styles)} non-negative weights with a positive sum")
-    if mask is not None and len(styles) > 2:
-        raise ConfigError("--mask works with one style (style inside, content outside) or two (inside, outside)")
-    if mask is not None and tuple(mask.shape[-2:]) != tuple(content.shape[-2:]):
-        raise ConfigError(f"mask is {tuple(mask.shape[-2:])} px, the content {tuple(content.shape[-2:])}: sizes differ")
-    if min(content.shape[-2:]) < MIN_SIDE:
-        raise ConfigError(f"fast: the content is {tuple(content.shape[-2:])} px; it needs at least {MIN_SIDE} px")
-    return weights
 
 
 @torch.inference_mode()
@@ -272,7 +241,9 @@ def stylize(
     Returns:
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
     """
-    weights = _check_controls(styles, content, style_weights, alpha, mask)
+    weights = check_controls("fast", content, styles, style_weights=style_weights, alpha=alpha, mask=mask)
+    if min(content.shape[-2:]) < MIN_SIDE:
+        raise ConfigError(f"fast: the content is {tuple(content.shape[-2:])} px; it needs at least {MIN_SIDE} px")
     if tile is not None and tile < MIN_TILE:
         raise ConfigError(f"--tile {tile}: the fast method needs tiles of at least {MIN_TILE} px (or 0: no tiles)")
     device = next(net.parameters()).device
@@ -284,12 +255,7 @@ def stylize(
         total = sum(weights)
         code = sum((w / total * z for w, z in zip(weights, codes, strict=True)), torch.zeros_like(codes[0]))
     source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
-    calib = source
-    if tile is not None and max(calib.shape[-2:]) > calibration_side:
-        from brushwork.imageio import resize
-
-        calib = resize(calib, long_side=calibration_side)
-    calib = calib.to(device)
+    calib = calibration(source, tile, calibration_side).to(device)
     stats: list[tuple[torch.Tensor, torch.Tensor]] = []
     m = calib[:, 3:] if mask is not None else None
     whole = net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m, record=stats)

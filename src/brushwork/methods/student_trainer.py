@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from brushwork.device import autocast
-from brushwork.errors import CheckpointError
+from brushwork.methods.arbitrary_trainer import OneNetTrainer, frozen, wrap_ddp
 from brushwork.methods.student import StudentConfig, student_losses, stylize, teacher_output
 from brushwork.models.encoders import VGG16Encoder
 from brushwork.models.micro_ast import MicroAST
@@ -31,7 +31,7 @@ class _Pair(nn.Module):
         return self.net(content, self.net.style_code(style), alpha=alpha)
 
 
-class StudentTrainer:
+class StudentTrainer(OneNetTrainer):
     """A student, its Adam optimiser and the inverse-time lr decay; the teacher and the VGG16 held frozen.
 
     Args:
@@ -44,6 +44,9 @@ class StudentTrainer:
         weights: start from these ``{"student.…": tensor}`` (resume or fine-tune).
     """
 
+    prefix = "student"
+    label = "student"
+
     def __init__(
         self,
         config: StudentConfig,
@@ -55,34 +58,18 @@ class StudentTrainer:
         distributed: bool = False,
         weights: dict[str, torch.Tensor] | None = None,
     ) -> None:
-        self.config = config
-        self.device = torch.device(device)
-        self.seed = seed
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.net: MicroAST = config.build()
+        self.net: MicroAST = self._begin(config, device, seed, config.build)
         if weights is not None:
             self.load_weights(weights)
         self.net.to(self.device)
-        self.encoder = encoder.to(self.device).eval().requires_grad_(False)
-        self.teacher = teacher.to(self.device).eval().requires_grad_(False)
-        self._call: nn.Module = _Pair(self.net)
-        if distributed:
-            from torch.nn.parallel import DistributedDataParallel
-
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self._call = DistributedDataParallel(self._call, device_ids=ids)
-        fused = self.device.type in ("cpu", "cuda")
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=config.lr, fused=fused)
-        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda step: 1.0 / (1.0 + config.lr_decay * step))
+        self.encoder = frozen(encoder, self.device)
+        self.teacher = frozen(teacher, self.device)
+        self._call = wrap_ddp(_Pair(self.net), self.device, distributed)
+        self._start_adam()
 
     def _draw(self, style: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """This step's style augmentation and per-pair alphas: a pure function of (seed, step)."""
-        draw = torch.Generator().manual_seed(self.seed * 1_000_003 + self.sched.last_epoch)
-        if self.config.style_augment:
-            from brushwork.data.style_augment import augment_styles
-
-            style = augment_styles(style, generator=draw)
+        style, draw = self._augment(style)
         pick, value = torch.rand(2, n, generator=draw)
         alpha = torch.where(pick < self.config.random_alpha, value, torch.ones(n))
         return style, alpha.to(self.device)
@@ -95,13 +82,7 @@ class StudentTrainer:
             losses = student_losses(
                 self.encoder, self.teacher, self._call, content, style, alpha=alpha, config=self.config
             )
-        self.opt.zero_grad(set_to_none=True)
-        losses["loss"].backward()
-        self.opt.step()
-        self.sched.step()
-        out = {k: float(v.detach()) for k, v in losses.items()}
-        out["lr"] = self.opt.param_groups[0]["lr"]
-        return out
+        return self._apply(losses)
 
     @torch.no_grad()
     def sample_grid(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
@@ -117,27 +98,13 @@ class StudentTrainer:
             teacher = teacher_output(self.teacher, self.encoder(c, layers), self.encoder(s, layers), one)
             out = stylize(c, [s], net=self.net)
             rows.append(torch.cat([c[0], s[0], teacher[0], out[0].to(c.device)], dim=-1))
-        return torch.cat(rows, dim=-2).unsqueeze(0).float().clamp(0, 1).cpu().contiguous()
+        return self._grid(rows)
 
     def model_config(self) -> dict[str, Any]:
         """The JSON that rebuilds the student (no encoder entry: the student needs no VGG16)."""
         return {"method": "student", "nets": {"student": self.net.spec()}, "config": self.config.to_dict()}
 
-    def weights(self) -> dict[str, torch.Tensor]:
-        return {f"student.{k}": t.detach().cpu().contiguous() for k, t in self.net.state_dict().items()}
-
     def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
         from brushwork.checkpoint import load_module_weights
 
-        sub = {k.removeprefix("student."): v for k, v in weights.items() if k.startswith("student.")}
-        load_module_weights(self.net, sub, what="student")
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"opt": self.opt.state_dict(), "sched": self.sched.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            self.opt.load_state_dict(state["opt"])
-            self.sched.load_state_dict(state["sched"])
-        except (KeyError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"trainer state does not match this student ({exc})") from exc
+        load_module_weights(self.net, self._own(weights), what="student")

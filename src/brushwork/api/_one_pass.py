@@ -1,0 +1,85 @@
+"""What the one-pass entries of :data:`brushwork.api.stylize.METHODS` share (``adain`` and ``fast``): their options
+and the timed, tiled, autocast pass with its numbers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from brushwork.errors import ConfigError
+
+if TYPE_CHECKING:
+    from brushwork.api.stylize import MethodRequest
+
+__all__ = ["OPTIONS", "method_options", "run_one_pass"]
+
+OPTIONS = frozenset({"model", "alpha", "tile", "precision"})
+
+
+def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any], float]:
+    """The request's options that are set (only :data:`OPTIONS`) and alpha (default: the request's strength)."""
+    options = {k: v for k, v in request.options.items() if v is not None}
+    unknown = sorted(set(options) - OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"{method}: unknown option(s) {', '.join(unknown)} (choose from {', '.join(sorted(OPTIONS))})"
+        )
+    alpha = float(options.get("alpha", request.strength))
+    if not 0.0 <= alpha <= 1.0:
+        raise ConfigError(f"{method}: alpha (style strength) {alpha} must be between 0 and 1")
+    return options, alpha
+
+
+def run_one_pass(
+    request: MethodRequest,
+    stylize: Callable[..., torch.Tensor],
+    nets: dict[str, torch.nn.Module],
+    *,
+    options: dict[str, Any],
+    alpha: float,
+    styles: list[torch.Tensor],
+    path: Any,
+    config: dict[str, Any],
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """``stylize(content, styles, **nets, ...)`` with the options' tile and precision → image and numbers.
+
+    ``path`` and ``config`` (its ``config.json``) name the model. Without bf16 on a CPU the networks run
+    channels-last.
+    """
+    from brushwork.api._models import channels_last
+    from brushwork.device import autocast, use_bf16
+    from brushwork.tiling import choose_tile
+
+    tile = choose_tile(int(request.content.shape[-2]), int(request.content.shape[-1]), options.get("tile"))
+    bf16 = use_bf16(request.device, options.get("precision", "auto"))
+    layout = "channels_last" if request.device.type == "cpu" and not bf16 else "contiguous"
+    # Measured faster for fp32 on a CPU: AdaIN (see channels_last) and the student's small-channel convolutions
+    # (1.1-1.5x); bf16/GPU unmeasured.
+    if layout == "channels_last":
+        nets = {name: channels_last(net) for name, net in nets.items()}
+    start = time.perf_counter()
+    with autocast(request.device, bf16):
+        image = stylize(
+            request.content,
+            styles,
+            **nets,
+            style_weights=request.style_weights,
+            alpha=alpha,
+            mask=request.mask,
+            tile=tile,
+            overlap=64 if tile is None else min(64, tile // 4),
+        ).float()
+    numbers = {
+        "seconds": time.perf_counter() - start,
+        "alpha": alpha,
+        "tile": tile,
+        "bf16": bf16,
+        "layout": layout,
+        "model": str(path),
+        "model_step": config.get("step"),
+        "style_sizes": [list(s.shape[-2:]) for s in styles],
+    }
+    return image, numbers
