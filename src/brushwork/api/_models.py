@@ -61,13 +61,6 @@ def _cached_decoder(path: Path, mtime: float, device: Any) -> Any:
     return load_decoder(path, device=device)
 
 
-def adain_decoder(name_or_dir: str | os.PathLike[str], device: Any) -> tuple[Any, dict[str, Any], Path]:
-    """An AdaIN decoder (a shipped name, model or run directory) on ``device``, its config and its directory."""
-    path = find_model(name_or_dir)
-    decoder, config = _cached_decoder(path, (path / "model.safetensors").stat().st_mtime, device)
-    return decoder, config, path
-
-
 @functools.lru_cache(maxsize=2)
 def _cached_student(path: Path, mtime: float, device: Any) -> Any:
     from brushwork.methods.student import load_student
@@ -75,11 +68,23 @@ def _cached_student(path: Path, mtime: float, device: Any) -> Any:
     return load_student(path, device=device)
 
 
+def _cached_net(load: Any, name_or_dir: str | os.PathLike[str], device: Any) -> tuple[Any, dict[str, Any], Path]:
+    """``load(path, mtime, device)`` for a shipped name, model or run directory; rebuilt when its weights change."""
+    from brushwork.checkpoint import WEIGHTS_FILE
+
+    path = find_model(name_or_dir)
+    net, config = load(path, (path / WEIGHTS_FILE).stat().st_mtime, device)
+    return net, config, path
+
+
+def adain_decoder(name_or_dir: str | os.PathLike[str], device: Any) -> tuple[Any, dict[str, Any], Path]:
+    """An AdaIN decoder (a shipped name, model or run directory) on ``device``, its config and its directory."""
+    return _cached_net(_cached_decoder, name_or_dir, device)
+
+
 def student_net(name_or_dir: str | os.PathLike[str], device: Any) -> tuple[Any, dict[str, Any], Path]:
     """A ``fast`` student (a shipped name, model or run directory) on ``device``, its config and its directory."""
-    path = find_model(name_or_dir)
-    net, config = _cached_student(path, (path / "model.safetensors").stat().st_mtime, device)
-    return net, config, path
+    return _cached_net(_cached_student, name_or_dir, device)
 
 
 _LAYOUT_COPIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
