@@ -64,6 +64,9 @@ Stylizer = Callable[[Image.Image, Image.Image], Image.Image]
 def style_files(names: tuple[str, ...] = HELD_OUT) -> dict[str, Path]:
     files = {}
     for name in names:
+        if Path(name).is_file():  # a style image given by its path (e.g. unseen paintings for validation)
+            files[Path(name).stem] = Path(name)
+            continue
         found = sorted(p for p in STYLE_DIR.glob(f"{name}.*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
         if not found:
             raise SystemExit(f"style {name}: no image in {STYLE_DIR}")
@@ -273,7 +276,7 @@ def main() -> None:
         "training folder with --last and --styles of training styles: the test photos and styles stay unseen)",
     )
     parser.add_argument("--last", action="store_true", help="the last --limit photos instead of the first")
-    parser.add_argument("--styles", nargs="+", default=list(HELD_OUT), help="style names in styles/")
+    parser.add_argument("--styles", nargs="+", default=list(HELD_OUT), help="style names in styles/, or image paths")
     parser.add_argument("--size", type=int, default=512, help="long side of photos and outputs")
     parser.add_argument("--threads", type=int, default=2, help="torch and onnxruntime threads (timing)")
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "arbitrary_quality.json")

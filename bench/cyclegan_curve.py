@@ -6,6 +6,9 @@ the photos' and paintings' features are computed once for all checkpoints, so a 
 
     .venv/bin/python bench/cyclegan_curve.py ~/brushwork-runs/vangogh/checkpoints/step_* [--limit 100]
     .venv/bin/python bench/cyclegan_curve.py vangogh vangogh@1 vangogh@2
+    # choosing a checkpoint and strength on training data only (the last 100 trainB photos vs trainA):
+    .venv/bin/python bench/cyclegan_curve.py RUN/checkpoints/step_*@1.75 --photos DATA/trainB --last \
+        --paintings DATA/trainA
 """
 
 from __future__ import annotations
@@ -35,12 +38,17 @@ def main() -> None:
     parser.add_argument("models", nargs="+", metavar="MODEL[@STRENGTH]")
     parser.add_argument("--data", type=Path, default=DATA, help="folder with testA/ (paintings) and testB/ (photos)")
     parser.add_argument("--limit", type=int, default=100, help="first N photos (default 100)")
+    parser.add_argument("--photos", type=Path, help="photos instead of DATA/testB (training photos to choose settings)")
+    parser.add_argument("--paintings", type=Path, help="painting folder instead of DATA/testA")
+    parser.add_argument("--last", action="store_true", help="the last --limit photos instead of the first")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     print(json.dumps({"env": setup(args.threads)}), flush=True)
     encoder = load_vgg16()
-    photos = [load_image(p) for p in find_images(args.data / "testB")[: args.limit]]
-    paintings = [load_image(p) for p in find_images(args.data / "testA")]
+    photo_files = find_images(args.photos or args.data / "testB")
+    photo_files = photo_files[-args.limit :] if args.last else photo_files[: args.limit]
+    photos = [load_image(p) for p in photo_files]
+    paintings = [load_image(p) for p in find_images(args.paintings or args.data / "testA")]
     with torch.no_grad():
         photo_features, real_features = stat_features(encoder, photos), stat_features(encoder, paintings)
     for spec in args.models:
