@@ -2,7 +2,8 @@
 
 The first ``--limit`` (20) testB photos of vangogh2photo (sorted by name) × the 4 held-out styles (candy,
 feathers, la_muse, udnie), in one run, every photo used at a ``--size`` (512) px long side. Methods: each
-``--ours SPEC`` (a model name or directory for ``brushwork.stylize(method="adain", model=SPEC)``), the peer
+``--ours SPEC`` (a model name or directory for ``brushwork.stylize(method="adain", model=SPEC)``;
+``fast:DIR`` for the student of issue 14, ``SPEC@ALPHA`` for another style strength), the peer
 ``StyleTransfer.stylize_with(photo, style, max_size=512)`` and the identity (output = photo) as a sanity row.
 Both sides get the same Pillow photo (already at 512 px) and the original style file as a Pillow image, and
 return a Pillow image (8-bit, what a user saves); each pair runs every method in turn (interleaved timing).
@@ -93,15 +94,16 @@ def label_for(spec: str) -> str:
 
 
 def ours(spec: str, size: int) -> Stylizer:
-    """``MODEL`` or ``MODEL@ALPHA`` (the style strength; default: the API's)."""
+    """``[METHOD:]MODEL[@ALPHA]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the style strength."""
     import brushwork
 
-    model, _, alpha = spec.partition("@")
+    method, _, rest = spec.rpartition(":") if spec.split(":", 1)[0] in ("adain", "fast") else ("", "", spec)
+    model, _, alpha = rest.partition("@")
     extra = {"alpha": float(alpha)} if alpha else {}
 
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:
         return brushwork.stylize(
-            photo, style, method="adain", model=model, size=size, device="cpu", as_pil=True, **extra
+            photo, style, method=method or "adain", model=model, size=size, device="cpu", as_pil=True, **extra
         )
 
     return run
