@@ -109,6 +109,39 @@ def test_init_from_rejects_other_architectures_and_bad_models(tmp_path: Path, ma
     assert "weights are for a different architecture" in capsys.readouterr().err
 
 
+def test_init_from_may_switch_resize_upsampling_only(tmp_path: Path, make_unpaired, capsys) -> None:
+    """nearest ↔ bilinear share every weight, so a fine-tune may switch; transpose has other weights."""
+    data = make_unpaired(tmp_path / "data")
+    assert _train(data, tmp_path / "near", "--steps", "1", "--upsample", "nearest") == 0
+    assert (
+        _train(data, tmp_path / "bil", "--steps", "1", "--init-from", str(tmp_path / "near"), "--upsample", "bilinear")
+        == 0
+    )
+    config = read_config(latest_checkpoint(tmp_path / "bil"))
+    assert config["config"]["upsample"] == "bilinear" and config["nets"]["G_AB"]["upsample"] == "bilinear"
+    assert (
+        _train(data, tmp_path / "tr", "--steps", "1", "--init-from", str(tmp_path / "near"), "--upsample", "transpose")
+        == 2
+    )
+    assert "upsample='transpose' differs" in capsys.readouterr().err
+
+
+def test_init_from_takes_a_shipped_model_name(tmp_path: Path, make_unpaired, monkeypatch) -> None:
+    import brushwork.api._models as models
+
+    assert _train(make_unpaired(tmp_path / "data"), tmp_path / "base", "--steps", "1") == 0
+    shipped = tmp_path / "pretrained" / "tinyart"
+    shipped.parent.mkdir()
+    latest_checkpoint(tmp_path / "base").rename(shipped)
+    monkeypatch.setattr(models, "pretrained_root", lambda: tmp_path / "pretrained")
+    monkeypatch.chdir(tmp_path)
+    assert (
+        _train(make_unpaired(tmp_path / "artist", seed=3), tmp_path / "ft", "--steps", "1", "--init-from", "tinyart")
+        == 0
+    )
+    assert _same_weights(shipped, latest_checkpoint(tmp_path / "ft")) is False
+
+
 def test_bad_data_folders_exit_2_with_one_line(tmp_path: Path, capsys) -> None:
     assert _train(tmp_path / "missing", tmp_path / "run", "--steps", "1") == 2
     assert "no such data folder" in capsys.readouterr().err

@@ -43,6 +43,15 @@ def _arch_from(model_config: dict[str, Any]) -> dict[str, Any]:
     return arch
 
 
+def _weightless_changes(arch: dict[str, Any], overrides: dict[str, Any]) -> frozenset[str]:
+    """Architecture settings ``--init-from`` may change because no weight depends on them: resize-then-conv
+    upsampling is ``nearest`` or ``bilinear`` with the same convolutions."""
+    resize = {"nearest", "bilinear"}
+    if arch.get("upsample") in resize and overrides.get("upsample") in resize:
+        return frozenset({"upsample"})
+    return frozenset()
+
+
 def _plain(value: Any) -> Any:
     """Tuples as lists (``config.json`` stores sequences as lists)."""
     return [_plain(v) for v in value] if isinstance(value, list | tuple) else value
@@ -181,14 +190,14 @@ def train(
         values, weights, trainer_state, inherited = point.values, point.weights, point.trainer_state, point.saved
         seed = point.seed if point.seed is not None else seed
     elif init_from is not None:
-        from brushwork.checkpoint import resolve_model_dir
+        from brushwork.api._models import find_model
 
-        src = resolve_model_dir(init_from)
+        src = find_model(init_from)
         source_config = read_config(src)
         if source_config.get("method") != "cyclegan":
             raise CheckpointError(f"{src}: --init-from needs a cyclegan model, got {source_config.get('method')!r}")
         arch = _arch_from(source_config)
-        free = frozenset(set(overrides) - set(_ARCH))
+        free = frozenset(set(overrides) - set(_ARCH)) | _weightless_changes(arch, overrides)
         values = _merge({**CycleGANConfig().to_dict(), **arch}, overrides, allowed=free, source=str(src))
         weights = load_weights(src)
         inherited = {k: v for k, v in source_config.items() if k in ("domains", "default_direction")}
