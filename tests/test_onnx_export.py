@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from brushwork.checkpoint import save_model_dir
+from brushwork.detail import DEFAULT_AMOUNT, add_detail
 from brushwork.errors import CheckpointError, ConfigError
 from brushwork.methods import adain
 from brushwork.methods.cyclegan import CycleGAN, CycleGANConfig, load_nets
@@ -121,7 +122,8 @@ def test_adain_parity_at_other_sizes(tmp_path: Path, tiny_encoder, skips: tuple[
     results = []
     for (h, w), (sh, sw), alpha in cases:
         content, style = torch.rand(1, 3, h, w), torch.rand(1, 3, sh, sw) ** 4  # style: darker, other statistics
-        expected = adain.stylize(content, [style], encoder=tiny_encoder, decoder=decoder, alpha=alpha).numpy()
+        raw = adain.stylize(content, [style], encoder=tiny_encoder, decoder=decoder, alpha=alpha)
+        expected = add_detail(raw, content, amount=DEFAULT_AMOUNT * alpha).numpy()  # as brushwork.stylize
         feeds = {"content": content.numpy(), "style": style.numpy(), "alpha": np.array([alpha], np.float32)}
         (got,) = session.run(None, feeds)
         assert got.shape == (1, 3, h, w)

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from brushwork.errors import ConfigError
+from brushwork.filters import gaussian_blur
 from brushwork.imageio import from_pil, read_image
 
 __all__ = ["apply_mask", "load_mask"]
@@ -66,25 +67,11 @@ def load_mask(mask: MaskLike, size: tuple[int, int], *, feather: float = 0.0) ->
         log.info("%s: resizing the mask from %dx%d to %dx%d", name, w, h, size[1], size[0])
         t = F.interpolate(t, size=size, mode="bilinear", align_corners=False, antialias=h > size[0])
     if feather > 0:
-        t = _blur(t, feather)
+        t = gaussian_blur(t, feather)
     t = t.clamp(0.0, 1.0)
     if float(t.max()) == 0.0:
         log.warning("%s: the mask is empty (all black); the output is the content unchanged", name)
     return t
-
-
-def _blur(t: torch.Tensor, sigma: float) -> torch.Tensor:
-    radius = max(1, round(3 * sigma))
-    x = torch.arange(-radius, radius + 1, dtype=t.dtype)
-    kernel = torch.exp(-(x**2) / (2 * sigma**2))
-    kernel = kernel / kernel.sum()
-    pad = min(radius, t.shape[-2] - 1, t.shape[-1] - 1)
-    if pad < radius:
-        kernel = kernel[radius - pad : radius + pad + 1]
-        kernel = kernel / kernel.sum()
-    t = F.pad(t, (pad, pad, pad, pad), mode="replicate")
-    t = F.conv2d(t, kernel.view(1, 1, 1, -1))
-    return F.conv2d(t, kernel.view(1, 1, -1, 1))
 
 
 def apply_mask(stylized: torch.Tensor, content: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

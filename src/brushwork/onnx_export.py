@@ -12,6 +12,9 @@ Two kinds of model:
 - **Fast student** (``brushwork stylize --method fast``): the same inputs and output as AdaIN; the student's own
   small encoders replace the VGG16 (``encoder`` is ignored).
 
+Both arbitrary-style graphs end as ``brushwork.stylize`` does: the content's detail layer (:mod:`brushwork.detail`)
+is added, ``detail`` × alpha of it (``detail`` fixed at export, default as in the API; 0 leaves it out).
+
 The generators pad their input to a multiple of their stride with Python control flow that a trace would
 freeze at the trace size; the export wrappers here pad with index arithmetic on the traced shape instead
 (the same reflection/replication rule, bit for bit), so every size works. The TorchScript exporter is used
@@ -32,7 +35,7 @@ from torch import nn
 
 from brushwork.errors import CheckpointError, ConfigError
 
-__all__ = ["AdaINExport", "GeneratorExport", "export_onnx"]
+__all__ = ["AdaINExport", "GeneratorExport", "WithDetail", "export_onnx"]
 
 log = logging.getLogger(__name__)
 _DIRECTIONS = {"AtoB": "G_AB", "BtoA": "G_BA"}
@@ -121,6 +124,22 @@ class AdaINExport(nn.Module):
         out = crop_to(out, h, w)
         rows, cols = torch.arange(shape[2]) + EDGE_MARGIN, torch.arange(shape[3]) + EDGE_MARGIN
         return out.index_select(2, rows).index_select(3, cols).clamp(0, 1)
+
+
+class WithDetail(nn.Module):
+    """An arbitrary-style export ``(content, style, alpha) → stylized`` followed by
+    :func:`brushwork.detail.add_detail` with ``amount`` × alpha, as :func:`brushwork.stylize` does."""
+
+    def __init__(self, inner: nn.Module, *, amount: float) -> None:
+        super().__init__()
+        self.inner, self.amount = inner, float(amount)
+
+    def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        from brushwork.detail import detail_layer
+
+        out = self.inner(content, style, alpha)
+        a = alpha.reshape(-1)[:1].clamp(0, 1).reshape(1, 1, 1, 1)
+        return (out + (self.amount * a) * detail_layer(content)).clamp(0, 1)
 
 
 def _load_encoder(encoder: Any) -> nn.Module:
@@ -237,6 +256,7 @@ def export_onnx(
     opset: int = 17,
     encoder: Any = None,
     sample_size: int = 256,
+    detail: float | None = None,
 ) -> Path:
     """Export a CycleGAN generator or an AdaIN network to an ONNX file (see the module docstring for the I/O).
 
@@ -248,6 +268,8 @@ def export_onnx(
         encoder: AdaIN only: a ``VGG16Encoder`` to bake in, or a VGG16 safetensors path (default: the real
             VGG16, resolved offline).
         sample_size: side of the random images the trace runs on (any size works afterwards).
+        detail: AdaIN and student only: the detail amount baked in (default
+            :data:`brushwork.detail.DEFAULT_AMOUNT`, as ``brushwork.stylize``; 0: none).
 
     Returns:
         The path written. Raises :class:`CheckpointError` for a missing or unusable model.
@@ -268,6 +290,17 @@ def export_onnx(
     output = Path(output)
     guard_output(output, [path / WEIGHTS_FILE, path / CONFIG_FILE])
     module, inputs, naming = _build(path, config, direction=direction, encoder=encoder, sample_size=sample_size)
+    if naming["input_names"] == ["content", "style", "alpha"]:
+        from brushwork.detail import DEFAULT_AMOUNT, DEFAULT_SIGMA
+
+        amount = DEFAULT_AMOUNT if detail is None else float(detail)
+        if not 0.0 <= amount <= 2.0:
+            raise ConfigError(f"detail {amount}: must be between 0 and 2")
+        if amount > 0:
+            module = WithDetail(module, amount=amount)
+        naming["meta"] = {**naming["meta"], "detail": amount, "detail_sigma": DEFAULT_SIGMA}
+    elif detail is not None:
+        raise ConfigError(f"{path}: --detail applies to adain and fast models, this is a {config.get('method')} model")
     module.eval()
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)

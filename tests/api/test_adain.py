@@ -11,6 +11,7 @@ import torch
 from brushwork.api._adain import style_for
 from brushwork.api.stylize import METHODS, stylize, stylize_result
 from brushwork.checkpoint import save_model_dir
+from brushwork.detail import DEFAULT_AMOUNT, add_detail
 from brushwork.errors import CheckpointError, ConfigError, ImageError
 from brushwork.methods import adain
 from brushwork.methods.adain import AdaINConfig, load_decoder
@@ -42,7 +43,12 @@ def test_matches_the_method_and_reports_numbers(model: Path, tiny_encoder) -> No
     expected = adain.stylize(
         content, [style_for(style, content_long_side=48, scale=1.0)], encoder=tiny_encoder, decoder=decoder
     )
-    assert torch.allclose(result.image, expected, atol=1e-5)
+    assert result.numbers["detail"] == DEFAULT_AMOUNT  # the photo's detail layer goes back in, × alpha
+    assert torch.allclose(result.image, add_detail(expected, content, amount=DEFAULT_AMOUNT), atol=1e-5)
+    plain = stylize_result(
+        content, style, model=str(model), encoder=tiny_encoder, device="cpu", precision="fp32", detail=0.0
+    )
+    assert torch.allclose(plain.image, expected.clamp(0, 1), atol=1e-5)
 
 
 def test_channels_last_copies_are_cached_until_the_weights_change(tiny_encoder) -> None:
@@ -70,6 +76,10 @@ def test_alpha_and_strength(model: Path, tiny_encoder) -> None:
         stylize(content, style, strength=2.0, **kw)
     with pytest.raises(ConfigError, match="unknown option"):
         stylize(content, style, steps=3, **kw)
+    with pytest.raises(ConfigError, match=r"detail 3\.0 must be between 0 and 2"):
+        stylize(content, style, detail=3.0, **kw)
+    half = stylize_result(content, style, alpha=0.5, **kw)
+    assert half.numbers["detail"] == 0.5 * DEFAULT_AMOUNT
 
 
 def test_two_styles_by_mask(model: Path, tiny_encoder) -> None:

@@ -33,6 +33,11 @@ def test_export_writes_a_model_onnxruntime_runs(tmp_path: Path, model_dir: Path,
     assert result.shape == (1, 3, 37, 50) and result.min() >= 0 and result.max() <= 1
 
 
+def test_detail_is_for_arbitrary_style_models_only(tmp_path: Path, model_dir: Path, capsys) -> None:
+    assert main(["export", str(model_dir), "-o", str(tmp_path / "g.onnx"), "--detail", "1"]) == 2
+    assert "--detail applies to adain and fast models" in capsys.readouterr().err
+
+
 def test_default_output_name_and_quiet(tmp_path: Path, model_dir: Path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["export", str(model_dir), "--sample-size", "32", "-q"]) == 0

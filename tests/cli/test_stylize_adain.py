@@ -83,6 +83,21 @@ def test_gatys_options_are_refused_for_adain_and_vice_versa(model: Path, files, 
     assert "--alpha" in capsys.readouterr().err
     assert main(["stylize", *base, "--steps", "5"]) == 2
     assert "--steps is a gatys option" in capsys.readouterr().err
+    assert main(["stylize", *base, "--method", "gatys", "--detail", "1"]) == 2
+    assert "--detail are adain and fast options" in capsys.readouterr().err
+
+
+def test_detail_puts_the_photo_edges_back(model: Path, files, tmp_path: Path, capsys) -> None:
+    from brushwork.metrics import ssim
+
+    base = [str(files["photos/a"]), "--style", str(files["style"]), "--model", str(model), "-q"]
+    outs = {d: tmp_path / f"d{d}.png" for d in ("0", "1")}
+    for d, out in outs.items():
+        assert main(["stylize", *base, "--detail", d, "-o", str(out)]) == 0
+    photo = load_image(files["photos/a"])
+    assert ssim(photo, load_image(outs["1"])) > ssim(photo, load_image(outs["0"]))
+    assert main(["stylize", *base, "--detail", "2.5", "-o", str(tmp_path / "x.png")]) == 2
+    assert "detail 2.5 must be between 0 and 2" in capsys.readouterr().err
 
 
 def test_a_video_is_stylised_frame_by_frame(model: Path, files, tmp_path: Path, capsys) -> None:

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from brushwork.checkpoint import save_model_dir
+from brushwork.detail import add_detail
 from brushwork.errors import CheckpointError, ConfigError
 from brushwork.methods import adain
 from brushwork.methods.student import (
@@ -145,10 +146,15 @@ def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student
     model = make_student(tmp_path / "student")
     module, _, _ = _build(model, read_config(model), direction=None, encoder=None, sample_size=32)
     assert isinstance(module, StudentExport)
-    path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32)
+    path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32, detail=0.0)  # the network alone
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    with_detail = ort.InferenceSession(
+        str(export_onnx(model, tmp_path / "fast_d.onnx", sample_size=32, detail=1.5)),
+        options,
+        providers=["CPUExecutionProvider"],
+    )
     net, _ = load_student(model)
     cases = [((45, 61), (50, 70), 1.0), ((45, 61), (50, 70), 0.0), ((24, 64), (33, 29), 0.4), ((17, 16), (40, 40), 0.7)]
     results = []
@@ -160,5 +166,8 @@ def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student
         assert got.shape == (1, 3, h, w)
         assert np.abs(got - expected).max() < 1e-3, (h, w, alpha)
         assert expected.std() > 0.02  # a picture, not a clamped constant
+        (sharp,) = with_detail.run(None, feeds)
+        detailed = add_detail(torch.from_numpy(expected), content, amount=1.5 * alpha).numpy()
+        assert np.abs(sharp - detailed).max() < 1e-3, (h, w, alpha)
         results.append(got)
     assert np.abs(results[0] - results[1]).max() > 1e-2  # alpha is wired in

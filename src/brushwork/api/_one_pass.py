@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 __all__ = ["OPTIONS", "method_options", "run_one_pass"]
 
-OPTIONS = frozenset({"model", "alpha", "tile", "precision"})
+OPTIONS = frozenset({"model", "alpha", "tile", "precision", "detail"})
+#: Largest accepted ``detail`` amount (beyond it the photo's edges dominate as halos).
+MAX_DETAIL = 2.0
 
 
 def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any], float]:
@@ -30,6 +32,9 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
     alpha = float(options.get("alpha", request.strength))
     if not 0.0 <= alpha <= 1.0:
         raise ConfigError(f"{method}: alpha (style strength) {alpha} must be between 0 and 1")
+    detail = options.get("detail")
+    if detail is not None and not 0.0 <= float(detail) <= MAX_DETAIL:
+        raise ConfigError(f"{method}: detail {detail} must be between 0 and {MAX_DETAIL}")
     return options, alpha
 
 
@@ -47,9 +52,11 @@ def run_one_pass(
     """``stylize(content, styles, **nets, ...)`` with the options' tile and precision → image and numbers.
 
     ``path`` and ``config`` (its ``config.json``) name the model. Without bf16 on a CPU the networks run
-    channels-last.
+    channels-last. The content's detail layer is added back (:mod:`brushwork.detail`), ``options["detail"]``
+    (default :data:`~brushwork.detail.DEFAULT_AMOUNT`) × alpha of it: less style, less structure to restore.
     """
     from brushwork.api._models import channels_last
+    from brushwork.detail import DEFAULT_AMOUNT, add_detail
     from brushwork.device import autocast, use_bf16
     from brushwork.tiling import choose_tile
 
@@ -72,9 +79,12 @@ def run_one_pass(
             tile=tile,
             overlap=64 if tile is None else min(64, tile // 4),
         ).float()
+    detail = float(options.get("detail", DEFAULT_AMOUNT)) * alpha
+    image = add_detail(image, request.content.to(image.device), amount=detail)
     numbers = {
         "seconds": time.perf_counter() - start,
         "alpha": alpha,
+        "detail": detail,
         "tile": tile,
         "bf16": bf16,
         "layout": layout,

@@ -26,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="side of the images the export traces with (default 256; the file accepts any size)",
     )
+    parser.add_argument(
+        "--detail",
+        type=float,
+        metavar="D",
+        help="adain and fast: the photo detail added back, 0 ... 2, as 'stylize --detail' (default 0.5)",
+    )
     add_common(parser, size=False, output="the .onnx file (default ./<MODEL name>.onnx)")
     parser.set_defaults(func=run)
 
@@ -41,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         opset=args.opset,
         encoder=args.vgg16,
         sample_size=args.sample_size,
+        detail=args.detail,
     )
     if args.quiet == 0:
         print(f"exported {args.model} -> {path} ({path.stat().st_size / 1e6:.1f} MB)")

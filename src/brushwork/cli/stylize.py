@@ -90,6 +90,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     fast.add_argument(
         "--model", metavar="MODEL", help="adain decoder or fast student: a model or run folder (default: shipped)"
     )
+    fast.add_argument(
+        "--detail",
+        type=_nonneg_float,
+        metavar="D",
+        help="how much of the photo's fine detail to put back, 0 (none) ... 2 (default 0.5, times alpha)",
+    )
     add_precision(fast)
     add_tile(fast)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
@@ -197,9 +203,17 @@ def run(args: argparse.Namespace) -> int:
         given = [f"--{k.replace('_', '-')}" for k, v in options.items() if v is not None]
         if given or args.save_every:
             raise ConfigError(f"{(given or ['--save-every'])[0]} is a gatys option (add --method gatys)")
-        options = {"alpha": args.alpha, "model": args.model, "tile": args.tile, "precision": args.precision}
-    elif args.alpha is not None or args.model is not None or args.tile is not None:
-        raise ConfigError("--alpha, --model and --tile are adain and fast options; for gatys use --style-strength")
+        options = {
+            "alpha": args.alpha,
+            "model": args.model,
+            "tile": args.tile,
+            "precision": args.precision,
+            "detail": args.detail,
+        }
+    elif any(v is not None for v in (args.alpha, args.model, args.tile, args.detail)):
+        raise ConfigError(
+            "--alpha, --model, --tile and --detail are adain and fast options; for gatys use --style-strength"
+        )
     unreadable = failed = 0
     for content, styles, out in plan:
         bars: list[tqdm] = []

@@ -1,0 +1,48 @@
+"""Detail transfer: put the photo's fine structure back into a stylised image.
+
+A one-pass network rebuilds every detail from features at 1/8 resolution (AdaIN's relu4_1, plus skips), so edges
+and small forms come out soft or lost. The photo's detail layer, the image minus its Gaussian blur (the "detail"
+of base/detail decompositions, e.g. Durand & Dorsey 2002; Farbman et al. 2008), holds exactly those: adding a
+fraction of it keeps the painting's colours and strokes at coarse scales and restores the photo's edges.
+Measured on unseen Cézanne styles (docs/arbitrary_recipe.md): amount 0.5, σ = 2 px lifts SSIM by 0.055 and
+lowers the content distance by 0.065 for +0.006 style distance, where lowering alpha buys +0.016 SSIM for +0.036.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from brushwork.filters import gaussian_blur
+
+__all__ = ["DEFAULT_AMOUNT", "DEFAULT_SIGMA", "add_detail", "detail_layer"]
+
+#: Fraction of the photo's detail layer added by default (one-pass methods).
+DEFAULT_AMOUNT = 0.5
+#: Gaussian σ (pixels at the output's size) that splits detail from base.
+DEFAULT_SIGMA = 2.0
+
+
+def detail_layer(image: torch.Tensor, *, sigma: float = DEFAULT_SIGMA) -> torch.Tensor:
+    """``image − blur_σ(image)`` for ``(N, C, H, W)``: zero on flat areas, the edges and texture finer than σ."""
+    return image - gaussian_blur(image, sigma)
+
+
+def add_detail(
+    stylized: torch.Tensor, content: torch.Tensor, *, amount: float = DEFAULT_AMOUNT, sigma: float = DEFAULT_SIGMA
+) -> torch.Tensor:
+    """``stylized + amount · detail_layer(content)``, clamped to [0, 1].
+
+    Args:
+        stylized: ``(N, 3, H, W)`` RGB in [0, 1], the styled image.
+        content: the photo it was made from, same shape (any device: moved to ``stylized``'s).
+        amount: 0 returns ``stylized`` (clamped); 1 adds the full detail layer.
+        sigma: detail scale in pixels.
+    """
+    if stylized.shape != content.shape:
+        raise ValueError(f"stylized {tuple(stylized.shape)} and content {tuple(content.shape)} differ in shape")
+    if not amount >= 0:
+        raise ValueError(f"detail amount must be >= 0, got {amount}")
+    if amount == 0:
+        return stylized.clamp(0.0, 1.0)
+    detail = detail_layer(content.to(device=stylized.device, dtype=torch.float32), sigma=sigma)
+    return (stylized.float() + amount * detail).clamp(0.0, 1.0).to(stylized.dtype)

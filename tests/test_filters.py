@@ -1,0 +1,34 @@
+"""``brushwork.filters``: the separable Gaussian blur."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from brushwork.filters import gaussian_blur
+
+
+def test_keeps_constants_and_shape_and_smooths_noise() -> None:
+    flat = torch.full((2, 3, 9, 7), 0.25)
+    assert torch.allclose(gaussian_blur(flat, 1.5), flat)
+    noise = torch.rand(1, 4, 32, 32, generator=torch.Generator().manual_seed(0))
+    out = gaussian_blur(noise, 2.0)
+    assert out.shape == noise.shape and out.std() < 0.3 * noise.std()
+    assert abs(float(out.mean() - noise.mean())) < 0.01
+
+
+def test_an_impulse_spreads_as_a_symmetric_normalised_gaussian() -> None:
+    x = torch.zeros(1, 1, 21, 21)
+    x[..., 10, 10] = 1
+    y = gaussian_blur(x, 2.0)
+    assert torch.isclose(y.sum(), torch.tensor(1.0)) and torch.allclose(y, y.flip(-1)) and torch.allclose(y, y.mT)
+    assert y[0, 0, 10, 12] / y[0, 0, 10, 10] == pytest.approx(torch.exp(torch.tensor(-0.5)).item(), rel=1e-4)
+
+
+def test_images_smaller_than_the_kernel_and_bad_arguments() -> None:
+    assert torch.allclose(gaussian_blur(torch.ones(1, 3, 1, 1), 3.0), torch.ones(1, 3, 1, 1))
+    assert gaussian_blur(torch.rand(1, 3, 2, 50), 3.0).shape == (1, 3, 2, 50)
+    with pytest.raises(ValueError, match="sigma"):
+        gaussian_blur(torch.ones(1, 1, 4, 4), 0.0)
+    with pytest.raises(ValueError, match="N, C, H, W"):
+        gaussian_blur(torch.ones(4, 4), 1.0)
