@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from brushwork.detail import add_detail, detail_layer
+from brushwork.detail import add_detail, detail_layer, luma_detail
 from brushwork.metrics import ssim
 
 
@@ -31,6 +31,14 @@ def test_adding_detail_restores_structure_and_zero_changes_nothing() -> None:
     assert ssim(photo, add_detail(soft, photo, amount=0.5)) > ssim(photo, soft) + 0.01
     out = add_detail(torch.ones_like(photo), photo, amount=2.0)
     assert out.max() <= 1.0 and out.min() >= 0.0
+
+
+def test_only_the_luma_detail_is_added_so_the_colours_stay() -> None:
+    photo, base = _photo(), torch.full((1, 3, 48, 64), 0.5)
+    change = add_detail(base, photo, amount=1.0) - base
+    assert torch.allclose(change, change[:, :1].expand_as(change), atol=1e-6)  # grey: the same on R, G and B
+    assert torch.allclose(change, luma_detail(photo).expand_as(change), atol=1e-6)
+    assert change.abs().max() > 0.05
 
 
 def test_bad_arguments() -> None:

@@ -135,11 +135,11 @@ class WithDetail(nn.Module):
         self.inner, self.amount = inner, float(amount)
 
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        from brushwork.detail import detail_layer
+        from brushwork.detail import luma_detail
 
         out = self.inner(content, style, alpha)
         a = alpha.reshape(-1)[:1].clamp(0, 1).reshape(1, 1, 1, 1)
-        return (out + (self.amount * a) * detail_layer(content)).clamp(0, 1)
+        return (out + (self.amount * a) * luma_detail(content)).clamp(0, 1)
 
 
 def _load_encoder(encoder: Any) -> nn.Module:
