@@ -94,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--detail",
         type=_nonneg_float,
         metavar="D",
-        help="how much of the photo's fine detail to put back, 0 (none) ... 2 (default 0.5, times alpha)",
+        help="how much of the photo's fine detail to put back, 0 (none) ... 2 (default 0.3, times alpha)",
     )
     add_precision(fast)
     add_tile(fast)
