@@ -28,7 +28,8 @@ DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "vangogh
 def main() -> None:
     import torch
 
-    from brushwork.checkpoint import read_config, resolve_model_dir
+    from brushwork.api._models import find_model
+    from brushwork.checkpoint import read_config
     from brushwork.imageio import find_images, load_image
     from brushwork.methods.cyclegan import load_nets, translate
     from brushwork.metrics import kid_ratio, ssim, stat_features
@@ -53,7 +54,7 @@ def main() -> None:
         photo_features, real_features = stat_features(encoder, photos), stat_features(encoder, paintings)
     for spec in args.models:
         model, _, strength = spec.partition("@")
-        path = resolve_model_dir(model)
+        path = find_model(model)  # a run, a model directory or a shipped name
         config = read_config(path)
         name = "G_BA" if config.get("default_direction", "AtoB") == "BtoA" else "G_AB"
         generator = load_nets(path, (name,))[0][name].with_strength(float(strength) if strength else None)
