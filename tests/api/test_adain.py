@@ -78,6 +78,8 @@ def test_alpha_and_strength(model: Path, tiny_encoder) -> None:
         stylize(content, style, steps=3, **kw)
     with pytest.raises(ConfigError, match=r"detail 3\.0 must be between 0 and 2"):
         stylize(content, style, detail=3.0, **kw)
+    with pytest.raises(ConfigError, match="detail 'x' is not a number"):
+        stylize(content, style, detail="x", **kw)
     half = stylize_result(content, style, alpha=0.5, **kw)
     assert half.numbers["detail"] == 0.5 * DEFAULT_AMOUNT
 

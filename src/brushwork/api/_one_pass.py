@@ -33,8 +33,13 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
     if not 0.0 <= alpha <= 1.0:
         raise ConfigError(f"{method}: alpha (style strength) {alpha} must be between 0 and 1")
     detail = options.get("detail")
-    if detail is not None and not 0.0 <= float(detail) <= MAX_DETAIL:
-        raise ConfigError(f"{method}: detail {detail} must be between 0 and {MAX_DETAIL}")
+    if detail is not None:
+        try:
+            value = float(detail)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{method}: detail {detail!r} is not a number") from None
+        if not 0.0 <= value <= MAX_DETAIL:
+            raise ConfigError(f"{method}: detail {detail} must be between 0 and {MAX_DETAIL}")
     return options, alpha
 
 
@@ -53,7 +58,8 @@ def run_one_pass(
 
     ``path`` and ``config`` (its ``config.json``) name the model. Without bf16 on a CPU the networks run
     channels-last. The content's detail layer is added back (:mod:`brushwork.detail`), ``options["detail"]``
-    (default :data:`~brushwork.detail.DEFAULT_AMOUNT`) × alpha of it: less style, less structure to restore.
+    (default :data:`~brushwork.detail.DEFAULT_AMOUNT`) × alpha of it: less style, less structure to restore;
+    ``numbers["detail"]`` is that product, the amount applied.
     """
     from brushwork.api._models import channels_last
     from brushwork.detail import DEFAULT_AMOUNT, add_detail
@@ -79,8 +85,8 @@ def run_one_pass(
             tile=tile,
             overlap=64 if tile is None else min(64, tile // 4),
         ).float()
-    detail = float(options.get("detail", DEFAULT_AMOUNT)) * alpha
-    image = add_detail(image, request.content.to(image.device), amount=detail)
+    detail = float(options.get("detail", DEFAULT_AMOUNT)) * alpha  # the amount applied (reported in numbers)
+    image = add_detail(image.to(request.content.device), request.content, amount=detail)
     numbers = {
         "seconds": time.perf_counter() - start,
         "alpha": alpha,
