@@ -16,12 +16,15 @@ import math
 
 import torch
 
+from brushwork.color import luminance
 from brushwork.filters import gaussian_blur
 
-__all__ = ["DEFAULT_AMOUNT", "DEFAULT_SIGMA", "add_detail", "detail_layer", "luma_detail"]
+__all__ = ["DEFAULT_AMOUNT", "DEFAULT_SIGMA", "MAX_AMOUNT", "add_detail", "detail_layer", "luma_detail"]
 
 #: Fraction of the photo's detail layer added by default (one-pass methods).
 DEFAULT_AMOUNT = 0.3
+#: Largest amount the API, CLI and ONNX export accept (beyond it the photo's edges dominate as halos).
+MAX_AMOUNT = 2.0
 #: Gaussian σ (pixels of the image the network ran on: the output's size, or the enlarged working size of a
 #: content below the network's minimum) that splits detail from base.
 DEFAULT_SIGMA = 2.0
@@ -35,8 +38,7 @@ def detail_layer(image: torch.Tensor, *, sigma: float = DEFAULT_SIGMA) -> torch.
 def luma_detail(image: torch.Tensor, *, sigma: float = DEFAULT_SIGMA) -> torch.Tensor:
     """The detail layer of ``image``'s Rec. 601 luma ``(N, 3, H, W)`` → ``(N, 1, H, W)``: the photo's edges without
     its colours, so that adding it keeps the painting's palette (no coloured fringes)."""
-    weights = torch.tensor([0.299, 0.587, 0.114], dtype=image.dtype, device=image.device).view(1, 3, 1, 1)
-    return detail_layer((image * weights).sum(dim=1, keepdim=True), sigma=sigma)
+    return detail_layer(luminance(image), sigma=sigma)
 
 
 def add_detail(

@@ -289,14 +289,14 @@ def export_onnx(
     config = read_config(path)
     output = Path(output)
     guard_output(output, [path / WEIGHTS_FILE, path / CONFIG_FILE])
-    from brushwork.detail import DEFAULT_AMOUNT, DEFAULT_SIGMA
+    from brushwork.detail import DEFAULT_AMOUNT, DEFAULT_SIGMA, MAX_AMOUNT
 
     arbitrary = config.get("method") in ("adain", "student")
     if detail is not None and not arbitrary:
         raise ConfigError(f"{path}: --detail applies to adain and fast models, this is a {config.get('method')} model")
     amount = DEFAULT_AMOUNT if detail is None else float(detail)
-    if not 0.0 <= amount <= 2.0:  # also refuses NaN
-        raise ConfigError(f"detail {detail}: must be between 0 and 2")
+    if not 0.0 <= amount <= MAX_AMOUNT:  # also refuses NaN
+        raise ConfigError(f"detail {detail}: must be between 0 and {MAX_AMOUNT}")
     module, inputs, naming = _build(path, config, direction=direction, encoder=encoder, sample_size=sample_size)
     if arbitrary:
         if amount > 0:

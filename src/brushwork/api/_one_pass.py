@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["OPTIONS", "method_options", "run_one_pass"]
 
 OPTIONS = frozenset({"model", "alpha", "tile", "precision", "detail"})
-#: Largest accepted ``detail`` amount (beyond it the photo's edges dominate as halos).
-MAX_DETAIL = 2.0
 
 
 def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any], float]:
@@ -32,14 +30,16 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
     alpha = float(options.get("alpha", request.strength))
     if not 0.0 <= alpha <= 1.0:
         raise ConfigError(f"{method}: alpha (style strength) {alpha} must be between 0 and 1")
+    from brushwork.detail import MAX_AMOUNT
+
     detail = options.get("detail")
     if detail is not None:
         try:
             value = float(detail)
         except (TypeError, ValueError):
             raise ConfigError(f"{method}: detail {detail!r} is not a number") from None
-        if not 0.0 <= value <= MAX_DETAIL:
-            raise ConfigError(f"{method}: detail {detail} must be between 0 and {MAX_DETAIL}")
+        if not 0.0 <= value <= MAX_AMOUNT:
+            raise ConfigError(f"{method}: detail {detail} must be between 0 and {MAX_AMOUNT}")
     return options, alpha
 
 
