@@ -61,3 +61,27 @@ def test_two_styles_by_a_mask_colour_and_a_folder(model: Path, files, tmp_path: 
     argv = [str(files["photos/a"].parent), *styles, "--style-weights", "0.7,0.3", "-o", str(folder)]
     assert main(["stylize", *argv, *base]) == 0
     assert sorted(p.name for p in folder.iterdir()) == ["a_style+style2.png", "b_style+style2.png"]
+
+
+@pytest.mark.integration
+def test_the_shipped_model_paints_a_real_photo_without_vgg(shared_data: Path, tmp_path: Path, monkeypatch) -> None:
+    from brushwork.imageio import resize
+    from brushwork.metrics import ssim
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the fast method loaded the VGG16")
+
+    monkeypatch.setattr(importlib.import_module("brushwork.api._models"), "vgg16_encoder", refuse)
+    photo, painting = shared_data / "content" / "tubingen.jpg", shared_data / "styles" / "candy.jpg"
+    out = tmp_path / "tubingen_candy.png"
+    assert (
+        main(["stylize", str(photo), "--style", str(painting), "--method", "fast", "--size", "384", "-o", str(out)])
+        == 0
+    )
+    result, source = load_image(out), load_image(photo)
+    assert max(result.shape[-2:]) == 384
+    source, style = resize(source, size=tuple(result.shape[-2:])), load_image(painting)
+    assert 0.15 < ssim(source, result) < 0.9  # repainted, the scene still there
+    # the colours move towards the painting's: per-channel means closer to candy's than the photo's were
+    means = [t.mean(dim=(2, 3)) for t in (source, result, style)]
+    assert (means[1] - means[2]).abs().sum() < 0.6 * (means[0] - means[2]).abs().sum()

@@ -183,3 +183,64 @@ def test_adain_job_with_an_uploaded_painting(serve_app, small_png, shared_data) 
     painted = decode_png(http.get(f"/api/jobs/{job['id']}/result").body)
     assert painted.shape[:2] == (64, 64)
     assert np.abs(painted.astype(int) - decode_png(small_png).astype(int)).mean() > 5
+
+
+def test_fast_is_offered_and_every_method_has_a_preview(serve_app) -> None:
+    methods = serve_app()[0].get("/api/info").json()["methods"]
+    assert methods["fast"]["style"] is True  # the shipped student
+    assert all(info["preview"] for info in methods.values())
+
+
+def test_a_model_preview_comes_back_at_once_small_and_painted(serve_app, astronaut_png) -> None:
+    http, _ = serve_app()
+    resp = http.post("/api/preview", {"method": "vangogh", "size": "1024"}, {"content": ("a.png", astronaut_png)})
+    assert resp.status == 200, resp.body
+    assert resp.headers["content-type"] == "image/png" and resp.headers["x-method"] == "vangogh"
+    painted = decode_png(resp.body)
+    assert painted.shape == (384, 384, 3)  # the preview size, whatever size the form asks for
+    photo = np.asarray(Image.open(io.BytesIO(astronaut_png)).convert("RGB").resize((384, 384)), dtype=int)
+    assert np.abs(painted.astype(int) - photo).mean() > 5
+    assert http.get("/api/info").json()["pending"] == 0  # previews bypass the job queue
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("method", ["fast", "gatys"])
+def test_painting_styles_are_previewed_by_fast(serve_app, small_png, shared_data, method) -> None:
+    http, _ = serve_app()
+    painting = (shared_data / "styles" / "candy.jpg").read_bytes()
+    files = {"content": ("a.png", small_png), "style": ("candy.jpg", painting)}
+    resp = http.post("/api/preview", {"method": method, "strength": "3"}, files)
+    if method == "fast":  # fast's strength is an alpha in [0, 1]
+        assert resp.status == 400 and "strength 3.0" in resp.json()["detail"]
+        resp = http.post("/api/preview", {"method": method, "strength": "1"}, files)
+    assert resp.status == 200, resp.body
+    assert resp.headers["x-method"] == "fast"  # Gatys' 3 became fast's full alpha
+    painted = decode_png(resp.body)
+    assert painted.shape == (384, 384, 3)
+    photo = np.asarray(Image.open(io.BytesIO(small_png)).convert("RGB").resize((384, 384)), dtype=int)
+    assert np.abs(painted.astype(int) - photo).mean() > 5
+
+
+def test_preview_errors_are_one_line_400s(serve_app, small_png) -> None:
+    http, _ = serve_app()
+    no_style = http.post("/api/preview", {"method": "fast"}, {"content": ("a.png", small_png)})
+    assert no_style.status == 400 and "upload a style image" in no_style.json()["detail"]
+    no_photo = http.post("/api/preview", {"method": "vangogh"})
+    assert no_photo.status == 400 and "content image" in no_photo.json()["detail"]
+    junk = http.post("/api/preview", {"method": "vangogh"}, {"content": ("notes.jpg", b"not a picture")})
+    assert junk.status == 400 and "notes.jpg" in junk.json()["detail"]
+    unknown = http.post("/api/preview", {"method": "nope"}, {"content": ("a.png", small_png)})
+    assert unknown.status == 400 and "nope" in unknown.json()["detail"]
+    evil = http.post("/api/preview", {"method": "vangogh"}, {"content": ("a.png", small_png)}, {"Origin": "http://x.y"})
+    assert evil.status == 403
+
+
+def test_preview_method_without_the_fast_model() -> None:
+    from brushwork.errors import ConfigError
+    from brushwork.web.stylist import preview_method
+
+    methods = {"vangogh": {"style": False}, "gatys": {"style": True}}
+    assert preview_method(methods, "vangogh") == "vangogh"
+    with pytest.raises(ConfigError, match="fast model is not installed"):
+        preview_method(methods, "gatys")
+    assert preview_method({**methods, "fast": {"style": True}}, "gatys") == "fast"

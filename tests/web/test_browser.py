@@ -145,6 +145,28 @@ def test_gatys_shows_progress_and_can_be_cancelled(page, tmp_path: Path) -> None
     assert page.get_attribute("#result", "src") is None
 
 
+def test_previews_follow_the_choices_and_give_way_to_the_painting(page, tmp_path: Path, shared_data) -> None:
+    from skimage import data
+
+    from brushwork.imageio import save_image
+
+    photo = tmp_path / "chelsea.png"
+    save_image(np_to_tensor(data.chelsea()), photo)  # 451 x 300
+    page.set_input_files("#content-input", str(photo))
+    page.select_option("#method", "vangogh")
+    page.wait_for_selector("#after-label:has-text('preview (vangogh')", timeout=60_000)
+    assert page.eval_on_selector("#result", "img => img.naturalWidth") == 384
+    assert page.is_hidden("#download")  # a preview is not the painting
+    page.select_option("#method", "fast")  # needs a painting: the next preview waits for one
+    page.set_input_files("#style-input", str(shared_data / "styles" / "candy.jpg"))
+    page.wait_for_selector("#after-label:has-text('preview (fast')", timeout=60_000)
+    page.eval_on_selector("#size", "el => { el.value = 256; el.dispatchEvent(new Event('input')); }")
+    page.click("#go")
+    page.wait_for_selector("#download:not([hidden])", timeout=120_000)
+    assert page.inner_text("#after-label") == "after"
+    assert page.eval_on_selector("#result", "img => img.naturalWidth") == 256
+
+
 def np_to_tensor(array: np.ndarray):
     import torch
 

@@ -3,13 +3,16 @@
 ``POST /api/jobs`` (multipart: ``content``, optional ``style``, ``method``, ``strength``, ``size``,
 ``preserve_color``) answers 202 with a job id, 400 for a bad upload or setting, 413 for an oversized upload,
 503 when the queue is full. ``GET /api/jobs/{id}`` gives its state and progress, ``GET /api/jobs/{id}/result``
-the PNG, ``POST /api/jobs/{id}/cancel`` stops it. Every error is ``{"detail": "one line"}``.
+the PNG, ``POST /api/jobs/{id}/cancel`` stops it. ``POST /api/preview`` (the same fields) answers at once with a
+small PNG (:data:`PREVIEW_SIZE` px), painted by the fast student for painting styles or by the translation model
+itself, outside the job queue: the page shows it while the user chooses. Every error is ``{"detail": "one line"}``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,16 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from brushwork.errors import BrushworkError, ConfigError, ImageError
 from brushwork.web.jobs import BusyError, Job, JobQueue
-from brushwork.web.stylist import StyleRequest, Stylist, available_methods, check_settings, to_png, user_models
+from brushwork.web.stylist import (
+    PREVIEW_SIZE,
+    StyleRequest,
+    Stylist,
+    available_methods,
+    check_settings,
+    preview_method,
+    to_png,
+    user_models,
+)
 from brushwork.web.uploads import MAX_UPLOAD_BYTES, BodyLimit, UploadTooLargeError, decode_upload, display_name
 
 __all__ = ["LOCAL_HOSTS", "create_app"]
@@ -93,6 +105,7 @@ def create_app(
     own = user_models(models)
     jobs = JobQueue(max_jobs=max_jobs)
     stylist = Stylist(device, seed=seed, vgg16=vgg16, models=own)
+    previewer, preview_lock = Stylist(device, seed=seed, vgg16=vgg16, models=own), threading.Lock()
     methods = available_methods(own)
 
     @contextlib.asynccontextmanager
@@ -127,26 +140,63 @@ def create_app(
             "max_size": max_size,
             "pending": jobs.pending(),
             "max_jobs": max_jobs,
+            "preview_size": PREVIEW_SIZE,
         }
 
-    @app.post("/api/jobs", status_code=202)
-    async def submit(request: Request) -> JSONResponse:
+    def _same_origin(request: Request) -> JSONResponse | None:
         origin = request.headers.get("origin")
         if origin and urlsplit(origin).netloc != request.headers.get("host"):
             return _error(403, f"cross-origin request from {origin[:80]} refused")
+        return None
+
+    async def _fields(request: Request) -> tuple[Any, Any, dict[str, Any]]:
+        """The uploads (``(bytes, label)`` or ``None``) and the settings of a job or preview form."""
         async with request.form(max_files=2, max_fields=8) as form:
             content, style = (
                 await _read(form, "content", max_upload_bytes),
                 await _read(form, "style", max_upload_bytes),
             )
-            method = str(form.get("method") or next(iter(methods)))
-            strength = _number(form, "strength", "1", float)
-            size = _number(form, "size", "512", int)
-            preserve = str(form.get("preserve_color") or "").lower() in ("1", "true", "on", "luminance")
+            settings = {
+                "method": str(form.get("method") or next(iter(methods))),
+                "strength": _number(form, "strength", "1", float),
+                "size": _number(form, "size", "512", int),
+                "preserve_color": str(form.get("preserve_color") or "").lower() in ("1", "true", "on", "luminance"),
+            }
         if content is None:
             raise ImageError("upload a content image (a photo) first")
-        check_settings(methods, method, strength, size, has_style=style is not None, max_size=max_size)
-        settings = {"method": method, "strength": strength, "size": size, "preserve_color": preserve}
+        return content, style, settings
+
+    @app.post("/api/preview")
+    async def preview(request: Request) -> Response:
+        if refused := _same_origin(request):
+            return refused
+        content, style, settings = await _fields(request)
+        size = min(PREVIEW_SIZE, max_size)
+        check_settings(
+            methods, settings["method"], settings["strength"], size, has_style=style is not None, max_size=max_size
+        )
+        method = preview_method(methods, settings["method"])
+        low, high = methods[method]["strength"]  # e.g. Gatys' style weight 0-5 becomes fast's alpha 0-1
+        settings = {**settings, "method": method, "size": size, "strength": min(high, max(low, settings["strength"]))}
+        style = style if methods[method]["style"] else None
+
+        def paint() -> bytes:
+            job_request = _decode(content, style, settings)
+            with preview_lock:  # one preview at a time; the page sends the next only when this one is back
+                return to_png(previewer.run(job_request))
+
+        png = await run_in_threadpool(paint)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store", "X-Method": method})
+
+    @app.post("/api/jobs", status_code=202)
+    async def submit(request: Request) -> JSONResponse:
+        if refused := _same_origin(request):
+            return refused
+        content, style, settings = await _fields(request)
+        method = settings["method"]
+        check_settings(
+            methods, method, settings["strength"], settings["size"], has_style=style is not None, max_size=max_size
+        )
         jobs.reserve()  # BusyError -> 503 before any decoding work
         try:
             style = style if methods[method]["style"] else None

@@ -1,9 +1,10 @@
 """What the page can ask for, checked, and the one object that runs it (in the worker thread only).
 
 Methods: every shipped CycleGAN model by name (``vangogh``: one forward pass) and the user's own (``serve --model
-DIR``, named after the folder), ``adain`` (fast, any style
-image; offered only once its decoder ships) and ``gatys`` (optimisation: slow, highest quality, with progress
-and cancellation). Models are loaded on first use and kept: one instance each, shared by all requests.
+DIR``, named after the folder), ``fast`` (the compact student: any style image, full resolution in a fraction of a
+second; it also paints the page's instant previews), ``adain`` (any style image, its teacher) and ``gatys``
+(optimisation: slow, highest quality, with progress and cancellation); ``fast`` and ``adain`` are offered once their
+weights ship. Models are loaded on first use and kept: one instance each, shared by all requests.
 """
 
 from __future__ import annotations
@@ -19,12 +20,23 @@ import torch
 
 from brushwork.errors import ConfigError
 
-__all__ = ["StyleRequest", "Stylist", "available_methods", "check_settings", "to_png", "user_models"]
+__all__ = [
+    "PREVIEW_SIZE",
+    "StyleRequest",
+    "Stylist",
+    "available_methods",
+    "check_settings",
+    "preview_method",
+    "to_png",
+    "user_models",
+]
 
 log = logging.getLogger(__name__)
 
 #: Methods that need an uploaded style image, and their strength ranges (the page's slider uses the same).
-STYLE_METHODS = {"adain": (0.0, 1.0), "gatys": (0.0, 5.0)}
+STYLE_METHODS = {"fast": (0.0, 1.0), "adain": (0.0, 1.0), "gatys": (0.0, 5.0)}
+#: Long side of an instant preview (the page also sends its images scaled down to about this size).
+PREVIEW_SIZE = 384
 MODEL_STRENGTH = (0.0, 1.0)  # a shipped model's output blended with the photo
 MIN_SIZE = 32
 
@@ -62,9 +74,13 @@ def available_methods(models: dict[str, str] | None = None) -> dict[str, dict[st
             methods[name] = {"label": f"{name} (shipped model, fast)", "style": False, "strength": MODEL_STRENGTH}
     for name in models or {}:
         methods[name] = {"label": f"{name} (your model, fast)", "style": False, "strength": MODEL_STRENGTH}
+    if "fast" in shipped:
+        methods["fast"] = {"label": "Fast: any painting, instant", "style": True, "strength": STYLE_METHODS["fast"]}
     if "adain" in shipped:
-        methods["adain"] = {"label": "AdaIN: any painting, fast", "style": True, "strength": STYLE_METHODS["adain"]}
+        methods["adain"] = {"label": "AdaIN: any painting, sharper", "style": True, "strength": STYLE_METHODS["adain"]}
     methods["gatys"] = {"label": "Gatys: any painting, slow, best", "style": True, "strength": STYLE_METHODS["gatys"]}
+    for info in methods.values():  # instant previews: a translation model paints its own, fast all the others
+        info["preview"] = not info["style"] or "fast" in methods
     return methods
 
 
@@ -81,6 +97,18 @@ def check_settings(
         raise ConfigError(f"size {size}: the output's long side must be between {MIN_SIZE} and {max_size} px")
     if methods[method]["style"] and not has_style:
         raise ConfigError(f"{method}: upload a style image (a painting) first")
+
+
+def preview_method(methods: dict[str, dict[str, Any]], method: str) -> str:
+    """The method that paints ``method``'s instant preview: a translation model previews itself (one small forward
+    pass); every method that takes a painting is previewed by ``fast``. :class:`ConfigError` when there is none."""
+    if method not in methods:
+        raise ConfigError(f"method {method!r}: not available here; choose from {', '.join(methods)}")
+    if not methods[method]["style"]:
+        return method
+    if "fast" not in methods:
+        raise ConfigError("no previews for painting styles here: the fast model is not installed")
+    return "fast"
 
 
 @dataclass(frozen=True)

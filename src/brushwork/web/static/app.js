@@ -1,9 +1,12 @@
-// brushwork page: upload, submit a job, poll its progress, show the result. No framework, no build step.
+// brushwork page: upload, submit a job, poll its progress, show the result; while the user chooses, an instant
+// preview (small copies of the images, painted by the fast model) fills the result. No framework, no build step.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let methods = {};
 let jobId = null;
 let resultUrl = null;
+let previewSize = 384;
+const preview = { seq: 0, busy: false, again: false, timer: null, scaled: {} };
 
 function say(text, isError = false) {
   $("message").textContent = text;
@@ -20,6 +23,8 @@ function setupDrop(kind) {
     const file = input.files[0];
     $(kind + "-name").textContent = file ? file.name : "";
     if (kind === "content" && file) $("input-preview").src = URL.createObjectURL(file);
+    delete preview.scaled[kind];
+    schedulePreview();
   };
   input.addEventListener("change", show);
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
@@ -40,6 +45,73 @@ function methodChanged() {
   $("strength-value").textContent = strength.value;
   $("style-drop").classList.toggle("off", !info.style);
   $("style-input").disabled = !info.style;
+  schedulePreview();
+}
+
+// A copy of the chosen file scaled to at most `side` px (the preview never needs more); the file itself when the
+// browser cannot decode it, so that the server names the problem.
+async function scaledCopy(kind, side) {
+  const file = $(kind + "-input").files[0];
+  if (!file) return null;
+  if (preview.scaled[kind]?.file === file) return preview.scaled[kind].blob;
+  let blob = file;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    blob = await new Promise((done) => canvas.toBlob(done, "image/png"));
+  } catch { /* not decodable here: send it as it is */ }
+  preview.scaled[kind] = { file, blob };
+  return blob;
+}
+
+function previewWanted() {
+  const info = methods[$("method").value];
+  if (!info || !info.preview || !$("content-input").files.length) return false;
+  return !info.style || $("style-input").files.length > 0;
+}
+
+// Ask for a preview 250 ms after the last change; at most one request in flight, the newest settings win.
+function schedulePreview() {
+  preview.seq += 1;
+  clearTimeout(preview.timer);
+  if (previewWanted() && !jobId) preview.timer = setTimeout(() => requestPreview().catch(lost), 250);
+}
+
+async function requestPreview() {
+  if (preview.busy) { preview.again = true; return; }
+  preview.busy = true;
+  const seq = preview.seq;
+  try {
+    const info = methods[$("method").value];
+    const form = new FormData();
+    form.append("content", await scaledCopy("content", 2 * previewSize), $("content-input").files[0].name);
+    if (info.style) form.append("style", await scaledCopy("style", 2 * previewSize), $("style-input").files[0].name);
+    for (const name of ["method", "strength"]) form.append(name, $(name).value);
+    if ($("preserve").checked) form.append("preserve_color", "1");
+    const response = await fetch("/api/preview", { method: "POST", body: form });
+    if (seq !== preview.seq || jobId) return;  // the settings changed meanwhile, or a painting is under way
+    if (!response.ok) return say(await detail(response), true);
+    showImage(await response.blob(), `preview (${response.headers.get("X-Method")}, ${previewSize} px): ` +
+      "press Paint for the full picture");
+    say("");
+  } finally {
+    preview.busy = false;
+    if (preview.again) { preview.again = false; schedulePreview(); }
+  }
+}
+
+function showImage(blob, caption) {
+  if (resultUrl) URL.revokeObjectURL(resultUrl);
+  resultUrl = URL.createObjectURL(blob);
+  $("result").src = resultUrl;
+  $("download").href = resultUrl;
+  $("after-label").textContent = caption;
+  $("download").hidden = caption !== "after";
 }
 
 async function poll() {
@@ -62,11 +134,7 @@ function lost(err) {
 async function showResult(job) {
   const response = await fetch(`/api/jobs/${job.id}/result`);
   if (!response.ok) return finish(await detail(response), true);
-  if (resultUrl) URL.revokeObjectURL(resultUrl);
-  resultUrl = URL.createObjectURL(await response.blob());
-  $("result").src = resultUrl;
-  $("download").href = resultUrl;
-  $("download").hidden = false;
+  showImage(await response.blob(), "after");
   finish(`Done in ${job.message}.`);
 }
 
@@ -86,6 +154,8 @@ async function submit(event) {
   const form = new FormData($("form"));
   if (!info.style) form.delete("style");
   $("go").disabled = true;
+  preview.seq += 1;  // a preview still on its way must not replace the painting
+  clearTimeout(preview.timer);
   say("Uploading…");
   const response = await fetch("/api/jobs", { method: "POST", body: form });
   if (!response.ok) return finish(await detail(response), true);
@@ -100,10 +170,15 @@ async function init() {
   const response = await fetch("/api/info");
   const info = await response.json();
   methods = info.methods;
+  previewSize = info.preview_size || previewSize;
   for (const [name, m] of Object.entries(methods)) $("method").add(new Option(m.label, name));
   $("size").max = info.max_size;
   $("method").addEventListener("change", methodChanged);
-  $("strength").addEventListener("input", () => { $("strength-value").textContent = $("strength").value; });
+  $("strength").addEventListener("input", () => {
+    $("strength-value").textContent = $("strength").value;
+    schedulePreview();
+  });
+  $("preserve").addEventListener("change", schedulePreview);
   $("size").addEventListener("input", () => { $("size-value").textContent = $("size").value; });
   $("form").addEventListener("submit", (e) => submit(e).catch(lost));
   $("cancel").addEventListener("click", () => { if (jobId) fetch(`/api/jobs/${jobId}/cancel`, { method: "POST" }); });
