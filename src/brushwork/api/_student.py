@@ -64,5 +64,13 @@ def run_fast(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
         for i, s in enumerate(request.styles)
     ]
     return run_one_pass(
-        request, student.stylize, {"net": net}, options=options, alpha=alpha, styles=styles, path=path, config=config
+        request,
+        student.stylize,
+        {"net": net},
+        options=options,
+        alpha=alpha,
+        styles=styles,
+        path=path,
+        config=config,
+        channels_last_bf16=True,
     )
