@@ -109,7 +109,7 @@ class VGGDecoder(nn.Module):
                 if _SKIP_STAGE[layer] == name:
                     x = x + self._skip(layer, conv, skips[layer], skip_affine.get(layer)).to(x.dtype)
             for conv in stage:
-                x = F.relu(conv(x))
+                x = F.relu(conv(x), inplace=True)
             if name != "stage1":
                 x = F.interpolate(x, scale_factor=2.0, mode="nearest")
         return self.to_rgb(x)

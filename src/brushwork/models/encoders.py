@@ -104,17 +104,19 @@ class VGG16Encoder(nn.Module):
         last = max(_ORDER.index(name) for name in wanted)
         x = self.preprocess(image)
         out: dict[str, torch.Tensor] = {}
+        previous = ""
         for name in _ORDER[: last + 1]:
             if name.startswith("conv"):
                 x = self.convs[name](x)
             elif name.startswith("relu"):
-                x = F.relu(x)
+                x = F.relu(x, inplace=previous not in wanted)  # a convolution's output is needed by nobody else
             elif self.pool == "max":
                 x = max_pool_2x2(x)
             else:
                 x = F.avg_pool2d(x, 2)
             if name in wanted:
                 out[name] = x
+            previous = name
         return out
 
     def load_vgg16(self, state: dict[str, torch.Tensor]) -> None:
