@@ -95,12 +95,14 @@ def test_init_from_a_student_keeps_its_shape_and_held_out_styles(
     assert _train(data, tmp_path / "second", *t, "--steps", "1", "--init-from", str(teacher)) == 2
     assert "needs a student" in capsys.readouterr().err
     args = ["--steps", "1", "--exclude-style", "001", "--init-from", str(tmp_path / "first"), "--lr", "1e-12"]
+    args += ["--tv-weight", "50"]
     assert _train(data, tmp_path / "second", *t, *args) == 0
     second = latest_checkpoint(tmp_path / "second")
     start, now = load_weights(first), load_weights(second)
     assert all(torch.allclose(start[k], now[k], atol=1e-6) for k in start)  # lr ~0: unchanged
     config = read_config(second)
     assert config["nets"]["student"]["dec_blocks"] == 1  # the shape comes from the --init-from model
+    assert config["config"]["tv_weight"] == 50.0  # the losses come from the flags
     assert config["data"]["init_from"]["model"] == str(first) and config["data"]["init_from"]["steps"] == 2
 
 

@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 import torch
 
+from brushwork.errors import ConfigError
 from brushwork.methods.student import StudentConfig
 from brushwork.methods.student_trainer import StudentTrainer
 from brushwork.models.decoders import VGGDecoder
@@ -96,3 +97,32 @@ def test_only_the_weighted_terms_are_computed(tiny_encoder: VGG16Encoder, teache
     out = trainer.train_step(_batch(0))
     assert set(out) == {"loss", "pixel", "style", "lr"}
     assert out["style"] == 0.0  # no pair at alpha 1: the style terms do not apply
+
+
+def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.methods.student import student_losses, teacher_output
+
+    config = dataclasses.replace(
+        TINY,
+        pixel_weight=0.0,
+        distill_weight=0.0,
+        structure_weight=0.0,
+        style_weight=0.0,
+        gram_weight=0.0,
+        tv_weight=1.0,
+    )
+    content, style = _batch(1)
+    alpha = torch.ones(2)
+    with torch.no_grad():
+        layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
+        target = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
+    checker = (torch.arange(32)[:, None] + torch.arange(32)[None, :]) % 2 * 0.2 - 0.1
+
+    def losses(picture: torch.Tensor) -> dict[str, torch.Tensor]:
+        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+
+    assert set(losses(target)) == {"loss", "tv"}
+    assert float(losses(target)["tv"]) == pytest.approx(0.0, abs=1e-10)  # the teacher's own edges are free
+    assert float(losses(target + checker)["tv"]) == pytest.approx(0.08, rel=1e-4)  # 2 · mean (±0.2)²
+    with pytest.raises(ConfigError, match="tv_weight"):
+        StudentConfig(tv_weight=-1.0)

@@ -231,6 +231,7 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     opt.add_argument("--structure-weight", type=float, help="channel-normalised distance to the photo (default 0.1)")
     opt.add_argument("--style-weight", type=float, help="mean/std distance to the painting (default 0.5)")
     opt.add_argument("--gram-weight", type=float, help="relative Gram distance to the painting (default 1.5)")
+    opt.add_argument("--tv-weight", type=float, help="TV² of the difference to the teacher's picture (default 0: off)")
     opt.add_argument(
         "--random-alpha", type=float, metavar="P", help="share of pairs trained at a random alpha (default 0.25)"
     )
@@ -256,6 +257,7 @@ def run_student(args: argparse.Namespace) -> int:
         "structure_weight",
         "style_weight",
         "gram_weight",
+        "tv_weight",
         "random_alpha",
         "style_augment",
         "lr",

@@ -38,7 +38,7 @@ from torch import nn
 
 from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
-from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss
+from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
 from brushwork.losses.structure import normalized_feature_loss
 from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
 from brushwork.methods.arbitrary import calibration, check_controls, scaled, training_checks
@@ -71,6 +71,10 @@ class StudentConfig(DictConfig):
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
         structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
         style_weight, gram_weight: mean/std and relative Gram distances to the painting (relu1_1…relu4_1).
+        tv_weight: total variation (squared) of the difference between the student's and the teacher's pictures:
+            high-frequency structure the teacher does not paint. The dynamic filters, pushed by the Gram terms,
+            otherwise grow a checkerboard over flat areas (skies) that the L1 term does not remove (seen at step
+            5108 of the first campaign); the teacher's own edges cost nothing.
             Defaults: the teacher's recipe (structure 2, style 10, Gram 30) at 1/20, beside the distillation
             (pixels 10, features 1): in a first real-data run (crop 128) the distillation terms then carry about
             60 % of the loss. To be tuned by the campaign.
@@ -90,6 +94,7 @@ class StudentConfig(DictConfig):
     structure_weight: float = 0.1
     style_weight: float = 0.5
     gram_weight: float = 1.5
+    tv_weight: float = 0.0
     random_alpha: float = 0.25
     style_augment: bool = False
     lr: float = 5e-4
@@ -101,7 +106,7 @@ class StudentConfig(DictConfig):
     bf16: bool = False
 
     def __post_init__(self) -> None:
-        weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+        weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight", "tv_weight")
         checks = {
             "widths": len(self.widths) == 3 and min(self.widths) >= 1,
             "enc_blocks": self.enc_blocks >= 0,
@@ -178,7 +183,8 @@ def student_losses(
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
-        ``"structure"``, ``"style"``, ``"gram"`` (detached; the style terms are 0 when no pair is at alpha 1).
+        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"`` (detached; the style terms are 0 when no pair is at
+        alpha 1).
     """
     c = config
     t_layers = decoder_layers(teacher)
@@ -196,6 +202,8 @@ def student_losses(
     losses: dict[str, torch.Tensor] = {}
     if c.pixel_weight > 0:
         losses["pixel"] = F.l1_loss(output.float(), target)
+    if c.tv_weight > 0:
+        losses["tv"] = total_variation(output.float() - target)
     if c.distill_weight > 0:
         losses["distill"] = torch.stack([F.mse_loss(out_feats[n], target_feats[n]) for n in STYLE_LAYERS]).mean()
     if c.structure_weight > 0:
