@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -19,11 +21,11 @@ def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
     if not sigma > 0:
         raise ValueError(f"sigma must be > 0, got {sigma}")
     pad = max(1, round(3 * sigma))
-    x = torch.arange(-pad, pad + 1, dtype=torch.float64)
-    weights = torch.exp(-(x**2) / (2 * sigma**2))
-    weights = (weights / weights.sum()).tolist()
-    padded = F.pad(image, (pad, pad, pad, pad), mode="replicate")
-    return _taps(_taps(padded, weights, dim=-1), weights, dim=-2)
+    weights = [math.exp(-(i * i) / (2 * sigma**2)) for i in range(-pad, pad + 1)]
+    weights = [w / sum(weights) for w in weights]
+    work = image if image.dtype in (torch.float32, torch.float64) else image.float()  # sums in float32 at least
+    padded = F.pad(work, (pad, pad, pad, pad), mode="replicate")
+    return _taps(_taps(padded, weights, dim=-1), weights, dim=-2).to(image.dtype)
 
 
 def _taps(x: torch.Tensor, weights: list[float], *, dim: int) -> torch.Tensor:

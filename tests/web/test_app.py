@@ -244,3 +244,12 @@ def test_preview_method_without_the_fast_model() -> None:
     with pytest.raises(ConfigError, match="fast model is not installed"):
         preview_method(methods, "gatys")
     assert preview_method({**methods, "fast": {"style": True}}, "gatys") == "fast"
+
+
+def test_a_second_preview_meanwhile_is_a_503_and_the_next_one_works(serve_app, small_png) -> None:
+    http, app = serve_app()
+    fields, files = {"method": "vangogh"}, {"content": ("a.png", small_png)}
+    with app.state.preview_lock:  # a preview being painted
+        busy = http.post("/api/preview", fields, files)
+    assert busy.status == 503 and "try again" in busy.json()["detail"]
+    assert http.post("/api/preview", fields, files).status == 200

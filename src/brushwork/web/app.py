@@ -115,6 +115,7 @@ def create_app(
 
     app = FastAPI(title="brushwork", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.jobs = jobs
+    app.state.preview_lock = preview_lock
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(BodyLimit, max_bytes=2 * max_upload_bytes + _MB, per_file=max_upload_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -181,9 +182,14 @@ def create_app(
         style = style if methods[method]["style"] else None
 
         def paint() -> bytes:
-            job_request = _decode(content, style, settings)
-            with preview_lock:  # one preview at a time; the page sends the next only when this one is back
-                return to_png(previewer.run(job_request))
+            # One preview at a time, decoding included (bounded memory and threads); the page sends its next
+            # only when this one is back, and retries a 503 a moment later.
+            if not preview_lock.acquire(blocking=False):
+                raise BusyError("a preview is being painted; try again in a moment")
+            try:
+                return to_png(previewer.run(_decode(content, style, settings)))
+            finally:
+                preview_lock.release()
 
         png = await run_in_threadpool(paint)
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store", "X-Method": method})

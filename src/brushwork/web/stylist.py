@@ -4,7 +4,8 @@ Methods: every shipped CycleGAN model by name (``vangogh``: one forward pass) an
 DIR``, named after the folder), ``fast`` (the compact student: any style image, full resolution in a fraction of a
 second; it also paints the page's instant previews), ``adain`` (any style image, its teacher) and ``gatys``
 (optimisation: slow, highest quality, with progress and cancellation); ``fast`` and ``adain`` are offered once their
-weights ship. Models are loaded on first use and kept: one instance each, shared by all requests.
+weights ship. Models are loaded on first use and kept: one instance per :class:`Stylist` (the app has two: the job
+worker's and the previews').
 """
 
 from __future__ import annotations

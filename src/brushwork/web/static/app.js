@@ -6,7 +6,8 @@ let methods = {};
 let jobId = null;
 let resultUrl = null;
 let previewSize = 384;
-const preview = { seq: 0, busy: false, again: false, timer: null, scaled: {} };
+let painting = false;  // from Paint until the job ends: no previews meanwhile
+const preview = { seq: 0, busy: false, again: false, timer: null, scaled: {}, failed: false };
 
 function say(text, isError = false) {
   $("message").textContent = text;
@@ -56,14 +57,14 @@ async function scaledCopy(kind, side) {
   if (preview.scaled[kind]?.file === file) return preview.scaled[kind].blob;
   let blob = file;
   try {
-    const bitmap = await createImageBitmap(file);
+    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
     const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
     const canvas = document.createElement("canvas");
     canvas.width = Math.max(1, Math.round(bitmap.width * scale));
     canvas.height = Math.max(1, Math.round(bitmap.height * scale));
     canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     bitmap.close();
-    blob = await new Promise((done) => canvas.toBlob(done, "image/png"));
+    blob = (await new Promise((done) => canvas.toBlob(done, "image/png"))) || file;
   } catch { /* not decodable here: send it as it is */ }
   preview.scaled[kind] = { file, blob };
   return blob;
@@ -76,29 +77,39 @@ function previewWanted() {
 }
 
 // Ask for a preview 250 ms after the last change; at most one request in flight, the newest settings win.
-function schedulePreview() {
+function schedulePreview(delay = 250) {
   preview.seq += 1;
   clearTimeout(preview.timer);
-  if (previewWanted() && !jobId) preview.timer = setTimeout(() => requestPreview().catch(lost), 250);
+  if (previewWanted() && !painting) {
+    preview.timer = setTimeout(() => requestPreview().catch((err) => previewFailed(`Preview failed: ${err}`)), delay);
+  }
+}
+
+function previewFailed(text) {
+  preview.failed = true;
+  say(text, true);
 }
 
 async function requestPreview() {
   if (preview.busy) { preview.again = true; return; }
+  const info = methods[$("method").value];
+  const content = $("content-input").files[0], style = $("style-input").files[0];
+  if (!content || (info.style && !style)) return;
   preview.busy = true;
   const seq = preview.seq;
   try {
-    const info = methods[$("method").value];
     const form = new FormData();
-    form.append("content", await scaledCopy("content", 2 * previewSize), $("content-input").files[0].name);
-    if (info.style) form.append("style", await scaledCopy("style", 2 * previewSize), $("style-input").files[0].name);
+    form.append("content", await scaledCopy("content", 2 * previewSize), content.name);
+    if (info.style) form.append("style", await scaledCopy("style", 2 * previewSize), style.name);
     for (const name of ["method", "strength"]) form.append(name, $(name).value);
     if ($("preserve").checked) form.append("preserve_color", "1");
     const response = await fetch("/api/preview", { method: "POST", body: form });
-    if (seq !== preview.seq || jobId) return;  // the settings changed meanwhile, or a painting is under way
-    if (!response.ok) return say(await detail(response), true);
+    if (seq !== preview.seq || painting) return;  // the settings changed meanwhile, or a painting is under way
+    if (response.status === 503) { preview.again = false; return schedulePreview(500); }  // another preview
+    if (!response.ok) return previewFailed(await detail(response));
     showImage(await response.blob(), `preview (${response.headers.get("X-Method")}, ${previewSize} px): ` +
       "press Paint for the full picture");
-    say("");
+    if (preview.failed) { preview.failed = false; say(""); }
   } finally {
     preview.busy = false;
     if (preview.again) { preview.again = false; schedulePreview(); }
@@ -140,6 +151,8 @@ async function showResult(job) {
 
 function finish(text, isError = false) {
   jobId = null;
+  painting = false;
+  preview.seq += 1;  // a preview asked for before or during the painting must not replace its result
   say(text, isError);
   $("go").disabled = false;
   $("cancel").hidden = true;
@@ -154,6 +167,7 @@ async function submit(event) {
   const form = new FormData($("form"));
   if (!info.style) form.delete("style");
   $("go").disabled = true;
+  painting = true;
   preview.seq += 1;  // a preview still on its way must not replace the painting
   clearTimeout(preview.timer);
   say("Uploading…");
