@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, emit, peak_rss_mb, setup
+from harness import compare, emit, fresh_process_rss, peak_rss_mb, setup
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 CONTENT, STYLE = DATA / "content" / "tubingen.jpg", DATA / "styles" / "candy.jpg"
@@ -68,13 +67,8 @@ def _psnr(a: Any, b: Any) -> float:
 
 def _memory(which: str, size: int, model: str) -> float:
     """Peak RSS (MiB) of a fresh process that runs one side once at ``size``."""
-    code = (
-        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import torch; torch.set_num_threads(2); "
-        f"import adain as b; fn = b._ours({model!r}, {size}) if {which!r} == 'ours' else b._peer({size}); fn(); "
-        "from harness import peak_rss_mb; print(peak_rss_mb())"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return float(out.strip().splitlines()[-1])
+    side = f"b._ours({model!r}, {size})" if which == "ours" else f"b._peer({size})"
+    return fresh_process_rss(f"import adain as b; {side}()")
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, emit, measure, setup
+from harness import compare, emit, fresh_process_rss, measure, setup
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 CONTENT, STYLE = DATA / "content" / "tubingen.jpg", DATA / "styles" / "candy.jpg"
@@ -66,13 +65,7 @@ def runner(which: str, size: str, model: str | None = None, **options: Any) -> A
 
 def _memory(which: str, size: str, model: str | None) -> float:
     """Peak RSS (MiB) of a fresh process that runs one side once at ``size``."""
-    code = (
-        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import torch; torch.set_num_threads(2); "
-        f"import fast as b; b.runner({which!r}, {size!r}, {model!r})(); "
-        "from harness import peak_rss_mb; print(peak_rss_mb())"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return float(out.strip().splitlines()[-1])
+    return fresh_process_rss(f"import fast as b; b.runner({which!r}, {size!r}, {model!r})()")
 
 
 def _seams(model: str | None) -> dict[str, float]:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
 
-__all__ = ["compare", "emit", "gemm_probe", "measure", "peak_rss_mb", "setup"]
+__all__ = ["compare", "emit", "fresh_process_rss", "gemm_probe", "measure", "peak_rss_mb", "setup"]
 
 
 def setup(threads: int = 2) -> dict[str, Any]:
@@ -38,6 +40,17 @@ def peak_rss_mb() -> float:
 
     peak = peak_rss_mib()
     return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def fresh_process_rss(statement: str, *, threads: int = 2) -> float:
+    """Peak RSS (MiB) of a fresh Python process that runs ``statement`` once, with ``bench/`` importable (so a
+    benchmark module's own helpers can be called, e.g. ``"import fast; fast.runner('student', '512')()"``)."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import torch; "
+        f"torch.set_num_threads({threads}); {statement}; from harness import peak_rss_mb; print(peak_rss_mb())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
 
 
 def gemm_probe(n: int = 256, reps: int = 20) -> float:
