@@ -77,14 +77,17 @@ def _seams(model: str | None) -> dict[str, float]:
     """
     import numpy as np
 
+    from brushwork.models.micro_ast import MicroAST
     from brushwork.tiling import DEFAULT_TILE, tile_starts
+
+    overlap = min(64, DEFAULT_TILE // 4)  # as brushwork.api._one_pass tiles
 
     tiled = np.asarray(runner("student", "4k", model)(), dtype=np.float64) / 255
     whole = np.asarray(runner("student", "4k", model, tile=0)(), dtype=np.float64) / 255
     diff = np.abs(tiled - whole).mean(axis=-1)
     joins = np.zeros(diff.shape, dtype=bool)
     for axis, length in enumerate(diff.shape):
-        starts = tile_starts(length, DEFAULT_TILE, 64, 8)
+        starts = tile_starts(length, DEFAULT_TILE, overlap, MicroAST.factor)
         for start, previous in zip(starts[1:], starts, strict=False):
             index = [slice(None), slice(None)]
             index[axis] = slice(start, previous + DEFAULT_TILE)

@@ -102,9 +102,8 @@ def check_settings(
 
 def preview_method(methods: dict[str, dict[str, Any]], method: str) -> str:
     """The method that paints ``method``'s instant preview: a translation model previews itself (one small forward
-    pass); every method that takes a painting is previewed by ``fast``. :class:`ConfigError` when there is none."""
-    if method not in methods:
-        raise ConfigError(f"method {method!r}: not available here; choose from {', '.join(methods)}")
+    pass); every method that takes a painting is previewed by ``fast``. :class:`ConfigError` when there is none.
+    ``method`` is one of ``methods`` (:func:`check_settings` has said so)."""
     if not methods[method]["style"]:
         return method
     if "fast" not in methods:
