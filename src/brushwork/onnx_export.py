@@ -104,12 +104,12 @@ class AdaINExport(nn.Module):
         return mean, (var + self.eps).sqrt()
 
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        from brushwork.methods.adain import EDGE_MARGIN, decoder_layers, with_margin
+        from brushwork.methods.adain import EDGE_MARGIN, decoder_layers, with_margin, without_margin
 
         layers = decoder_layers(self.decoder)
         shape = torch._shape_as_tensor(content)
         mirrored = with_margin(content, EDGE_MARGIN)
-        padded, h, w = pad_to_multiple(mirrored, int(self.decoder.factor))
+        padded, _, _ = pad_to_multiple(mirrored, int(self.decoder.factor))
         content_feats = self.encoder(padded, layers)
         style_feats = self.encoder(style, layers)
         a = alpha.reshape(-1)[:1].clamp(0, 1).reshape(1, 1, 1, 1)
@@ -119,11 +119,9 @@ class AdaINExport(nn.Module):
             s_mean, s_std = self._stats(style_feats[name])
             target = (content_feats[name] - c_mean) / c_std * s_std + s_mean
             moved[name] = a * target + (1 - a) * content_feats[name]
-        skips = {name: moved[name] for name in layers[1:]}
-        out = self.decoder(moved[layers[0]], skips)
-        out = crop_to(out, h, w)
-        rows, cols = torch.arange(shape[2]) + EDGE_MARGIN, torch.arange(shape[3]) + EDGE_MARGIN
-        return out.index_select(2, rows).index_select(3, cols).clamp(0, 1)
+        inner = without_margin(moved, EDGE_MARGIN)  # the margin is encoded, not decoded
+        out = self.decoder(inner[layers[0]], {name: inner[name] for name in layers[1:]})
+        return crop_to(out, shape[2], shape[3]).clamp(0, 1)
 
 
 class WithDetail(nn.Module):

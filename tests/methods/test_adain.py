@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from brushwork.errors import ConfigError
-from brushwork.methods.adain import AdaINConfig, adain_losses, stylize, with_margin
+from brushwork.methods.adain import AdaINConfig, adain_losses, feature_transform, stylize, with_margin
 from brushwork.models.decoders import VGGDecoder
 from brushwork.models.encoders import VGG16Encoder
 
@@ -30,10 +30,23 @@ def test_the_edge_margin_mirrors_and_is_cropped_away(tiny_encoder: VGG16Encoder,
     assert torch.equal(m[..., 2:5, 2:6], x)
     assert with_margin(torch.ones(1, 1, 1, 1), 16).shape == (1, 1, 33, 33)  # tiny: replicated
     content, style = torch.rand(1, 3, 32, 40), torch.rand(1, 3, 24, 24)
-    out = stylize(content, [style], encoder=tiny_encoder, decoder=decoder, edge_margin=8)
-    framed = stylize(with_margin(content, 8), [style], encoder=tiny_encoder, decoder=decoder, edge_margin=0)
+    out = stylize(content, [style], encoder=tiny_encoder, decoder=decoder, edge_margin=4)
+    framed = stylize(with_margin(content, 4), [style], encoder=tiny_encoder, decoder=decoder, edge_margin=0)
     assert out.shape == content.shape
-    assert torch.allclose(out, framed[..., 8:-8, 8:-8], atol=1e-6)
+    assert torch.allclose(out, framed[..., 4:-4, 4:-4], atol=1e-6)
+
+
+def test_a_margin_of_whole_decoder_cells_is_encoded_but_not_decoded(
+    tiny_encoder: VGG16Encoder, decoder: VGGDecoder
+) -> None:
+    """Margin 8 = one relu4_1 cell: the statistics see the mirrored picture, the decoder only the picture's cells."""
+    content, style = torch.rand(1, 3, 32, 40), torch.rand(1, 3, 24, 24)
+    out = stylize(content, [style], encoder=tiny_encoder, decoder=decoder, edge_margin=8)
+    deep = tiny_encoder(with_margin(content, 8), ["relu4_1"])["relu4_1"]  # (1, 8, 6, 7)
+    transform = feature_transform(deep, [tiny_encoder(style, ["relu4_1"])["relu4_1"]], weights=[1.0], alpha=1.0)
+    expected = decoder(transform(deep)[..., 1:-1, 1:-1]).clamp(0, 1)
+    assert out.shape == content.shape
+    assert torch.allclose(out, expected, atol=1e-5)
 
 
 def test_any_size_and_range(tiny_encoder: VGG16Encoder, decoder: VGGDecoder) -> None:

@@ -23,7 +23,7 @@ from brushwork.losses.structure import normalized_feature_loss
 from brushwork.methods.arbitrary import calibration, check_controls, scaled, training_checks
 from brushwork.models.adain import adain
 from brushwork.models.decoders import SKIP_LAYERS, VGGDecoder, build_decoder
-from brushwork.models.encoders import MEAN_ACTIVATION, VGG16Encoder
+from brushwork.models.encoders import LAYER_STRIDE, MEAN_ACTIVATION, VGG16Encoder
 
 __all__ = [
     "FEATURE_SCALE",
@@ -35,6 +35,7 @@ __all__ = [
     "load_decoder",
     "stylize",
     "with_margin",
+    "without_margin",
 ]
 
 CONTENT_LAYER = "relu4_1"
@@ -43,6 +44,7 @@ STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
 STRUCTURE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 #: Pixels of mirrored margin around the picture while it is stylised (see :func:`with_margin`); chosen with
 #: ``bench/adain_edges.py`` and the issue-13 benchmark on training photos and styles (docs/arbitrary_recipe.md).
+#: A multiple of the decoder's factor (8), so the encoder sees the margin and the decoder skips it.
 EDGE_MARGIN = 16
 #: Each style layer's mean activation (:data:`~brushwork.models.encoders.MEAN_ACTIVATION`): losses divide by it.
 FEATURE_SCALE = MEAN_ACTIVATION
@@ -283,6 +285,9 @@ def stylize(
     if tile is None:  # the statistics pass already encoded the whole (padded) image: decode from it
         padded, (h, w) = _pad_to_multiple(source, decoder.factor)
         m = padded[:, 3:].to(device) if mask is not None else None
+        if margin % decoder.factor == 0:  # the margin served the encoder; decode the picture only
+            m = m[..., margin : m.shape[-2] - margin, margin : m.shape[-1] - margin] if m is not None else None
+            return decode(without_margin(calib_feats, margin), m)[..., : h - 2 * margin, : w - 2 * margin]
         out = decode(calib_feats, m)[..., :h, :w]
     else:
         from brushwork.tiling import run_tiled
@@ -299,6 +304,16 @@ def _mirror_index(n: int | torch.Tensor, margin: int) -> torch.Tensor:
     i = torch.arange(-margin, n + margin).abs()
     last = torch.as_tensor(n) - 1
     return torch.minimum(torch.where(i > last, 2 * last - i, i).clamp_min(0), last)
+
+
+def without_margin(feats: dict[str, torch.Tensor], margin: int) -> dict[str, torch.Tensor]:
+    """Encoder maps ``{layer: (N, C, h, w)}`` of a picture mirrored by ``margin`` px (:func:`with_margin`; a multiple
+    of every map's stride), the margin cut off: what the decoder needs to paint the picture alone."""
+    out = {}
+    for name, f in feats.items():
+        k = margin // LAYER_STRIDE[name]
+        out[name] = f[..., k : f.shape[-2] - k, k : f.shape[-1] - k]
+    return out
 
 
 def with_margin(image: torch.Tensor, margin: int) -> torch.Tensor:

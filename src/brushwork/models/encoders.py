@@ -16,7 +16,7 @@ from torch import nn
 
 from brushwork.weights import load_vgg16_state
 
-__all__ = ["LAYER_NAMES", "MEAN_ACTIVATION", "VGG16Encoder", "load_vgg16"]
+__all__ = ["LAYER_NAMES", "LAYER_STRIDE", "MEAN_ACTIVATION", "VGG16Encoder", "load_vgg16"]
 
 # Caffe ImageNet mean, in BGR order, on the 0–255 scale.
 _CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -34,6 +34,8 @@ _ORDER: tuple[str, ...] = (
 )  # fmt: skip
 #: Layers that can be requested, shallow to deep: ``reluB_C`` follows ``convB_C``; ``poolB`` ends block B.
 LAYER_NAMES = _ORDER
+#: How many input pixels one position of each conv/ReLU map spans: 1 in block 1, 2 in block 2, … (pooling halves).
+LAYER_STRIDE: dict[str, int] = {name: 2 ** (int(name[4]) - 1) for name in _ORDER if name.startswith(("conv", "relu"))}
 #: Mean activation of the first ReLU of each block of the Caffe VGG16 over vangogh2photo photos and paintings
 #: (measured). Dividing by it puts the layers on one scale (relu1_1 ≈ 26 would otherwise count ~100× less than
 #: relu3_1 ≈ 272 in a squared loss), the role of Gatys et al.'s normalised VGG.
