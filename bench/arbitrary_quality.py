@@ -4,7 +4,7 @@ The first ``--limit`` (20) testB photos of vangogh2photo (sorted by name) × the
 feathers, la_muse, udnie), in one run, every photo used at a ``--size`` (512) px long side. Methods: each
 ``--ours SPEC`` (a model name or directory for ``brushwork.stylize(method="adain", model=SPEC)``;
 ``fast:DIR`` for the student of issue 14, ``SPEC@ALPHA`` for another style strength, ``SPEC,detail=D`` for
-another detail amount), the peer
+another detail amount, ``SPEC,style_scale=S`` for another style image scale), the peer
 ``StyleTransfer.stylize_with(photo, style, max_size=512)`` and the identity (output = photo) as a sanity row.
 Both sides get the same Pillow photo (already at 512 px) and the original style file as a Pillow image, and
 return a Pillow image (8-bit, what a user saves); each pair runs every method in turn (interleaved timing).
@@ -99,7 +99,8 @@ def label_for(spec: str) -> str:
 
 def ours(spec: str, size: int) -> Stylizer:
     """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
-    style strength, KEY one of ``alpha`` and ``detail`` (brushwork.stylize options; e.g. ``adain,detail=0``)."""
+    style strength, KEY one of ``alpha``, ``detail`` and ``style_scale`` (brushwork.stylize options; e.g.
+    ``adain,detail=0``)."""
     import brushwork
 
     spec, *pairs = spec.split(",")
@@ -110,8 +111,8 @@ def ours(spec: str, size: int) -> Stylizer:
     extra: dict[str, float] = {"alpha": float(alpha)} if alpha else {}
     for pair in pairs:
         key, _, value = pair.partition("=")
-        if key not in ("alpha", "detail") or not value:
-            raise SystemExit(f"--ours {spec}: option {pair!r} is not alpha=A or detail=D")
+        if key not in ("alpha", "detail", "style_scale") or not value:
+            raise SystemExit(f"--ours {spec}: option {pair!r} is not alpha=A, detail=D or style_scale=S")
         extra[key] = float(value)
 
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:

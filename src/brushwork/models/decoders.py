@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from brushwork.models.encoders import MEAN_ACTIVATION
+from brushwork.models.reflect_conv import ReflectConv2d
 
 __all__ = ["SKIP_LAYERS", "VGGDecoder", "build_decoder"]
 
@@ -30,7 +31,7 @@ _SKIP_STAGE = {"relu3_1": "stage3", "relu2_1": "stage2", "relu1_1": "stage1"}
 
 
 def _conv(cin: int, cout: int) -> nn.Conv2d:
-    return nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect")
+    return ReflectConv2d(cin, cout)
 
 
 class VGGDecoder(nn.Module):

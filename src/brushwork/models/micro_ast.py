@@ -56,6 +56,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.models.reflect_conv import ReflectConv2d, reflect_conv3x3
+
 __all__ = ["MIN_SIDE", "DualModulation", "MicroAST", "Stats", "build_micro_ast", "count_flops"]
 
 #: Per-site content statistics ``[(mean, std), ...]``, each ``(N, C, 1, 1)`` float32.
@@ -66,6 +68,8 @@ MIN_SIDE = 9
 
 
 def _conv(cin: int, cout: int, k: int = 3, stride: int = 1) -> nn.Conv2d:
+    if k == 3 and stride == 1:
+        return ReflectConv2d(cin, cout)
     return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, padding_mode="reflect" if k > 1 else "zeros")
 
 
@@ -175,11 +179,10 @@ class DualModulation(nn.Module):
 def _depthwise(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """Per-sample depthwise 3×3 convolution, reflection padding: ``x`` ``(N, C, h, w)``, ``kernel`` ``(N, C, 3, 3)``."""
     n, c = x.shape[0], x.shape[1]
-    padded = F.pad(x, (1, 1, 1, 1), mode="reflect")
     if n == 1:
-        return F.conv2d(padded, kernel.reshape(c, 1, 3, 3), groups=c)
-    stacked = padded.reshape(1, n * c, padded.shape[2], padded.shape[3])
-    return F.conv2d(stacked, kernel.reshape(n * c, 1, 3, 3), groups=n * c).reshape(n, c, x.shape[2], x.shape[3])
+        return reflect_conv3x3(x, kernel.reshape(c, 1, 3, 3), groups=c)
+    stacked = x.reshape(1, n * c, x.shape[2], x.shape[3])
+    return reflect_conv3x3(stacked, kernel.reshape(n * c, 1, 3, 3), groups=n * c).reshape(x.shape)
 
 
 class MicroAST(nn.Module):

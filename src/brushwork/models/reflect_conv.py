@@ -1,0 +1,65 @@
+"""3×3 convolutions with reflection padding, without the padded copy of the input at inference.
+
+``conv2d(pad(x, reflect), w)`` writes a padded copy of every input map before convolving: at full resolution that
+copy costs as much as a third of a 64-channel convolution (measured, 2-core AVX-512 CPU). The same result is a
+zero-padded convolution (oneDNN pads inside the kernel) plus the reflected ring's contribution, which only reaches
+the outermost output rows and columns: four thin strip convolutions added in place. Exact up to float rounding
+(float64: ≤ 1e-13). Used where autograd, tracing (ONNX export) and small maps are absent; elsewhere the plain
+padded path runs.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["ReflectConv2d", "reflect_conv3x3"]
+
+#: Maps with fewer positions than this take the plain path (the strip convolutions would cost more than the copy).
+MIN_AREA = 1 << 15
+
+
+def _plain(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, groups: int) -> torch.Tensor:
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), weight, bias, groups=groups)
+
+
+def reflect_conv3x3(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, *, groups: int = 1
+) -> torch.Tensor:
+    """``conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), weight, bias, groups=groups)``, stride 1.
+
+    ``x`` ``(N, C, H, W)`` with ``H, W ≥ 2``; ``weight`` ``(O, C / groups, 3, 3)`` → ``(N, O, H, W)``.
+    """
+    if weight.shape[-2:] != (3, 3):
+        raise ValueError(f"reflect_conv3x3: expected a 3×3 kernel, got {tuple(weight.shape)}")
+    h, w = x.shape[-2:]
+    fast = (
+        not (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad))
+        and not torch.jit.is_tracing()
+        and min(h, w) >= 2
+        and h * w >= MIN_AREA
+    )
+    if not fast:
+        return _plain(x, weight, bias, groups)
+    y = F.conv2d(x, weight, bias, padding=1, groups=groups)
+    # The ring: row −1 is row 1 and row H is row H−2 (their corners reflected too); column −1 is column 1 and
+    # column W is column W−2 for rows 0…H−1 (the corners belong to the rows).
+    top = F.pad(x[..., 1:2, :], (1, 1, 0, 0), mode="reflect")
+    bottom = F.pad(x[..., h - 2 : h - 1, :], (1, 1, 0, 0), mode="reflect")
+    y[..., :1, :] += F.conv2d(top, weight[..., :1, :], groups=groups)
+    y[..., -1:, :] += F.conv2d(bottom, weight[..., 2:, :], groups=groups)
+    y[..., :, :1] += F.conv2d(F.pad(x[..., :, 1:2], (0, 0, 1, 1)), weight[..., :, :1], groups=groups)
+    y[..., :, -1:] += F.conv2d(F.pad(x[..., :, w - 2 : w - 1], (0, 0, 1, 1)), weight[..., :, 2:], groups=groups)
+    return y
+
+
+class ReflectConv2d(nn.Conv2d):
+    """A 3×3, stride-1 ``nn.Conv2d`` with reflection padding (same parameters and state dict) that runs
+    :func:`reflect_conv3x3`."""
+
+    def __init__(self, in_channels: int, out_channels: int, *, groups: int = 1, bias: bool = True) -> None:
+        super().__init__(in_channels, out_channels, 3, padding=1, padding_mode="reflect", groups=groups, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return reflect_conv3x3(x, self.weight, self.bias, groups=self.groups)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from brushwork.models import reflect_conv
+from brushwork.models.reflect_conv import ReflectConv2d, reflect_conv3x3
+
+
+def _plain(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, groups: int = 1) -> torch.Tensor:
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), w, b, groups=groups)
+
+
+@pytest.fixture(autouse=True)
+def _small_maps_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reflect_conv, "MIN_AREA", 1)
+
+
+#: (N, C, O, groups, H, W): plain, depthwise with a batch, grouped at the smallest size (H = 2).
+CASES = [(1, 4, 6, 1, 7, 9), (2, 6, 6, 6, 5, 2), (1, 4, 4, 2, 2, 3)]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_it_is_the_reflection_padded_convolution(case: tuple[int, ...]) -> None:
+    n, c, o, groups, h, w = case
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, c, h, w, generator=g, dtype=torch.float64)
+    weight = torch.randn(o, c // groups, 3, 3, generator=g, dtype=torch.float64)
+    bias = torch.randn(o, generator=g, dtype=torch.float64)
+    with torch.no_grad():
+        expected = _plain(x, weight, bias, groups)
+        assert torch.allclose(reflect_conv3x3(x, weight, bias, groups=groups), expected, atol=1e-12)
+        cl = x.contiguous(memory_format=torch.channels_last)
+        assert torch.allclose(reflect_conv3x3(cl, weight, bias, groups=groups), expected, atol=1e-12)
+
+
+def test_the_module_keeps_conv2d_parameters_and_gradients() -> None:
+    torch.manual_seed(0)
+    conv, ref = ReflectConv2d(3, 5), nn.Conv2d(3, 5, 3, padding=1, padding_mode="reflect")
+    ref.load_state_dict(conv.state_dict())
+    x = torch.randn(2, 3, 8, 8, requires_grad=True)
+    conv(x).square().sum().backward()  # autograd: the plain path
+    grad = x.grad.clone()
+    x.grad = None
+    ref(x).square().sum().backward()
+    assert torch.allclose(grad, x.grad, atol=1e-5)
+    with torch.inference_mode():
+        assert torch.allclose(conv(x), ref(x), atol=1e-5)
+
+
+def test_only_3x3_kernels() -> None:
+    with pytest.raises(ValueError, match="3×3"):
+        reflect_conv3x3(torch.randn(1, 2, 8, 8), torch.randn(2, 2, 5, 5))
