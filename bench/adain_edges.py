@@ -1,9 +1,10 @@
 """The dark band along the edges of one-pass stylisations, and what a mirrored margin costs and buys.
 
 The VGG16 encoder pads with zeros: seen from the picture, a dark-grey frame. For each ``--margins`` value the
-picture is mirrored outwards by that many pixels before encoding and cropped after decoding. Printed per margin:
-``band`` = mean |output − reference| within ``--strip`` px of the border (reference: a 64-px margin, where the frame
-is far away), ``top_darkening`` = how much darker the top strip is than the next rows, minus the same for the
+picture is mirrored outwards by that many pixels before encoding (since session 17 a margin of whole decoder
+cells, 8, 16, 32, 64 px, is encoded but not decoded; others are decoded and cropped). Printed per margin:
+``band`` = mean |output − reference| within ``--strip`` px of the border (reference: a 64-px margin, where the
+encoder's frame is far away), ``top_darkening`` = how much darker the top strip is than the next rows, minus the same for the
 photo (the band a viewer sees), and the time relative to no margin. Photos: the first ``--photos`` of
 vangogh2photo/trainB; styles: training styles (never the held-out ones).
 

@@ -119,6 +119,7 @@ def test_adain_parity_at_other_sizes(tmp_path: Path, tiny_encoder, skips: tuple[
     assert [i.name for i in session.get_inputs()] == ["content", "style", "alpha"]
     torch.manual_seed(2)
     cases = [((45, 61), (50, 70), 1.0), ((45, 61), (50, 70), 0.0), ((24, 64), (33, 29), 0.4), ((16, 16), (40, 40), 0.7)]
+    cases += [((8, 8), (40, 40), 1.0), ((5, 40), (40, 40), 1.0)]  # one decoder cell: the margin is decoded too
     results = []
     for (h, w), (sh, sw), alpha in cases:
         content, style = torch.rand(1, 3, h, w), torch.rand(1, 3, sh, sw) ** 4  # style: darker, other statistics

@@ -104,7 +104,8 @@ class AdaINExport(nn.Module):
         return mean, (var + self.eps).sqrt()
 
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        from brushwork.methods.adain import EDGE_MARGIN, decoder_layers, with_margin, without_margin
+        from brushwork.methods.adain import EDGE_MARGIN, decoder_layers, with_margin
+        from brushwork.models.encoders import LAYER_STRIDE
 
         layers = decoder_layers(self.decoder)
         shape = torch._shape_as_tensor(content)
@@ -119,9 +120,20 @@ class AdaINExport(nn.Module):
             s_mean, s_std = self._stats(style_feats[name])
             target = (content_feats[name] - c_mean) / c_std * s_std + s_mean
             moved[name] = a * target + (1 - a) * content_feats[name]
-        inner = without_margin(moved, EDGE_MARGIN)  # the margin is encoded, not decoded
+        # stylize's rule (decodes_without_margin), traced: the margin is encoded, and decoded only when the
+        # picture's short side is a single decoder cell (the decoder's reflection padding needs two).
+        factor = int(self.decoder.factor)
+        if EDGE_MARGIN % factor:
+            raise ValueError(f"the AdaIN export needs a margin of whole decoder cells ({EDGE_MARGIN} % {factor})")
+        cut = (torch.minimum(shape[2], shape[3]) > factor).long()
+        inner = {}
+        for name, f in moved.items():
+            k, size = cut * (EDGE_MARGIN // LAYER_STRIDE[name]), torch._shape_as_tensor(f)
+            inner[name] = f.index_select(2, torch.arange(k, size[2] - k)).index_select(3, torch.arange(k, size[3] - k))
         out = self.decoder(inner[layers[0]], {name: inner[name] for name in layers[1:]})
-        return crop_to(out, shape[2], shape[3]).clamp(0, 1)
+        offset = (1 - cut) * EDGE_MARGIN
+        rows, cols = torch.arange(shape[2]) + offset, torch.arange(shape[3]) + offset
+        return out.index_select(2, rows).index_select(3, cols).clamp(0, 1)
 
 
 class WithDetail(nn.Module):

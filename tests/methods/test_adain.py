@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from brushwork.errors import ConfigError
-from brushwork.methods.adain import AdaINConfig, adain_losses, feature_transform, stylize, with_margin
+from brushwork.methods.adain import (
+    AdaINConfig,
+    adain_losses,
+    feature_transform,
+    stylize,
+    with_margin,
+    without_margin,
+)
 from brushwork.models.decoders import VGGDecoder
 from brushwork.models.encoders import VGG16Encoder
 
@@ -47,6 +54,25 @@ def test_a_margin_of_whole_decoder_cells_is_encoded_but_not_decoded(
     expected = decoder(transform(deep)[..., 1:-1, 1:-1]).clamp(0, 1)
     assert out.shape == content.shape
     assert torch.allclose(out, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("size", [(8, 8), (5, 40), (9, 9)])
+def test_pictures_of_one_decoder_cell_decode_the_margin(
+    tiny_encoder: VGG16Encoder, decoder: VGGDecoder, size: tuple[int, int]
+) -> None:
+    content, style = torch.rand(1, 3, *size), torch.rand(1, 3, 24, 24)
+    out = stylize(content, [style], encoder=tiny_encoder, decoder=decoder, edge_margin=16)
+    assert out.shape == content.shape
+    if min(size) <= 8:  # the decoder's reflection padding needs two cells: the margin is decoded and cropped
+        framed = stylize(with_margin(content, 16), [style], encoder=tiny_encoder, decoder=decoder, edge_margin=0)
+        assert torch.allclose(out, framed[..., 16:-16, 16:-16], atol=1e-6)
+
+
+def test_without_margin_wants_whole_cells() -> None:
+    feats = {"relu1_1": torch.zeros(1, 2, 40, 40), "relu4_1": torch.zeros(1, 2, 5, 5)}
+    assert [f.shape[-1] for f in without_margin(feats, 8).values()] == [24, 3]
+    with pytest.raises(ValueError, match="relu4_1"):
+        without_margin(feats, 12)
 
 
 def test_any_size_and_range(tiny_encoder: VGG16Encoder, decoder: VGGDecoder) -> None:

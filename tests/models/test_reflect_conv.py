@@ -30,10 +30,32 @@ def test_it_is_the_reflection_padded_convolution(case: tuple[int, ...]) -> None:
     weight = torch.randn(o, c // groups, 3, 3, generator=g, dtype=torch.float64)
     bias = torch.randn(o, generator=g, dtype=torch.float64)
     with torch.no_grad():
-        expected = _plain(x, weight, bias, groups)
+        expected = reflect_conv._plain(x, weight, bias, groups)
         assert torch.allclose(reflect_conv3x3(x, weight, bias, groups=groups), expected, atol=1e-12)
         cl = x.contiguous(memory_format=torch.channels_last)
         assert torch.allclose(reflect_conv3x3(cl, weight, bias, groups=groups), expected, atol=1e-12)
+
+
+def test_inference_takes_the_copy_free_path_and_autograd_the_plain_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_padded_copy(*args: object) -> torch.Tensor:
+        raise AssertionError("the padded copy was made")
+
+    x, weight = torch.randn(1, 4, 6, 6), torch.randn(4, 4, 3, 3)
+    expected = _plain(x, weight, None)
+    monkeypatch.setattr(reflect_conv, "_plain", no_padded_copy)
+    with torch.inference_mode():
+        assert torch.allclose(reflect_conv3x3(x, weight), expected, atol=1e-5)
+    with pytest.raises(AssertionError, match="padded copy"):
+        reflect_conv3x3(x, weight.requires_grad_())
+
+
+def test_bf16_autocast_matches_within_its_rounding() -> None:
+    g = torch.Generator().manual_seed(1)
+    x, weight, bias = torch.rand(1, 8, 12, 10, generator=g), torch.randn(8, 8, 3, 3, generator=g) / 8, torch.zeros(8)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        got = reflect_conv3x3(x, weight, bias)
+    assert got.dtype == torch.bfloat16
+    assert torch.allclose(got.float(), _plain(x, weight, bias), atol=0.05)
 
 
 def test_the_module_keeps_conv2d_parameters_and_gradients() -> None:

@@ -75,13 +75,15 @@ def mean_std(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, t
 
     Computed in float32 (float64 stays float64) from the sum and the sum of squares: on a CPU, reductions of
     bf16 maps and ``Tensor.var`` are several times slower, which shows at full-resolution relu1_1 features.
-    A bf16/fp16 map is converted a band of rows at a time, so the float32 copy stays in cache (a 64 × 416 × 544
-    relu1_1 map: 7 ms instead of 31 ms on a 2-core AVX-512 CPU; same numbers to float32 rounding).
+    On a CPU a bf16/fp16 map is converted a band of rows at a time (about 2 MiB), so the float32 copy stays in
+    cache (a 64 × 416 × 544 relu1_1 map: 7 ms instead of 31 ms on a 2-core AVX-512 CPU; the same numbers to float32
+    rounding).
     """
     _check_features(features, "mean_std")
     n, c, h, w = features.shape
     exact = features.dtype in (torch.float32, torch.float64)
-    rows = h if exact else max(1, _STATS_CHUNK // max(1, n * c * w))
+    banded = not exact and features.device.type == "cpu"  # a GPU would pay a kernel launch per band
+    rows = max(1, _STATS_CHUNK // max(1, n * c * w)) if banded else h
     sums, squares = [], []
     for band in features.split(rows, dim=2):
         band = band if exact else band.float()  # one band at a time: its float32 copy stays in cache

@@ -31,6 +31,7 @@ __all__ = [
     "FeatureTransform",
     "adain_losses",
     "decoder_layers",
+    "decodes_without_margin",
     "feature_transform",
     "load_decoder",
     "stylize",
@@ -245,7 +246,9 @@ def stylize(
             once, on the whole image or, when its long side exceeds ``calibration_side``, a downscaled copy.
         overlap: pixels shared by neighbouring tiles.
         edge_margin: mirror the picture outwards by this many pixels before encoding, cropped afterwards
-            (keeps the encoder's zero padding away from the kept edges; :func:`with_margin`).
+            (keeps the encoder's zero padding away from the kept edges; :func:`with_margin`). Without tiles, a
+            margin of whole decoder cells (the default 16 px) is encoded but not decoded
+            (:func:`decodes_without_margin`); tiles decode it.
 
     Returns:
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
@@ -285,7 +288,7 @@ def stylize(
     if tile is None:  # the statistics pass already encoded the whole (padded) image: decode from it
         padded, (h, w) = _pad_to_multiple(source, decoder.factor)
         m = padded[:, 3:].to(device) if mask is not None else None
-        if margin % decoder.factor == 0:  # the margin served the encoder; decode the picture only
+        if decodes_without_margin(margin, min(h, w) - 2 * margin, decoder.factor):  # the margin served the encoder
             m = m[..., margin : m.shape[-2] - margin, margin : m.shape[-1] - margin] if m is not None else None
             return decode(without_margin(calib_feats, margin), m)[..., : h - 2 * margin, : w - 2 * margin]
         out = decode(calib_feats, m)[..., :h, :w]
@@ -306,11 +309,20 @@ def _mirror_index(n: int | torch.Tensor, margin: int) -> torch.Tensor:
     return torch.minimum(torch.where(i > last, 2 * last - i, i).clamp_min(0), last)
 
 
+def decodes_without_margin(margin: int, picture_side: int, factor: int) -> bool:
+    """Whether the decoder paints the picture's own cells only (the margin encoded, not decoded): when ``margin`` is
+    a whole number of the decoder's cells and the picture's short side spans more than one cell (the decoder's
+    reflection padding needs two)."""
+    return margin > 0 and margin % factor == 0 and picture_side > factor
+
+
 def without_margin(feats: dict[str, torch.Tensor], margin: int) -> dict[str, torch.Tensor]:
     """Encoder maps ``{layer: (N, C, h, w)}`` of a picture mirrored by ``margin`` px (:func:`with_margin`; a multiple
     of every map's stride), the margin cut off: what the decoder needs to paint the picture alone."""
     out = {}
     for name, f in feats.items():
+        if margin % LAYER_STRIDE[name]:
+            raise ValueError(f"without_margin: {margin} px is not a whole number of {name} cells")
         k = margin // LAYER_STRIDE[name]
         out[name] = f[..., k : f.shape[-2] - k, k : f.shape[-1] - k]
     return out

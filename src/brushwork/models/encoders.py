@@ -34,7 +34,7 @@ _ORDER: tuple[str, ...] = (
 )  # fmt: skip
 #: Layers that can be requested, shallow to deep: ``reluB_C`` follows ``convB_C``; ``poolB`` ends block B.
 LAYER_NAMES = _ORDER
-#: How many input pixels one position of each conv/ReLU map spans: 1 in block 1, 2 in block 2, … (pooling halves).
+#: The stride of each conv/ReLU map in input pixels: 1 in block 1, 2 in block 2, … (each pooling halves the map).
 LAYER_STRIDE: dict[str, int] = {name: 2 ** (int(name[4]) - 1) for name in _ORDER if name.startswith(("conv", "relu"))}
 #: Mean activation of the first ReLU of each block of the Caffe VGG16 over vangogh2photo photos and paintings
 #: (measured). Dividing by it puts the layers on one scale (relu1_1 ≈ 26 would otherwise count ~100× less than

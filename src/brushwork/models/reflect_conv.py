@@ -35,7 +35,7 @@ def reflect_conv3x3(
         raise ValueError(f"reflect_conv3x3: expected a 3×3 kernel, got {tuple(weight.shape)}")
     h, w = x.shape[-2:]
     fast = (
-        not (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad))
+        not (torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (x, weight, bias)))
         and not torch.jit.is_tracing()
         and min(h, w) >= 2
         and h * w >= MIN_AREA
