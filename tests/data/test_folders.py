@@ -97,3 +97,13 @@ def test_decode_fast_path_matches_the_general_reader(tmp_path: Path) -> None:
     assert decode_uint8(tmp_path / "rgba.png", 50).shape == (3, 50, 80)
     slow = decode_uint8(tmp_path / "y.png", 50)
     assert torch.equal(fast, slow)
+
+
+def test_domain_b_may_have_its_own_crop_and_load_size(make_unpaired, tmp_path: Path) -> None:
+    data = UnpairedBatches(make_unpaired(tmp_path), crop_size=16, load_size=24, crop_size_b=32, batch_size=2)
+    a, b = data.batch(0)
+    assert a.shape == (2, 3, 16, 16) and b.shape == (2, 3, 32, 32)
+    assert data.load_sizes == (24, 36)  # B's load follows its own crop (× 286/256)
+    assert [x.shape[-1] for x in data.preview(2)] == [16, 32]
+    with pytest.raises(ImageError, match="smaller than the crop"):
+        UnpairedBatches(make_unpaired(tmp_path), crop_size=16, crop_size_b=32, load_size_b=30)

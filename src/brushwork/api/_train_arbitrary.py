@@ -180,6 +180,8 @@ def fit_run(
             seed=start.seed,
             crop=cfg.crop,
             load=cfg.load_size,
+            crop_b=cfg.style_crop,
+            load_b=cfg.style_load_size,
             batch=cfg.batch_size,
             files=(content_files, style_files),
         )

@@ -111,14 +111,19 @@ def loop_config(steps: int, options: dict[str, Any]) -> Any:
         raise ConfigError(f"training options: {exc}") from exc
 
 
-def open_batches(dist_info: Any, *, seed: int, crop: int, load: int, batch: int, **source: Any) -> Any:
-    """This rank's shard of unpaired training batches (``source``: ``root=`` or ``files=``), warning on skips."""
+def open_batches(
+    dist_info: Any, *, seed: int, crop: int, load: int, batch: int, crop_b: int = 0, load_b: int = 0, **source: Any
+) -> Any:
+    """This rank's shard of unpaired training batches (``source``: ``root=`` or ``files=``), warning on skips;
+    ``crop_b``, ``load_b``: other sizes for domain B (0: A's)."""
     from brushwork.data.folders import UnpairedBatches
 
     batches = UnpairedBatches(
         **source,
         crop_size=crop,
         load_size=load,
+        crop_size_b=crop_b or None,
+        load_size_b=load_b or None,
         batch_size=batch,
         seed=seed,
         rank=dist_info.rank,

@@ -109,6 +109,10 @@ def _add_training(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     opt.add_argument("--batch-size", type=positive_int, help="content/style pairs per step (default 8)")
     opt.add_argument("--crop", type=positive_int, help="training crop in pixels, multiple of 8 (default 256)")
     opt.add_argument("--load-size", type=positive_int, help="short side before cropping (default 512)")
+    opt.add_argument("--style-crop", type=positive_int, help="the paintings' crop, multiple of 8 (default: --crop)")
+    opt.add_argument(
+        "--style-load-size", type=positive_int, help="the paintings' short side before cropping (default: --load-size)"
+    )
     return opt
 
 
@@ -185,6 +189,8 @@ def run_adain(args: argparse.Namespace) -> int:
         "batch_size",
         "crop",
         "load_size",
+        "style_crop",
+        "style_load_size",
         "style_weight",
         "content_weight",
         "structure_weight",
@@ -252,6 +258,8 @@ def run_student(args: argparse.Namespace) -> int:
         "batch_size",
         "crop",
         "load_size",
+        "style_crop",
+        "style_load_size",
         "pixel_weight",
         "distill_weight",
         "structure_weight",

@@ -122,6 +122,7 @@ class UnpairedBatches:
             appear several times to oversample it).
         crop_size: square training crop (multiple of the generator's needs, e.g. 4 for ResNet).
         load_size: short side images are resized to before cropping (default ``crop_size`` × 1.12, as 286/256).
+        crop_size_b, load_size_b: other sizes for domain B (e.g. larger style crops; default: A's).
         batch_size: images per domain per step and rank.
         seed, rank, world_size: the data stream; ranks get disjoint samples of every epoch.
         flip: random horizontal flips.
@@ -135,6 +136,8 @@ class UnpairedBatches:
         files: tuple[list[Path], list[Path]] | None = None,
         crop_size: int,
         load_size: int | None = None,
+        crop_size_b: int | None = None,
+        load_size_b: int | None = None,
         batch_size: int = 1,
         seed: int = 0,
         rank: int = 0,
@@ -150,11 +153,16 @@ class UnpairedBatches:
                 raise ImageError(f"domain {label}: no images to train on")
         self.crop_size = crop_size
         self.load_size = load_size or round(crop_size * 286 / 256)
-        if self.load_size < crop_size:
-            raise ImageError(f"load size {self.load_size} is smaller than the crop size {crop_size}")
+        crop_b = crop_size_b or crop_size
+        load_b = load_size_b or (self.load_size if crop_b == crop_size else round(crop_b * 286 / 256))
+        #: ``(A, B)`` crop and load sizes.
+        self.crop_sizes, self.load_sizes = (crop_size, crop_b), (self.load_size, load_b)
+        for crop, load in zip(self.crop_sizes, self.load_sizes, strict=True):
+            if load < crop:
+                raise ImageError(f"load size {load} is smaller than the crop size {crop}")
         if cache is None:
-            cache = (len(files_a) + len(files_b)) * 3 * self.load_size**2 * 1.2 < _CACHE_LIMIT_BYTES
-        self.domains = (DomainImages(files_a, self.load_size, cache), DomainImages(files_b, self.load_size, cache))
+            cache = 3.6 * (len(files_a) * self.load_size**2 + len(files_b) * load_b**2) < _CACHE_LIMIT_BYTES
+        self.domains = (DomainImages(files_a, self.load_size, cache), DomainImages(files_b, load_b, cache))
         self.batch_size, self.seed, self.rank, self.world_size, self.flip = batch_size, seed, rank, world_size, flip
         self._perm: dict[int, tuple[int, torch.Tensor]] = {}
 
@@ -176,15 +184,17 @@ class UnpairedBatches:
         image = images[int(self._permutation(domain, epoch)[offset])]
         gen = torch.Generator().manual_seed(_seed(self.seed, domain, position))
         h, w = image.shape[-2:]
-        top = int(torch.randint(h - self.crop_size + 1, (1,), generator=gen))
-        left = int(torch.randint(w - self.crop_size + 1, (1,), generator=gen))
-        crop = image[:, top : top + self.crop_size, left : left + self.crop_size]
+        size = self.crop_sizes[domain]
+        top = int(torch.randint(h - size + 1, (1,), generator=gen))
+        left = int(torch.randint(w - size + 1, (1,), generator=gen))
+        crop = image[:, top : top + size, left : left + size]
         if self.flip and torch.rand(1, generator=gen).item() < 0.5:
             crop = crop.flip(-1)
         return crop
 
     def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The batch of ``step`` for this rank: ``(a, b)``, each ``(batch_size, 3, crop, crop)`` in [0, 1]."""
+        """The batch of ``step`` for this rank: ``(a, b)``, each ``(batch_size, 3, crop, crop)`` in [0, 1] (its
+        domain's crop)."""
         first = (step * self.world_size + self.rank) * self.batch_size
         out = []
         for domain in (0, 1):
@@ -195,9 +205,8 @@ class UnpairedBatches:
     def preview(self, count: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
         """Fixed centre crops of ``count`` evenly spaced images per domain (as many of each), for sample grids."""
         out = []
-        c = self.crop_size
         count = min(count, *(len(images) for images in self.domains))
-        for images in self.domains:
+        for images, c in zip(self.domains, self.crop_sizes, strict=True):
             picks = np.linspace(0, len(images) - 1, num=count).round().astype(int)
             crops = []
             for i in picks:

@@ -69,6 +69,8 @@ class AdaINConfig(DictConfig):
         lr, lr_decay: Adam's rate, decayed as ``lr / (1 + lr_decay · step)`` (the paper's code).
         steps, batch_size: training length and content/style pairs per step and rank.
         crop, load_size: square random crop after resizing the short side to ``load_size``.
+        style_crop, style_load_size: the same for the paintings (0: as the photos), e.g. a larger share of each
+            painting than a photo crop, as the whole painting is what the style code sees at inference.
         bf16: bf16 autocast for the forward passes (losses in fp32).
     """
 
@@ -87,6 +89,8 @@ class AdaINConfig(DictConfig):
     batch_size: int = 8
     crop: int = 256
     load_size: int = 512
+    style_crop: int = 0
+    style_load_size: int = 0
     bf16: bool = False
 
     def __post_init__(self) -> None:

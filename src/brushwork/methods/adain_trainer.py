@@ -67,7 +67,7 @@ class AdaINTrainer(OneNetTrainer):
         rows = []
         for i in range(min(content.shape[0], style.shape[0])):  # a domain may have a single image
             out = stylize(content[i : i + 1], [style[i : i + 1]], encoder=self.encoder, decoder=self.decoder)
-            rows.append(torch.cat([content[i], style[i], out[0]], dim=-1))
+            rows.append(torch.cat([content[i], self._tile(style[i], content[i]), out[0]], dim=-1))
         return self._grid(rows)
 
     def model_config(self) -> dict[str, Any]:

@@ -21,7 +21,8 @@ def scaled(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def training_checks(config: Any) -> dict[str, bool]:
-    """Whether each shared training setting of ``config`` is valid (``lr`` … ``load_size``; crop a multiple of 8)."""
+    """Whether each shared training setting of ``config`` is valid (``lr`` … ``style_load_size``; crops multiples
+    of 8)."""
     return {
         "lr": config.lr > 0,
         "lr_decay": config.lr_decay >= 0,
@@ -29,6 +30,8 @@ def training_checks(config: Any) -> dict[str, bool]:
         "batch_size": config.batch_size >= 1,
         "crop": config.crop >= 16 and config.crop % 8 == 0,
         "load_size": config.load_size >= config.crop,
+        "style_crop": config.style_crop == 0 or (config.style_crop >= 16 and config.style_crop % 8 == 0),
+        "style_load_size": config.style_load_size == 0 or config.style_load_size >= (config.style_crop or config.crop),
     }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from brushwork.errors import CheckpointError
@@ -83,6 +84,14 @@ class OneNetTrainer:
         out = {k: float(v.detach()) for k, v in losses.items()}
         out["lr"] = self.opt.param_groups[0]["lr"]
         return out
+
+    @staticmethod
+    def _tile(image: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        """``image`` ``(3, h, w)`` resized to ``like``'s height and width for a preview row (style crops may be
+        larger than photo crops)."""
+        if image.shape[-2:] == like.shape[-2:]:
+            return image
+        return F.interpolate(image[None].float(), size=like.shape[-2:], mode="bilinear", antialias=True)[0]
 
     @staticmethod
     def _grid(rows: list[torch.Tensor]) -> torch.Tensor:

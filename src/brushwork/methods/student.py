@@ -81,7 +81,7 @@ class StudentConfig(DictConfig):
         random_alpha: probability that a training pair draws its alpha from U(0, 1) instead of 1.
         style_augment: random scale, quarter turns, flips and channel permutations of the style batch.
         lr, lr_decay: Adam's rate, decayed as ``lr / (1 + lr_decay · step)``.
-        steps, batch_size, crop, load_size, bf16: as for AdaIN (crop a multiple of 8).
+        steps, batch_size, crop, load_size, style_crop, style_load_size, bf16: as for AdaIN (crops multiples of 8).
     """
 
     widths: tuple[int, int, int] = (32, 64, 64)
@@ -103,6 +103,8 @@ class StudentConfig(DictConfig):
     batch_size: int = 8
     crop: int = 256
     load_size: int = 512
+    style_crop: int = 0
+    style_load_size: int = 0
     bf16: bool = False
 
     def __post_init__(self) -> None:

@@ -97,7 +97,7 @@ class StudentTrainer(OneNetTrainer):
             one = torch.ones(1, device=self.device)
             teacher = teacher_output(self.teacher, self.encoder(c, layers), self.encoder(s, layers), one)
             out = stylize(c, [s], net=self.net)
-            rows.append(torch.cat([c[0], s[0], teacher[0], out[0].to(c.device)], dim=-1))
+            rows.append(torch.cat([c[0], self._tile(s[0], c[0]), teacher[0], out[0].to(c.device)], dim=-1))
         return self._grid(rows)
 
     def model_config(self) -> dict[str, Any]:
