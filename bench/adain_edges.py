@@ -4,8 +4,8 @@ The VGG16 encoder pads with zeros: seen from the picture, a dark-grey frame. For
 picture is mirrored outwards by that many pixels before encoding (since session 17 a margin of whole decoder
 cells, 8, 16, 32, 64 px, is encoded but not decoded; others are decoded and cropped). Printed per margin:
 ``band`` = mean |output − reference| within ``--strip`` px of the border (reference: a 64-px margin, where the
-encoder's frame is far away), ``top_darkening`` = how much darker the top strip is than the next rows, minus the same for the
-photo (the band a viewer sees), and the time relative to no margin. Photos: the first ``--photos`` of
+encoder's frame is far away), ``top_darkening`` = how much darker the top strip is than the next rows, minus
+the same for the photo (the band a viewer sees), and the time relative to no margin. Photos: the first ``--photos`` of
 vangogh2photo/trainB; styles: training styles (never the held-out ones).
 
     .venv/bin/python bench/adain_edges.py [--model adain] [--size 512] [--margins 0 8 16 32]

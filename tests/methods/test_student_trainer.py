@@ -126,3 +126,12 @@ def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: 
     assert float(losses(target + checker)["tv"]) == pytest.approx(0.08, rel=1e-4)  # 2 · mean (±0.2)²
     with pytest.raises(ConfigError, match="tv_weight"):
         StudentConfig(tv_weight=-1.0)
+
+
+def test_style_sizes_default_to_the_photos_and_are_checked() -> None:
+    assert StudentConfig(crop=128, load_size=256, style_crop=256).style_crop == 256  # loads at 256: fits
+    with pytest.raises(ConfigError, match="style_load_size"):  # 0 = the photos' 256 px: smaller than the crop
+        StudentConfig(crop=128, load_size=256, style_crop=320)
+    assert StudentConfig(crop=128, load_size=256, style_crop=320, style_load_size=384).style_load_size == 384
+    with pytest.raises(ConfigError, match="style_crop"):
+        StudentConfig(style_crop=100)

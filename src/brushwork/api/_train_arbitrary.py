@@ -181,7 +181,7 @@ def fit_run(
             crop=cfg.crop,
             load=cfg.load_size,
             crop_b=cfg.style_crop,
-            load_b=cfg.style_load_size,
+            load_b=cfg.style_load_size or cfg.load_size,  # 0: the photos' scale, as the config says
             batch=cfg.batch_size,
             files=(content_files, style_files),
         )

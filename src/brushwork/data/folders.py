@@ -122,7 +122,8 @@ class UnpairedBatches:
             appear several times to oversample it).
         crop_size: square training crop (multiple of the generator's needs, e.g. 4 for ResNet).
         load_size: short side images are resized to before cropping (default ``crop_size`` × 1.12, as 286/256).
-        crop_size_b, load_size_b: other sizes for domain B (e.g. larger style crops; default: A's).
+        crop_size_b, load_size_b: other sizes for domain B (e.g. larger style crops). Defaults: A's crop; A's load
+            size for A's crop, else B's crop × 286/256.
         batch_size: images per domain per step and rank.
         seed, rank, world_size: the data stream; ranks get disjoint samples of every epoch.
         flip: random horizontal flips.
@@ -151,20 +152,29 @@ class UnpairedBatches:
         for label, found in (("A", files_a), ("B", files_b)):
             if not found:
                 raise ImageError(f"domain {label}: no images to train on")
-        self.crop_size = crop_size
-        self.load_size = load_size or round(crop_size * 286 / 256)
+        load_a = load_size or round(crop_size * 286 / 256)
         crop_b = crop_size_b or crop_size
-        load_b = load_size_b or (self.load_size if crop_b == crop_size else round(crop_b * 286 / 256))
+        load_b = load_size_b or (load_a if crop_b == crop_size else round(crop_b * 286 / 256))
         #: ``(A, B)`` crop and load sizes.
-        self.crop_sizes, self.load_sizes = (crop_size, crop_b), (self.load_size, load_b)
+        self.crop_sizes, self.load_sizes = (crop_size, crop_b), (load_a, load_b)
         for crop, load in zip(self.crop_sizes, self.load_sizes, strict=True):
             if load < crop:
                 raise ImageError(f"load size {load} is smaller than the crop size {crop}")
         if cache is None:
-            cache = 3.6 * (len(files_a) * self.load_size**2 + len(files_b) * load_b**2) < _CACHE_LIMIT_BYTES
-        self.domains = (DomainImages(files_a, self.load_size, cache), DomainImages(files_b, load_b, cache))
+            cache = 3.6 * (len(files_a) * load_a**2 + len(files_b) * load_b**2) < _CACHE_LIMIT_BYTES
+        self.domains = (DomainImages(files_a, load_a, cache), DomainImages(files_b, load_b, cache))
         self.batch_size, self.seed, self.rank, self.world_size, self.flip = batch_size, seed, rank, world_size, flip
         self._perm: dict[int, tuple[int, torch.Tensor]] = {}
+
+    @property
+    def crop_size(self) -> int:
+        """Domain A's crop."""
+        return self.crop_sizes[0]
+
+    @property
+    def load_size(self) -> int:
+        """Domain A's load size."""
+        return self.load_sizes[0]
 
     @property
     def skipped(self) -> list[tuple[Path, str]]:

@@ -31,7 +31,7 @@ def training_checks(config: Any) -> dict[str, bool]:
         "crop": config.crop >= 16 and config.crop % 8 == 0,
         "load_size": config.load_size >= config.crop,
         "style_crop": config.style_crop == 0 or (config.style_crop >= 16 and config.style_crop % 8 == 0),
-        "style_load_size": config.style_load_size == 0 or config.style_load_size >= (config.style_crop or config.crop),
+        "style_load_size": (config.style_load_size or config.load_size) >= (config.style_crop or config.crop),
     }
 
 
