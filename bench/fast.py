@@ -78,7 +78,7 @@ def _seams(model: str | None) -> dict[str, float]:
     import numpy as np
 
     from brushwork.models.micro_ast import MicroAST
-    from brushwork.tiling import DEFAULT_TILE, tile_starts
+    from brushwork.tiling import DEFAULT_TILE, tile_length, tile_starts
 
     overlap = min(64, DEFAULT_TILE // 4)  # as brushwork.api._one_pass tiles
 
@@ -87,10 +87,11 @@ def _seams(model: str | None) -> dict[str, float]:
     diff = np.abs(tiled - whole).mean(axis=-1)
     joins = np.zeros(diff.shape, dtype=bool)
     for axis, length in enumerate(diff.shape):
-        starts = tile_starts(length, DEFAULT_TILE, overlap, MicroAST.factor)
+        side = tile_length(length + -length % MicroAST.factor, DEFAULT_TILE, overlap, MicroAST.factor)
+        starts = tile_starts(length + -length % MicroAST.factor, side, overlap, MicroAST.factor)
         for start, previous in zip(starts[1:], starts, strict=False):
             index = [slice(None), slice(None)]
-            index[axis] = slice(start, previous + DEFAULT_TILE)
+            index[axis] = slice(start, previous + side)
             joins[tuple(index)] = True
     mse = float(((tiled - whole) ** 2).mean())
     return {

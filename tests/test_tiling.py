@@ -7,7 +7,7 @@ import itertools
 import torch
 from torch import nn
 
-from brushwork.tiling import global_instance_norm, run_tiled, tile_starts, tile_weights
+from brushwork.tiling import global_instance_norm, run_tiled, tile_length, tile_starts, tile_weights
 
 
 def test_tile_starts_cover_the_length_on_the_grid() -> None:
@@ -15,6 +15,20 @@ def test_tile_starts_cover_the_length_on_the_grid() -> None:
     starts = tile_starts(200, 64, 16, multiple=8)
     assert starts[0] == 0 and starts[-1] == 200 - 64 and all(s % 8 == 0 for s in starts)
     assert all(b - a <= 64 - 16 for a, b in itertools.pairwise(starts))
+
+
+def test_tiles_are_as_short_as_their_number_allows() -> None:
+    assert tile_length(3840, 768, 64, 8) == 696 and tile_length(2160, 768, 64, 8) == 768  # 6 × 3 tiles either way
+    assert tile_length(500, 768, 64, 8) == 500
+    for length, tile, overlap, multiple in itertools.product((37, 200, 1000, 3840), (16, 64, 768), (4, 16), (1, 8)):
+        if tile <= overlap + multiple or length % multiple:
+            continue
+        side = tile_length(length, tile, overlap, multiple)
+        starts = tile_starts(length, side, overlap, multiple)
+        before = tile_starts(length, tile // multiple * multiple, overlap, multiple)
+        assert (side <= tile and side % multiple == 0) or side == length
+        assert len(starts) <= len(before) and starts[-1] + side == length
+        assert all(b - a <= side - overlap for a, b in itertools.pairwise(starts))
 
 
 def test_weights_ramp_only_towards_neighbours() -> None:

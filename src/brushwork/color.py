@@ -59,8 +59,10 @@ def yiq_to_rgb(yiq: torch.Tensor) -> torch.Tensor:
 
 
 def luminance(rgb: torch.Tensor) -> torch.Tensor:
-    """Rec. 601 luma ``(N, 1, H, W)`` of RGB ``(N, 3, H, W)``."""
-    return rgb_to_yiq(rgb)[:, :1]
+    """Rec. 601 luma ``(N, 1, H, W)`` of RGB ``(N, 3, H, W)`` (YIQ's Y; one channel computed, one allocated)."""
+    _check_rgb(rgb, "luminance")
+    r, g, b = (float(v) for v in _RGB_TO_YIQ[0])
+    return (rgb[:, 0:1] * r).add_(rgb[:, 1:2], alpha=g).add_(rgb[:, 2:3], alpha=b)
 
 
 def gray3(rgb: torch.Tensor) -> torch.Tensor:

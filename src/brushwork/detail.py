@@ -59,4 +59,4 @@ def add_detail(
     if amount == 0:
         return stylized.clamp(0.0, 1.0)
     detail = luma_detail(content.to(device=stylized.device, dtype=torch.float32), sigma=sigma)
-    return (stylized.float() + amount * detail).clamp(0.0, 1.0).to(stylized.dtype)
+    return detail.mul_(amount).add(stylized.float()).clamp_(0.0, 1.0).to(stylized.dtype)  # fresh: in place

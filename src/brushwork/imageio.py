@@ -252,7 +252,7 @@ def _check_image_tensor(image: torch.Tensor) -> torch.Tensor:
 
 def to_pil(image: torch.Tensor, alpha: torch.Tensor | None = None) -> Image.Image:
     """``(1, 3, H, W)`` or ``(3, H, W)`` RGB in [0, 1] (+ optional alpha) -> 8-bit Pillow image."""
-    rgb = _check_image_tensor(image).detach().float().clamp(0, 1).mul(255).round().byte()
+    rgb = _check_image_tensor(image).detach().float().clamp(0, 1).mul_(255).round_().byte()  # one float copy
     arr = rgb.permute(1, 2, 0).contiguous().cpu().numpy()  # HWC in torch (threaded), not in Pillow
     if alpha is None:
         return Image.fromarray(arr, mode="RGB")

@@ -28,6 +28,7 @@ __all__ = [
     "choose_tile",
     "global_instance_norm",
     "run_tiled",
+    "tile_length",
     "tile_starts",
     "tile_weights",
 ]
@@ -47,6 +48,22 @@ def choose_tile(height: int, width: int, tile: int | None) -> int | None:
 
         raise ConfigError(f"--tile {tile}: must be 0 (never tile) or a tile side in pixels")
     return tile or None
+
+
+def tile_length(length: int, tile: int, overlap: int, multiple: int = 1) -> int:
+    """The side of the tiles that cut ``length`` px: at most ``tile``, as short as the fewest such tiles allow.
+
+    As many tiles as ``tile``-px ones would need (neighbours overlapping by ``overlap``), but each only as long as
+    they must be to cover ``length`` with that overlap, on the ``multiple`` grid: 3840 px in tiles of at most 768
+    with an overlap of 64 and a multiple of 8 are 6 tiles of 696 px (4176 px computed) instead of 6 of 768 (4608).
+    """
+    tile = max(multiple, tile // multiple * multiple)
+    if tile >= length:
+        return length
+    step = max(multiple, (tile - overlap) // multiple * multiple)
+    count = math.ceil((length - tile) / step) + 1
+    needed = math.ceil((length + (count - 1) * overlap) / count)
+    return min(tile, max(overlap + multiple, math.ceil(needed / multiple) * multiple))
 
 
 def tile_starts(length: int, tile: int, overlap: int, multiple: int = 1) -> list[int]:
@@ -101,7 +118,8 @@ def run_tiled(
     """Apply a size-preserving ``fn`` ``(B, C, t, t) -> (B, out_channels, t, t)`` to ``(1, C, H, W)`` by tiles.
 
     Args:
-        tile: tile side in pixels (rounded down to ``multiple``); images that fit are run whole.
+        tile: the longest tile side in pixels (rounded down to ``multiple``); images that fit are run whole; tiles
+            are as short as the same number of tiles allows (:func:`tile_length`).
         overlap: pixels shared by neighbouring tiles (more hides more of a network's border effects).
         multiple: the network's size multiple (its total stride); tiles sit on this grid.
         batch: tiles per ``fn`` call.
@@ -121,7 +139,7 @@ def run_tiled(
         mode = "reflect" if ph < h and pw < w else "replicate"
         image = F.pad(image, (0, pw, 0, ph), mode=mode)
     hp, wp = image.shape[-2:]
-    th, tw = min(tile, hp), min(tile, wp)
+    th, tw = tile_length(hp, tile, overlap, multiple), tile_length(wp, tile, overlap, multiple)
     ys, xs = tile_starts(hp, th, overlap, multiple), tile_starts(wp, tw, overlap, multiple)
     boxes = [(y, x) for y in ys for x in xs]
     out = torch.zeros(out_channels, hp, wp)

@@ -35,6 +35,23 @@ def test_any_size_and_batch(h: int, w: int) -> None:
     assert torch.allclose(out[1:], one, atol=1e-5)
 
 
+@pytest.mark.parametrize("batch", [1, 2])
+def test_inference_in_place_is_the_training_forward(batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under inference the network overwrites its fresh maps (ReLU, sums) and skips reflection-padded copies; the
+    picture is the one autograd's forward paints, and the input and code are left as they were."""
+    from brushwork.models import reflect_conv
+
+    monkeypatch.setattr(reflect_conv, "MIN_AREA", 1)  # the copy-free convolutions at this small size too
+    net = tiny(3)
+    content, code = _img(4, batch, 3, 40, 27), net.style_code(_img(5, batch, 3, 30, 30)).detach()
+    kept = content.clone()
+    trained = net(content.requires_grad_(), code)  # autograd: plain ops, nothing in place
+    with torch.inference_mode():
+        fast = net(content.detach(), code)
+    assert torch.allclose(fast, trained.detach(), atol=1e-5)
+    assert torch.equal(content.detach(), kept)
+
+
 def test_too_small_or_not_rgb_is_a_clear_error() -> None:
     net = tiny()
     code = net.style_code(_img(1, 1, 3, 16, 16))

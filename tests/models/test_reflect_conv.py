@@ -9,8 +9,8 @@ from brushwork.models import reflect_conv
 from brushwork.models.reflect_conv import ReflectConv2d, reflect_conv3x3
 
 
-def _plain(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, groups: int = 1) -> torch.Tensor:
-    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), w, b, groups=groups)
+def _plain(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor | None, groups: int = 1, stride: int = 1) -> torch.Tensor:
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="reflect"), w, b, stride=stride, groups=groups)
 
 
 @pytest.fixture(autouse=True)
@@ -22,18 +22,21 @@ def _small_maps_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
 CASES = [(1, 4, 6, 1, 7, 9), (2, 6, 6, 6, 5, 2), (1, 4, 4, 2, 2, 3)]
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_it_is_the_reflection_padded_convolution(case: tuple[int, ...]) -> None:
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("case", [*CASES, (1, 3, 4, 1, 8, 6), (1, 3, 4, 1, 9, 7), (2, 2, 3, 1, 6, 11)])
+def test_it_is_the_reflection_padded_convolution(case: tuple[int, ...], stride: int) -> None:
+    """Stride 2 on even and odd sides: the bottom row and right column of the ring count only when odd."""
     n, c, o, groups, h, w = case
     g = torch.Generator().manual_seed(0)
     x = torch.randn(n, c, h, w, generator=g, dtype=torch.float64)
     weight = torch.randn(o, c // groups, 3, 3, generator=g, dtype=torch.float64)
     bias = torch.randn(o, generator=g, dtype=torch.float64)
     with torch.no_grad():
-        expected = reflect_conv._plain(x, weight, bias, groups)
-        assert torch.allclose(reflect_conv3x3(x, weight, bias, groups=groups), expected, atol=1e-12)
+        expected = _plain(x, weight, bias, groups, stride)
+        got = reflect_conv3x3(x, weight, bias, groups=groups, stride=stride)
+        assert got.shape == expected.shape and torch.allclose(got, expected, atol=1e-12)
         cl = x.contiguous(memory_format=torch.channels_last)
-        assert torch.allclose(reflect_conv3x3(cl, weight, bias, groups=groups), expected, atol=1e-12)
+        assert torch.allclose(reflect_conv3x3(cl, weight, bias, groups=groups, stride=stride), expected, atol=1e-12)
 
 
 def test_inference_takes_the_copy_free_path_and_autograd_the_plain_one(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,9 +61,11 @@ def test_bf16_autocast_matches_within_its_rounding() -> None:
     assert torch.allclose(got.float(), _plain(x, weight, bias), atol=0.05)
 
 
-def test_the_module_keeps_conv2d_parameters_and_gradients() -> None:
+@pytest.mark.parametrize("stride", [1, 2])
+def test_the_module_keeps_conv2d_parameters_and_gradients(stride: int) -> None:
     torch.manual_seed(0)
-    conv, ref = ReflectConv2d(3, 5), nn.Conv2d(3, 5, 3, padding=1, padding_mode="reflect")
+    conv = ReflectConv2d(3, 5, stride=stride)
+    ref = nn.Conv2d(3, 5, 3, stride=stride, padding=1, padding_mode="reflect")
     ref.load_state_dict(conv.state_dict())
     x = torch.randn(2, 3, 8, 8, requires_grad=True)
     conv(x).square().sum().backward()  # autograd: the plain path
@@ -72,6 +77,10 @@ def test_the_module_keeps_conv2d_parameters_and_gradients() -> None:
         assert torch.allclose(conv(x), ref(x), atol=1e-5)
 
 
-def test_only_3x3_kernels() -> None:
+def test_only_3x3_kernels_of_stride_1_or_2() -> None:
     with pytest.raises(ValueError, match="3×3"):
         reflect_conv3x3(torch.randn(1, 2, 8, 8), torch.randn(2, 2, 5, 5))
+    with pytest.raises(ValueError, match="stride 3"):
+        reflect_conv3x3(torch.randn(1, 2, 8, 8), torch.randn(2, 2, 3, 3), stride=3)
+    with pytest.raises(ValueError, match="stride 3"):
+        ReflectConv2d(2, 2, stride=3)

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import torch
 from PIL import Image
 
+from brushwork.allocator import reusing_memory
 from brushwork.api._adain import run_adain
 from brushwork.api._student import run_fast
 from brushwork.errors import ConfigError
@@ -272,17 +273,20 @@ def stylize_result(
         options=options,
         mask=region if styles_by_mask else None,
     )
-    image, numbers = METHODS[method].run(request)
-    image = image.to(original.device)  # tiled runs return on the CPU
-    if preserve_color == "luminance":
-        image = color.transfer_luminance(image, original)
-    if region is not None and not styles_by_mask:
-        image = apply_mask(image, original, region)
-    image = image.clamp(0.0, 1.0)
-    if tuple(image.shape[-2:]) != out_size:  # a content below the encoder's minimum, run upsampled
-        from brushwork.imageio import resize
+    with reusing_memory():  # large pictures: freed maps reused, not mapped and zero-filled again
+        image, numbers = METHODS[method].run(request)
+        image = image.to(original.device)  # tiled runs return on the CPU
+        if preserve_color == "luminance":
+            image = color.transfer_luminance(image, original)
+        if region is not None and not styles_by_mask:
+            image = apply_mask(image, original, region)
+        lo, hi = image.aminmax()
+        if lo < 0 or hi > 1:  # most methods return clamped pictures: no second full-size copy for them
+            image = image.clamp(0.0, 1.0)
+        if tuple(image.shape[-2:]) != out_size:  # a content below the encoder's minimum, run upsampled
+            from brushwork.imageio import resize
 
-        image = resize(image, size=out_size)
+            image = resize(image, size=out_size)
     return Stylized(image.to(out_device), method, numbers)
 
 
@@ -329,9 +333,10 @@ def stylize(
     Raises:
         ImageError: an image cannot be read. ConfigError: settings that cannot work together.
     """
-    result = stylize_result(content, style, method=method, size=size, device=device, seed=seed, **kwargs)
-    if as_pil:
-        from brushwork.imageio import to_pil
+    with reusing_memory():
+        result = stylize_result(content, style, method=method, size=size, device=device, seed=seed, **kwargs)
+        if as_pil:
+            from brushwork.imageio import to_pil
 
-        return to_pil(result.image)
+            return to_pil(result.image)
     return result.image

@@ -270,7 +270,7 @@ def stylize(
     m = calib[:, 3:] if mask is not None else None
     whole = net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m, record=stats)
     if tile is None:
-        return whole.float().clamp(0, 1)
+        return whole.float().clamp_(0, 1)  # the network's fresh output
 
     def run(x: torch.Tensor) -> torch.Tensor:
         x = x.to(device)
@@ -279,7 +279,7 @@ def stylize(
 
     from brushwork.tiling import run_tiled
 
-    return run_tiled(run, source, tile=tile, overlap=overlap, multiple=net.factor).clamp(0, 1)
+    return run_tiled(run, source, tile=tile, overlap=overlap, multiple=net.factor).clamp_(0, 1)
 
 
 def load_student(

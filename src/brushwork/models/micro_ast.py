@@ -68,8 +68,8 @@ MIN_SIDE = 9
 
 
 def _conv(cin: int, cout: int, k: int = 3, stride: int = 1) -> nn.Conv2d:
-    if k == 3 and stride == 1:
-        return ReflectConv2d(cin, cout)
+    if k == 3:
+        return ReflectConv2d(cin, cout, stride=stride)
     return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, padding_mode="reflect" if k > 1 else "zeros")
 
 
@@ -79,6 +79,23 @@ def _mean_std(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     mean = x.mean(dim=(2, 3), keepdim=True)
     var = (x - mean).pow(2).mean(dim=(2, 3), keepdim=True)
     return mean, (var + _EPS).sqrt()
+
+
+def _in_place_ok() -> bool:
+    """Whether fresh intermediate maps may be overwritten: no autograd graph to keep, no trace to record."""
+    return not torch.is_grad_enabled() and not torch.jit.is_tracing()
+
+
+def _relu(x: torch.Tensor) -> torch.Tensor:
+    """ReLU of a freshly computed map, in place where allowed (at inference: one large allocation less)."""
+    return F.relu(x, inplace=_in_place_ok())
+
+
+def _add(fresh: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+    """``fresh + other``, written into ``fresh`` (a map nobody else holds) where allowed and the shapes agree."""
+    if _in_place_ok() and fresh.shape == other.shape and fresh.dtype == other.dtype:
+        return fresh.add_(other)
+    return fresh + other
 
 
 def _up_to(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -94,7 +111,7 @@ class _ResBlock(nn.Module):
         self.conv1, self.conv2 = _conv(channels, channels), _conv(channels, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(F.relu(self.conv1(x)))
+        return _add(self.conv2(_relu(self.conv1(x))), x)
 
 
 class _Encoder(nn.Module):
@@ -108,9 +125,9 @@ class _Encoder(nn.Module):
         self.blocks = nn.Sequential(*(_ResBlock(c3) for _ in range(blocks)))
 
     def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
-        f1 = F.relu(self.stem(image * 2 - 1))
-        f2 = F.relu(self.down1(f1))
-        f3 = F.relu(self.down2(f2))
+        f1 = _relu(self.stem(image * 2 - 1))
+        f2 = _relu(self.down1(f1))
+        f3 = _relu(self.down2(f2))
         return [f1, f2, f3, self.blocks(f3)]
 
 
@@ -170,10 +187,10 @@ class DualModulation(nn.Module):
         gamma, beta, dk = self.params(code)
         scale = (alpha * gamma + (1 - alpha) * std) / std
         shift = alpha * beta + (1 - alpha) * mean - mean * scale
-        y = x * scale.to(x.dtype) + shift.to(x.dtype)  # = (x − μ)/σ · (αγ + (1−α)σ) + αβ + (1−α)μ
+        y = torch.addcmul(shift.to(x.dtype), x, scale.to(x.dtype))  # = (x − μ)/σ · (αγ + (1−α)σ) + αβ + (1−α)μ
         if dk is None:
             return y
-        return y + _depthwise(y, (alpha * dk).to(y.dtype))  # (δ + α K z) * y: the identity plus a dynamic filter
+        return _add(_depthwise(y, (alpha * dk).to(y.dtype)), y)  # (δ + α K z) * y: the identity plus a dynamic filter
 
 
 def _depthwise(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
@@ -292,11 +309,11 @@ class MicroAST(nn.Module):
 
         for block in self.blocks:
             x = block(modulate(x))
-        x = F.relu(self.to_quarter(x))
-        x = modulate(_up_to(x, f2) + self.skip_quarter(f2))
-        x = F.relu(self.to_half(x))
-        x = modulate(_up_to(x, f1) + self.skip_half(f1))
-        out = F.pixel_shuffle(self.to_rgb(F.relu(self.refine(x))), 2)  # (N, 12, h, w) -> (N, 3, 2h, 2w)
+        x = _relu(self.to_quarter(x))
+        x = modulate(_add(self.skip_quarter(f2), _up_to(x, f2)))
+        x = _relu(self.to_half(x))
+        x = modulate(_add(self.skip_half(f1), _up_to(x, f1)))
+        out = F.pixel_shuffle(self.to_rgb(_relu(self.refine(x))), 2)  # (N, 12, h, w) -> (N, 3, 2h, 2w)
         return out[..., : content.shape[-2], : content.shape[-1]]
 
 
