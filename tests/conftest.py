@@ -64,13 +64,20 @@ def make_unpaired():
     return _make_unpaired
 
 
-def _make_student(root: Path, *, seed: int = 0, widths: tuple[int, int, int] = (4, 8, 8), style_dim: int = 8) -> Path:
+def _make_student(
+    root: Path,
+    *,
+    seed: int = 0,
+    widths: tuple[int, int, int] = (4, 8, 8),
+    style_dim: int = 8,
+    upsample: str = "nearest",
+) -> Path:
     """A tiny ``fast`` student model directory whose style heads and output are not trivial (a fresh network
     ignores the style until its zero-initialised heads learn)."""
     from brushwork.checkpoint import save_model_dir
     from brushwork.methods.student import StudentConfig
 
-    config = StudentConfig(widths=widths, style_dim=style_dim)
+    config = StudentConfig(widths=widths, style_dim=style_dim, upsample=upsample)
     torch.manual_seed(seed)
     net = config.build()
     with torch.no_grad():

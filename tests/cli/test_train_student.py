@@ -106,6 +106,15 @@ def test_init_from_a_student_keeps_its_shape_and_held_out_styles(
     assert (config["config"]["style_crop"], config["config"]["style_load_size"]) == (48, 56)
     assert (tmp_path / "second" / "samples" / "step_00000002.png").is_file()  # the style shown at the photo's size
     assert config["data"]["init_from"]["model"] == str(first) and config["data"]["init_from"]["steps"] == 2
+    assert config["nets"]["student"]["upsample"] == "nearest"
+
+    # Upsampling may switch (no weight depends on it) and is then inherited unless given again.
+    up = ["--steps", "1", "--exclude-style", "001", "--upsample", "bilinear"]
+    assert _train(data, tmp_path / "third", *t, *up, "--init-from", str(second)) == 0
+    third = latest_checkpoint(tmp_path / "third")
+    assert read_config(third)["nets"]["student"]["upsample"] == "bilinear"
+    assert _train(data, tmp_path / "fourth", *t, *up[:4], "--init-from", str(third)) == 0
+    assert read_config(latest_checkpoint(tmp_path / "fourth"))["config"]["upsample"] == "bilinear"
 
 
 def test_stylize_fast_without_a_shipped_model_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:

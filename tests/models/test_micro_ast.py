@@ -61,11 +61,27 @@ def test_too_small_or_not_rgb_is_a_clear_error() -> None:
         net.style_code(_img(0, 1, 4, 16, 16))
 
 
+def test_bilinear_upsampling_any_size_and_round_trip() -> None:
+    """The same weights upsampling either way (init-from may switch); bilinear leaves no 8-px steps."""
+    nearest, bilinear = tiny(2), tiny(2, upsample="bilinear")
+    assert bilinear.spec()["upsample"] == "bilinear" and nearest.spec()["upsample"] == "nearest"
+    assert build_micro_ast(bilinear.spec()).upsample == "bilinear"
+    assert build_micro_ast({k: v for k, v in nearest.spec().items() if k != "upsample"}).upsample == "nearest"
+    bilinear.load_state_dict(nearest.state_dict())
+    code = nearest.style_code(_img(1, 1, 3, 32, 32))
+    with torch.no_grad():
+        for h, w in [(37, 53), (9, 11), (64, 24)]:
+            a, b = nearest(_img(0, 1, 3, h, w), code), bilinear(_img(0, 1, 3, h, w), code)
+            assert a.shape == b.shape == (1, 3, h, w) and torch.isfinite(b).all() and not torch.equal(a, b)
+    with pytest.raises(ValueError, match="upsample 'cubic'"):
+        MicroAST(upsample="cubic")
+
+
 def test_spec_round_trip_and_bad_specs() -> None:
     net = tiny(enc_blocks=0, dec_blocks=1, dynamic=False)
     spec = net.spec()
     assert spec == {"kind": "micro_ast", "widths": [4, 8, 8], "enc_blocks": 0, "dec_blocks": 1, "style_dim": 8,
-                    "dynamic": False}  # fmt: skip
+                    "dynamic": False, "upsample": "nearest"}  # fmt: skip
     rebuilt = build_micro_ast(spec)
     rebuilt.load_state_dict(net.state_dict())
     content, style = _img(0, 1, 3, 24, 40), _img(1, 1, 3, 30, 30)

@@ -25,13 +25,15 @@ Folders = Sequence[str | os.PathLike[str]]
 @dataclass(frozen=True)
 class Method:
     """A method's names: ``name`` (config.json's ``method``), ``net`` (its network), ``config`` (its config
-    class), ``kind`` (what ``--init-from`` must be, for errors), ``arch`` (settings taken from ``--init-from``)."""
+    class), ``kind`` (what ``--init-from`` must be, for errors), ``arch`` (settings taken from ``--init-from``),
+    ``switchable`` (settings taken from ``--init-from`` unless given: no weight depends on them)."""
 
     name: str
     net: str
     config: type
     kind: str
     arch: tuple[str, ...]
+    switchable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def _init_weights(
     if saved.get("method") != method.name:
         raise CheckpointError(f"{src}: --init-from needs {method.kind}, got {saved.get('method')!r}")
     check_held_out(saved, exclude, flag="--init-from", path=src)
-    arch = {k: saved["config"][k] for k in method.arch if k in saved.get("config", {})}
+    arch = {k: saved["config"][k] for k in method.arch + method.switchable if k in saved.get("config", {})}
     data = saved.get("data", {})
     lineage = {"init_from": {"model": str(src), "steps": saved.get("step"), "content": data.get("content")}}
     log.info("starting from %s (step %s)", src, saved.get("step"))
@@ -136,7 +138,8 @@ def start_run(method: Method, given: Inputs, point: ResumePoint | None, override
         weights, inherited = None, {}
         if given.init_from is not None:
             weights, inherited, arch = _init_weights(method, given.init_from, given.exclude)
-            overrides = {**overrides, **arch}
+            kept = {k: v for k, v in arch.items() if k not in method.switchable or k not in overrides}
+            overrides = {**overrides, **kept}
         values = {**method.config().to_dict(), **overrides}
         if "bf16" not in overrides:
             from brushwork.device import bf16_supported, resolve_device

@@ -13,6 +13,8 @@ __all__ = ["train_student"]
 
 #: Settings that describe the network (taken from the ``--init-from`` model).
 _ARCH = ("widths", "enc_blocks", "dec_blocks", "style_dim", "dynamic")
+#: Taken from the ``--init-from`` model unless given (no weight depends on them).
+_SWITCHABLE = ("upsample",)
 
 
 def _teacher(teacher: str | os.PathLike[str], exclude: Sequence[str]) -> dict[str, Any]:
@@ -75,7 +77,7 @@ def train_student(
     from brushwork.methods.student_trainer import StudentTrainer
     from brushwork.models.encoders import load_vgg16
 
-    method = Method("student", "student", StudentConfig, "a student (fast) model", _ARCH)
+    method = Method("student", "student", StudentConfig, "a student (fast) model", _ARCH, _SWITCHABLE)
     given = Inputs(content, style, Path(out), exclude_styles, balance, device, seed, init_from)
     overrides, point = open_run(method, given, config=config, steps=steps, resume=resume)
     if point is None and teacher is None:

@@ -231,6 +231,11 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     arch.add_argument("--dec-blocks", type=int, help="modulated residual blocks in the decoder (default 2)")
     arch.add_argument("--style-dim", type=positive_int, help="length of the style code (default 64)")
     arch.add_argument("--dynamic", action=argparse.BooleanOptionalAction, help="dynamic depthwise filters (default on)")
+    arch.add_argument(
+        "--upsample",
+        choices=("nearest", "bilinear"),
+        help="decoder upsampling (default nearest; --init-from may switch it: no weight depends on it)",
+    )
     opt = _add_training(p)
     opt.add_argument("--pixel-weight", type=float, help="L1 to the teacher's picture (default 10)")
     opt.add_argument("--distill-weight", type=float, help="VGG16 feature MSE to the teacher's picture (default 1)")
@@ -255,6 +260,7 @@ def run_student(args: argparse.Namespace) -> int:
         "dec_blocks",
         "style_dim",
         "dynamic",
+        "upsample",
         "batch_size",
         "crop",
         "load_size",

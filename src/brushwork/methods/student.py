@@ -44,7 +44,7 @@ from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_laye
 from brushwork.methods.arbitrary import calibration, check_controls, scaled, training_checks
 from brushwork.models.adain import adain
 from brushwork.models.encoders import VGG16Encoder
-from brushwork.models.micro_ast import MIN_SIDE, MicroAST, build_micro_ast
+from brushwork.models.micro_ast import MIN_SIDE, UPSAMPLING, MicroAST, build_micro_ast
 
 __all__ = [
     "MIN_TILE",
@@ -66,7 +66,7 @@ class StudentConfig(DictConfig):
     """Everything that defines a student and its training (the contract stored in ``config.json``).
 
     Attributes:
-        widths, enc_blocks, dec_blocks, style_dim, dynamic: the network (see :class:`MicroAST`).
+        widths, enc_blocks, dec_blocks, style_dim, dynamic, upsample: the network (see :class:`MicroAST`).
         pixel_weight: L1 between the student's and the teacher's pictures.
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
         structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
@@ -89,6 +89,7 @@ class StudentConfig(DictConfig):
     dec_blocks: int = 2
     style_dim: int = 64
     dynamic: bool = True
+    upsample: str = "nearest"
     pixel_weight: float = 10.0
     distill_weight: float = 1.0
     structure_weight: float = 0.1
@@ -115,6 +116,7 @@ class StudentConfig(DictConfig):
             "dec_blocks": self.dec_blocks >= 0,
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
+            "upsample": self.upsample in UPSAMPLING,
             **training_checks(self),
             **{name: getattr(self, name) >= 0 for name in weights},
         }
@@ -132,6 +134,7 @@ class StudentConfig(DictConfig):
             dec_blocks=self.dec_blocks,
             style_dim=self.style_dim,
             dynamic=self.dynamic,
+            upsample=self.upsample,
         )
 
 

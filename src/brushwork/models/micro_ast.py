@@ -98,9 +98,15 @@ def _add(fresh: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
     return fresh + other
 
 
-def _up_to(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """Nearest upsampling of ``x`` to ``like``'s height and width (×2 for even sizes; any size works)."""
-    return F.interpolate(x, size=like.shape[-2:], mode="nearest")
+#: How the decoder upsamples (the weights do not depend on it; ``--init-from`` may switch).
+UPSAMPLING = ("nearest", "bilinear")
+
+
+def _up_to(x: torch.Tensor, like: torch.Tensor, mode: str) -> torch.Tensor:
+    """``x`` upsampled to ``like``'s height and width (×2 for even sizes; any size works)."""
+    if mode == "nearest":
+        return F.interpolate(x, size=like.shape[-2:], mode="nearest")
+    return F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
 
 
 class _ResBlock(nn.Module):
@@ -211,6 +217,8 @@ class MicroAST(nn.Module):
         dec_blocks: modulated residual blocks at the start of the decoder (quarter resolution).
         style_dim: length of the style code.
         dynamic: also generate the dynamic depthwise filters (else the modulation is the affine map only).
+        upsample: ``"nearest"`` (the first campaigns) or ``"bilinear"``: nearest turns a slowly varying 1/8 map
+            into 8-px steps, which the dynamic filters of the finer sites can sharpen into a grid over flat areas.
 
     The output is on the [0, 1] scale but not clamped (losses see it raw; callers clamp).
     """
@@ -225,11 +233,15 @@ class MicroAST(nn.Module):
         dec_blocks: int = 2,
         style_dim: int = 64,
         dynamic: bool = True,
+        upsample: str = "nearest",
     ) -> None:
         super().__init__()
         c1, c2, c3 = (int(w) for w in widths)
         if min(c1, c2, c3) < 1 or enc_blocks < 0 or dec_blocks < 0 or style_dim < 1:
             raise ValueError(f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks}")
+        if upsample not in UPSAMPLING:
+            raise ValueError(f"micro_ast: upsample {upsample!r} is not one of {', '.join(UPSAMPLING)}")
+        self.upsample = upsample
         self.widths, self.enc_blocks, self.dec_blocks = (c1, c2, c3), int(enc_blocks), int(dec_blocks)
         self.style_dim, self.dynamic = int(style_dim), bool(dynamic)
         self.content_encoder = _Encoder(self.widths, self.enc_blocks)
@@ -255,6 +267,7 @@ class MicroAST(nn.Module):
             "dec_blocks": self.dec_blocks,
             "style_dim": self.style_dim,
             "dynamic": self.dynamic,
+            "upsample": self.upsample,
         }
 
     def style_code(self, style: torch.Tensor) -> torch.Tensor:
@@ -310,9 +323,9 @@ class MicroAST(nn.Module):
         for block in self.blocks:
             x = block(modulate(x))
         x = _relu(self.to_quarter(x))
-        x = modulate(_add(self.skip_quarter(f2), _up_to(x, f2)))
+        x = modulate(_add(self.skip_quarter(f2), _up_to(x, f2, self.upsample)))
         x = _relu(self.to_half(x))
-        x = modulate(_add(self.skip_half(f1), _up_to(x, f1)))
+        x = modulate(_add(self.skip_half(f1), _up_to(x, f1, self.upsample)))
         out = F.pixel_shuffle(self.to_rgb(_relu(self.refine(x))), 2)  # (N, 12, h, w) -> (N, 3, 2h, 2w)
         return out[..., : content.shape[-2], : content.shape[-1]]
 
@@ -333,6 +346,7 @@ def build_micro_ast(spec: dict[str, Any]) -> MicroAST:
             dec_blocks=int(spec["dec_blocks"]),
             style_dim=int(spec["style_dim"]),
             dynamic=bool(spec.get("dynamic", True)),
+            upsample=str(spec.get("upsample", "nearest")),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"micro_ast spec {spec}: {exc}") from exc
