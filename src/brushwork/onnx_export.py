@@ -278,8 +278,8 @@ def export_onnx(
         encoder: AdaIN only: a ``VGG16Encoder`` to bake in, or a VGG16 safetensors path (default: the real
             VGG16, resolved offline).
         sample_size: side of the random images the trace runs on (any size works afterwards).
-        detail: AdaIN and student only: the detail amount baked in (default
-            :data:`brushwork.detail.DEFAULT_AMOUNT`, as ``brushwork.stylize``; 0: none).
+        detail: AdaIN and student only: the detail amount baked in (default: the model's,
+            :func:`brushwork.detail.default_amount`, as ``brushwork.stylize``; 0: none).
 
     Returns:
         The path written. Raises :class:`CheckpointError` for a missing or unusable model.
@@ -299,12 +299,12 @@ def export_onnx(
     config = read_config(path)
     output = Path(output)
     guard_output(output, [path / WEIGHTS_FILE, path / CONFIG_FILE])
-    from brushwork.detail import DEFAULT_AMOUNT, DEFAULT_SIGMA, MAX_AMOUNT
+    from brushwork.detail import DEFAULT_SIGMA, MAX_AMOUNT, default_amount
 
     arbitrary = config.get("method") in ("adain", "student")
     if detail is not None and not arbitrary:
         raise ConfigError(f"{path}: --detail applies to adain and fast models, this is a {config.get('method')} model")
-    amount = DEFAULT_AMOUNT if detail is None else float(detail)
+    amount = (default_amount(config) if arbitrary else 0.0) if detail is None else float(detail)
     if not 0.0 <= amount <= MAX_AMOUNT:  # also refuses NaN
         raise ConfigError(f"detail {detail}: must be between 0 and {MAX_AMOUNT}")
     module, inputs, naming = _build(path, config, direction=direction, encoder=encoder, sample_size=sample_size)

@@ -52,6 +52,38 @@ def test_matches_the_method_and_reports_numbers(model: Path, no_vgg, caplog) -> 
     assert torch.allclose(result.image, add_detail(expected, content, amount=result.numbers["detail"]), atol=1e-5)
 
 
+def test_the_model_may_carry_its_own_default_detail(tmp_path: Path, model: Path, make_student, no_vgg) -> None:
+    """``defaults.detail`` in config.json: used unless ``detail`` is given, baked into the ONNX export too; a bad
+    value is a checkpoint error naming it."""
+    import json
+
+    from brushwork.detail import DEFAULT_AMOUNT
+
+    content, style = _img(0), _img(1, 48, 48)
+    run = {"model": str(model), "device": "cpu", "precision": "fp32"}
+    assert stylize_result(content, style, method="fast", **run).numbers["detail"] == DEFAULT_AMOUNT
+    model = make_student(tmp_path / "own")
+    config_file = model / "config.json"
+    config = json.loads(config_file.read_text())
+    config_file.write_text(json.dumps({**config, "defaults": {"detail": 0.1}}))
+    run["model"] = str(model)
+    assert stylize_result(content, style, method="fast", **run).numbers["detail"] == pytest.approx(0.1)
+    assert stylize_result(content, style, method="fast", alpha=0.5, **run).numbers["detail"] == pytest.approx(0.05)
+    assert stylize_result(content, style, method="fast", detail=0.6, **run).numbers["detail"] == 0.6
+    pytest.importorskip("onnx")
+    from brushwork.onnx_export import export_onnx
+
+    onnx_path = export_onnx(model, model.parent / "fast.onnx", sample_size=32)
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(onnx_path)).metadata_props}
+    assert "0.1" in json.dumps(meta)
+    bad = make_student(tmp_path / "bad")
+    (bad / "config.json").write_text(json.dumps({**config, "defaults": {"detail": "lots"}}))
+    with pytest.raises(CheckpointError, match=r"defaults\.detail 'lots'"):
+        stylize_result(content, style, method="fast", **{**run, "model": str(bad)})
+
+
 def test_the_style_is_scaled_as_for_a_content_of_at_most_512_px(model: Path, no_vgg) -> None:
     content, style = _img(0, 300, 700), _img(1, 900, 1200)
     numbers = stylize_result(content, style, method="fast", model=str(model), device="cpu", size=700).numbers

@@ -59,11 +59,12 @@ def run_one_pass(
 
     ``path`` and ``config`` (its ``config.json``) name the model. Without bf16 on a CPU the networks run
     channels-last, and with bf16 too when ``channels_last_bf16``. The content's detail layer is added back
-    (:mod:`brushwork.detail`), ``options["detail"]`` (default :data:`~brushwork.detail.DEFAULT_AMOUNT`) × alpha of
-    it: less style, less structure to restore; ``numbers["detail"]`` is that product, the amount applied.
+    (:mod:`brushwork.detail`), ``options["detail"]`` (default: the model's own,
+    :func:`~brushwork.detail.default_amount`) × alpha of it: less style, less structure to restore;
+    ``numbers["detail"]`` is that product, the amount applied.
     """
     from brushwork.api._models import channels_last
-    from brushwork.detail import DEFAULT_AMOUNT, add_detail
+    from brushwork.detail import add_detail, default_amount
     from brushwork.device import autocast, use_bf16
     from brushwork.tiling import choose_tile
 
@@ -87,7 +88,8 @@ def run_one_pass(
             tile=tile,
             overlap=64 if tile is None else min(64, tile // 4),
         ).float()
-    detail = float(options.get("detail", DEFAULT_AMOUNT)) * alpha  # the amount applied (reported in numbers)
+    amount = options["detail"] if options.get("detail") is not None else default_amount(config)
+    detail = float(amount) * alpha  # the amount applied (reported in numbers)
     image = add_detail(image.to(request.content.device), request.content, amount=detail)
     numbers = {
         "seconds": time.perf_counter() - start,

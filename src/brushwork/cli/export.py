@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--detail",
         type=float,
         metavar="D",
-        help="adain and fast: the photo detail added back, 0 ... 2, as 'stylize --detail' (default 0.3)",
+        help="adain and fast: the photo detail added back, 0 ... 2, as 'stylize --detail' (default: the model's)",
     )
     add_common(parser, size=False, output="the .onnx file (default ./<MODEL name>.onnx)")
     parser.set_defaults(func=run)

@@ -94,7 +94,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--detail",
         type=_nonneg_float,
         metavar="D",
-        help="how much of the photo's fine detail to put back, 0 (none) ... 2 (default 0.3, times alpha)",
+        help="how much of the photo's fine detail to put back, 0 (none) ... 2, times alpha (default: the model's; "
+        "0.3 unless its config.json says otherwise)",
     )
     add_precision(fast)
     add_tile(fast)
