@@ -26,6 +26,14 @@ def rss():
         return int(f.read().split()[1]) * 4096 >> 20
 
 base = rss()
+try:
+    with allocator.reusing_memory():
+        x = torch.ones(50 << 20)
+        del x
+        raise KeyError
+except KeyError:
+    pass
+assert rss() - base < 50, "an exception inside the scope still gives the memory back"
 with allocator.reusing_memory():
     with allocator.reusing_memory():  # nested: the outer one restores
         x = torch.ones(50 << 20)

@@ -20,7 +20,11 @@ def test_tile_starts_cover_the_length_on_the_grid() -> None:
 def test_tiles_are_as_short_as_their_number_allows() -> None:
     assert tile_length(3840, 768, 64, 8) == 696 and tile_length(2160, 768, 64, 8) == 768  # 6 × 3 tiles either way
     assert tile_length(500, 768, 64, 8) == 500
-    for length, tile, overlap, multiple in itertools.product((37, 200, 1000, 3840), (16, 64, 768), (4, 16), (1, 8)):
+    assert tile_starts(72, tile_length(72, 40, 10, 8), 10, 8) == [0, 24, 32]  # an overlap off the grid: no extra tile
+    assert tile_length(40, 32, 8, 8) == 24 and tile_length(40, 32, 8, 8, minimum=32) == 32  # a network's minimum
+    for length, tile, overlap, multiple in itertools.product(
+        (37, 72, 200, 1000, 3840), (16, 40, 64, 768), (4, 10), (1, 8)
+    ):
         if tile <= overlap + multiple or length % multiple:
             continue
         side = tile_length(length, tile, overlap, multiple)

@@ -12,15 +12,19 @@ Two ways to use it:
 - :func:`tune_allocator` for the whole process (what the ``brushwork`` command does): freed memory stays with the
   process until it exits (peak RSS is unchanged), which suits a command-line run;
 - :func:`reusing_memory` around one piece of work (what :func:`brushwork.stylize` does): the same inside, and on
-  leaving the thresholds glibc itself reaches after large allocations (32 MB to map, 64 MB to trim) and the freed
-  memory given back (``malloc_trim``), so a long-lived process does not keep it.
+  leaving fixed thresholds at the values glibc's own dynamic ones reach after large allocations (32 MB to map,
+  64 MB to trim; setting them ends glibc's dynamic adjustment for the process) and the freed memory given back
+  (``malloc_trim``), so a long-lived process does not keep it. It leaves a process alone whose allocator was
+  configured through the environment (``MALLOC_*_THRESHOLD_``, ``GLIBC_TUNABLES``).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -41,6 +45,7 @@ _active = 0
 _scoped = False
 
 
+@functools.cache
 def _libc() -> Any | None:
     """glibc's handle, or ``None`` where the C library is not glibc (musl, macOS, Windows)."""
     if not sys.platform.startswith("linux"):
@@ -80,7 +85,8 @@ def reusing_memory() -> Iterator[None]:
     concurrent uses: glibc's large-allocation thresholds and the freed memory returned. A no-op where the
     process is already tuned or the C library is not glibc."""
     global _active, _scoped  # noqa: PLW0603 (process-wide state, guarded by the lock)
-    libc = None if _done else _libc()
+    configured = any(k in os.environ for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"))
+    libc = None if _done or configured else _libc()
     with _lock:
         _active += 1
         if libc is not None and _active == 1 and not _done:
@@ -90,7 +96,9 @@ def reusing_memory() -> Iterator[None]:
     finally:
         with _lock:
             _active -= 1
-            if libc is not None and _active == 0 and _scoped and not _done:
+            last = libc is not None and _active == 0 and _scoped and not _done
+            if last:
                 _set(libc, _AFTER_MMAP, _AFTER_TRIM)
-                libc.malloc_trim(ctypes.c_size_t(0))
                 _scoped = False
+        if last:
+            libc.malloc_trim(ctypes.c_size_t(0))  # outside the lock: a new scope need not wait for it

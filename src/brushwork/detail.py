@@ -45,9 +45,10 @@ def default_amount(config: dict[str, Any]) -> float:
     A network that already keeps the photo's structure (the ``fast`` student) may ship with less, so that its
     pictures keep more of the painting.
     """
-    value = config.get("defaults", {}).get("detail", DEFAULT_AMOUNT)
+    defaults = config.get("defaults", {})
+    value = defaults.get("detail", DEFAULT_AMOUNT) if isinstance(defaults, dict) else defaults
     try:
-        amount = float(value)
+        amount = math.nan if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
         amount = math.nan
     if not 0.0 <= amount <= MAX_AMOUNT:

@@ -50,20 +50,22 @@ def choose_tile(height: int, width: int, tile: int | None) -> int | None:
     return tile or None
 
 
-def tile_length(length: int, tile: int, overlap: int, multiple: int = 1) -> int:
+def tile_length(length: int, tile: int, overlap: int, multiple: int = 1, *, minimum: int = 0) -> int:
     """The side of the tiles that cut ``length`` px: at most ``tile``, as short as the fewest such tiles allow.
 
     As many tiles as ``tile``-px ones would need (neighbours overlapping by ``overlap``), but each only as long as
     they must be to cover ``length`` with that overlap, on the ``multiple`` grid: 3840 px in tiles of at most 768
     with an overlap of 64 and a multiple of 8 are 6 tiles of 696 px (4176 px computed) instead of 6 of 768 (4608).
+    Never shorter than ``minimum`` (a network's smallest tile) unless ``tile`` itself is.
     """
     tile = max(multiple, tile // multiple * multiple)
     if tile >= length:
         return length
     step = max(multiple, (tile - overlap) // multiple * multiple)
     count = math.ceil((length - tile) / step) + 1
-    needed = math.ceil((length + (count - 1) * overlap) / count)
-    return min(tile, max(overlap + multiple, math.ceil(needed / multiple) * multiple))
+    stride = math.ceil(math.ceil((length - overlap) / count) / multiple) * multiple  # count tiles reach the end
+    side = math.ceil((max(stride + overlap, minimum)) / multiple) * multiple
+    return min(tile, side)  # never more tiles than ``tile`` needs: :func:`tile_starts` steps by ≥ ``stride``
 
 
 def tile_starts(length: int, tile: int, overlap: int, multiple: int = 1) -> list[int]:
@@ -114,6 +116,7 @@ def run_tiled(
     batch: int = 1,
     out_channels: int = 3,
     on_tile: Callable[[int, int], None] | None = None,
+    min_tile: int = 0,
 ) -> torch.Tensor:
     """Apply a size-preserving ``fn`` ``(B, C, t, t) -> (B, out_channels, t, t)`` to ``(1, C, H, W)`` by tiles.
 
@@ -124,6 +127,7 @@ def run_tiled(
         multiple: the network's size multiple (its total stride); tiles sit on this grid.
         batch: tiles per ``fn`` call.
         on_tile: called as ``on_tile(done, total)`` after each batch.
+        min_tile: the network's smallest tile side: shortened tiles stay at least this long.
 
     Returns:
         ``(1, out_channels, H, W)`` float32 on the CPU (the input may live on any device; ``fn`` runs there).
@@ -139,7 +143,8 @@ def run_tiled(
         mode = "reflect" if ph < h and pw < w else "replicate"
         image = F.pad(image, (0, pw, 0, ph), mode=mode)
     hp, wp = image.shape[-2:]
-    th, tw = tile_length(hp, tile, overlap, multiple), tile_length(wp, tile, overlap, multiple)
+    th = tile_length(hp, tile, overlap, multiple, minimum=min_tile)
+    tw = tile_length(wp, tile, overlap, multiple, minimum=min_tile)
     ys, xs = tile_starts(hp, th, overlap, multiple), tile_starts(wp, tw, overlap, multiple)
     boxes = [(y, x) for y in ys for x in xs]
     out = torch.zeros(out_channels, hp, wp)

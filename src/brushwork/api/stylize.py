@@ -322,8 +322,9 @@ def stylize(
             method options (AdaIN and fast: ``alpha`` (default ``strength``, at most 1), ``model`` (a decoder
             or student directory, default the shipped one), ``tile`` (default automatic above 2 MP, 0 never),
             ``precision`` (``"auto"``: bf16 where native; ``"fp32"``, ``"bf16"``) and ``detail`` (the photo's
-            detail put back, 0 … 2, default 0.3, times alpha: :mod:`brushwork.detail`); Gatys: ``steps``,
-            ``optimizer``, ``init``, ``levels``, ``content_weight``, ``style_weight``, ``tv_weight``, ... see
+            detail put back, 0 … 2, times alpha; default the model's, 0.3 unless its config.json says otherwise:
+            :mod:`brushwork.detail`); Gatys: ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
+            ``style_weight``, ``tv_weight``, ... see
             :class:`brushwork.methods.gatys.GatysConfig`).
 
     Returns:

@@ -63,8 +63,9 @@ def train_student(
         steps: total steps (may be raised when resuming).
         exclude_styles: style file names or stems to hold out (e.g. for testing on unseen styles).
         balance: draw every style folder about equally often.
-        init_from: a student model or run directory whose network starts a new run (its shape is taken; the
-            optimiser starts fresh). Its held-out styles must stay held out.
+        init_from: a student model or run directory whose network starts a new run (its shape is taken, and its
+            ``upsample`` unless ``config`` sets it: a :class:`StudentConfig` object sets every field, a dict only
+            its keys; the optimiser starts fresh). Its held-out styles must stay held out.
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``, ``preview_every_s``).
 

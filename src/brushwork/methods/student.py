@@ -282,7 +282,8 @@ def stylize(
 
     from brushwork.tiling import run_tiled
 
-    return run_tiled(run, source, tile=tile, overlap=overlap, multiple=net.factor).clamp_(0, 1)
+    tiled = run_tiled(run, source, tile=tile, overlap=overlap, multiple=net.factor, min_tile=MIN_TILE)
+    return tiled.clamp_(0, 1)
 
 
 def load_student(
