@@ -87,8 +87,9 @@ def _seams(model: str | None) -> dict[str, float]:
     diff = np.abs(tiled - whole).mean(axis=-1)
     joins = np.zeros(diff.shape, dtype=bool)
     for axis, length in enumerate(diff.shape):
-        side = tile_length(length + -length % MicroAST.factor, DEFAULT_TILE, overlap, MicroAST.factor)
-        starts = tile_starts(length + -length % MicroAST.factor, side, overlap, MicroAST.factor)
+        padded = length + -length % MicroAST.factor  # run_tiled pads to the network's multiple
+        side = tile_length(padded, DEFAULT_TILE, overlap, MicroAST.factor)
+        starts = tile_starts(padded, side, overlap, MicroAST.factor)
         for start, previous in zip(starts[1:], starts, strict=False):
             index = [slice(None), slice(None)]
             index[axis] = slice(start, previous + side)

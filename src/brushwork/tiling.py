@@ -61,10 +61,9 @@ def tile_length(length: int, tile: int, overlap: int, multiple: int = 1, *, mini
     tile = max(multiple, tile // multiple * multiple)
     if tile >= length:
         return length
-    step = max(multiple, (tile - overlap) // multiple * multiple)
-    count = math.ceil((length - tile) / step) + 1
+    count = len(tile_starts(length, tile, overlap, multiple))
     stride = math.ceil(math.ceil((length - overlap) / count) / multiple) * multiple  # count tiles reach the end
-    side = math.ceil((max(stride + overlap, minimum)) / multiple) * multiple
+    side = math.ceil(max(stride + overlap, minimum) / multiple) * multiple
     return min(tile, side)  # never more tiles than ``tile`` needs: :func:`tile_starts` steps by ≥ ``stride``
 
 
