@@ -32,3 +32,29 @@ def test_images_smaller_than_the_kernel_and_bad_arguments() -> None:
         gaussian_blur(torch.ones(1, 1, 4, 4), 0.0)
     with pytest.raises(ValueError, match="N, C, H, W"):
         gaussian_blur(torch.ones(4, 4), 1.0)
+
+
+def test_large_images_blur_strip_by_strip_to_the_same_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+    from brushwork import filters
+
+    image = torch.rand(2, 3, 45, 31, generator=torch.Generator().manual_seed(1))
+    monkeypatch.setattr(filters, "STRIP_ROWS", 1000)
+    whole = gaussian_blur(image, 2.0)
+    monkeypatch.setattr(filters, "STRIP_ROWS", 8)  # 6 strips, the last one short
+    assert torch.equal(gaussian_blur(image, 2.0), whole)
+    assert torch.equal(
+        gaussian_blur(image.double(), 1.0),
+        filters._taps(
+            filters._taps(torch.nn.functional.pad(image.double(), (3, 3, 3, 3), mode="replicate"), _w(1.0), dim=-1),
+            _w(1.0),
+            dim=-2,
+        ),
+    )
+
+
+def _w(sigma: float) -> list[float]:
+    import math
+
+    pad = max(1, round(3 * sigma))
+    raw = [math.exp(-(i * i) / (2 * sigma**2)) for i in range(-pad, pad + 1)]
+    return [v / sum(raw) for v in raw]

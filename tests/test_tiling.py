@@ -55,6 +55,10 @@ def test_a_local_network_matches_untiled_away_from_tile_borders() -> None:
     with torch.no_grad():
         whole, tiled = net(image), run_tiled(net, image, tile=24, overlap=8)
     assert (whole - tiled).abs().max() < 1e-5  # receptive field 5 px < overlap / 2: exact up to rounding
+    calls: list[int] = []
+    with torch.no_grad():
+        both = run_tiled(net, image, tile=24, overlap=8, batch=2, workers=2, on_tile=lambda d, n: calls.append(d))
+    assert torch.allclose(both, tiled, atol=1e-6) and calls == [2, 4, 6, 8]  # two at once: the same tiles, in order
 
 
 def test_instance_norm_statistics_are_shared_by_all_tiles() -> None:

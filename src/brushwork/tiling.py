@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.workers import map_in_threads
+
 __all__ = [
     "AUTO_TILE_PIXELS",
     "DEFAULT_TILE",
@@ -116,6 +118,7 @@ def run_tiled(
     out_channels: int = 3,
     on_tile: Callable[[int, int], None] | None = None,
     min_tile: int = 0,
+    workers: int = 1,
 ) -> torch.Tensor:
     """Apply a size-preserving ``fn`` ``(B, C, t, t) -> (B, out_channels, t, t)`` to ``(1, C, H, W)`` by tiles.
 
@@ -127,6 +130,8 @@ def run_tiled(
         batch: tiles per ``fn`` call.
         on_tile: called as ``on_tile(done, total)`` after each batch.
         min_tile: the network's smallest tile side: shortened tiles stay at least this long.
+        workers: batches run at once in threads (:func:`brushwork.workers.map_in_threads`; ``fn`` must be safe to
+            call concurrently). The tiles and the result are the same for any number.
 
     Returns:
         ``(1, out_channels, H, W)`` float32 on the CPU (the input may live on any device; ``fn`` runs there).
@@ -146,18 +151,22 @@ def run_tiled(
     tw = tile_length(wp, tile, overlap, multiple, minimum=min_tile)
     ys, xs = tile_starts(hp, th, overlap, multiple), tile_starts(wp, tw, overlap, multiple)
     boxes = [(y, x) for y in ys for x in xs]
+    chunks = [boxes[i : i + batch] for i in range(0, len(boxes), batch)]
+
+    def compute(chunk: list[tuple[int, int]]) -> torch.Tensor:
+        return fn(torch.cat([image[..., y : y + th, x : x + tw] for y, x in chunk])).float().cpu()
+
     out = torch.zeros(out_channels, hp, wp)
     norm = torch.zeros(1, hp, wp)
-    for i in range(0, len(boxes), batch):
-        chunk = boxes[i : i + batch]
-        tiles = torch.cat([image[..., y : y + th, x : x + tw] for y, x in chunk])
-        result = fn(tiles).float().cpu()
+    done = 0
+    for chunk, result in zip(chunks, map_in_threads(compute, chunks, workers=workers), strict=True):
         for (y, x), res in zip(chunk, result, strict=True):
             wt = tile_weights(th, tw, overlap, top=y > 0, bottom=y + th < hp, left=x > 0, right=x + tw < wp)
             out[:, y : y + th, x : x + tw].addcmul_(res, wt)
             norm[:, y : y + th, x : x + tw].add_(wt)
+        done += len(chunk)
         if on_tile is not None:
-            on_tile(min(i + batch, len(boxes)), len(boxes))
+            on_tile(done, len(boxes))
     return out.div_(norm)[:, :h, :w].unsqueeze(0)
 
 

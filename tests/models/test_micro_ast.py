@@ -135,6 +135,40 @@ def test_recorded_statistics_reproduce_the_run() -> None:
         net(content, code, stats=record[:2])
 
 
+@pytest.mark.parametrize("masked", [False, True])
+def test_site_stats_are_what_a_whole_pass_records(masked: bool) -> None:
+    net = tiny(2)
+    content, code = _img(0, 1, 3, 40, 48), net.style_code(_img(1, 2, 3, 32, 32))
+    mask = _img(6, 1, 1, 40, 48) if masked else None
+    outside = code[1:] if masked else None
+    record: list = []
+    with torch.no_grad():
+        net(content, code[:1], alpha=0.6, outside=outside, mask=mask, record=record)
+        stats = net.site_stats(content, code[:1], alpha=0.6, outside=outside, mask=mask)
+    assert len(stats) == len(record) == len(net.sites)
+    for (m1, s1), (m2, s2) in zip(stats, record, strict=True):
+        assert torch.equal(m1, m2) and torch.equal(s1, s2)
+
+
+@pytest.mark.parametrize("upsample", ["nearest", "bilinear"])
+@pytest.mark.parametrize(("batch", "masked"), [(1, False), (2, False), (1, True)])
+def test_channels_last_inference_is_the_training_forward(upsample: str, batch: int, masked: bool) -> None:
+    """At inference a channels-last network fuses each modulation into one depthwise pass, runs its 1×1 skips as
+    matrix products and adds nearest-upsampled maps through broadcast views: the picture autograd's plain
+    forward paints, at even and odd sizes."""
+    net = tiny(4, upsample=upsample).to(memory_format=torch.channels_last)
+    for h, w in ((48, 40), (37, 29)):
+        content = _img(7, batch, 3, h, w).contiguous(memory_format=torch.channels_last)
+        codes = net.style_code(_img(8, 2, 3, 30, 30)).detach()
+        code, outside = (codes[:1], codes[1:]) if masked else (codes[:batch], None)
+        mask = _img(9, 1, 1, h, w) if masked else None
+        alpha = torch.tensor([0.4, 1.0][:batch])
+        trained = net(content.clone().requires_grad_(), code, alpha=alpha, outside=outside, mask=mask)
+        with torch.inference_mode():
+            fast = net(content, code, alpha=alpha, outside=outside, mask=mask)
+        assert torch.allclose(fast, trained.detach(), atol=1e-5)
+
+
 def test_flops_parameters_and_the_counter() -> None:
     conv = torch.nn.Conv2d(4, 6, 3, padding=1)
     assert count_flops(conv, lambda: conv(torch.rand(1, 4, 10, 10))) == 2 * 6 * 100 * 4 * 9

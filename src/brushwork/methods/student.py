@@ -269,11 +269,10 @@ def stylize(
         code = sum((w / total * z for w, z in zip(weights, codes, strict=True)), torch.zeros_like(codes[0]))
     source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
     calib = calibration(source, tile, calibration_side).to(device)
-    stats: list[tuple[torch.Tensor, torch.Tensor]] = []
     m = calib[:, 3:] if mask is not None else None
-    whole = net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m, record=stats)
     if tile is None:
-        return whole.float().clamp_(0, 1)  # the network's fresh output
+        return net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float().clamp_(0, 1)  # fresh: in place
+    stats = net.site_stats(calib[:, :3], code, alpha=alpha, outside=outside, mask=m)
 
     def run(x: torch.Tensor) -> torch.Tensor:
         x = x.to(device)
@@ -281,8 +280,10 @@ def stylize(
         return net(x[:, :3], code, alpha=alpha, outside=outside, mask=part, stats=stats).float()
 
     from brushwork.tiling import run_tiled
+    from brushwork.workers import tile_workers
 
-    tiled = run_tiled(run, source, tile=tile, overlap=overlap, multiple=net.factor, min_tile=MIN_TILE)
+    workers = tile_workers(device)  # the network is small: two tiles at once keep two cores busy
+    tiled = run_tiled(run, source, tile=tile, overlap=overlap, multiple=net.factor, min_tile=MIN_TILE, workers=workers)
     return tiled.clamp_(0, 1)
 
 

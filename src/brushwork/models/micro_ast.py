@@ -56,6 +56,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.models.fast_ops import Pointwise, depth_to_space2, inference_only, upsample2_add_
 from brushwork.models.reflect_conv import ReflectConv2d, reflect_conv3x3
 
 __all__ = ["MIN_SIDE", "DualModulation", "MicroAST", "Stats", "build_micro_ast", "count_flops"]
@@ -67,10 +68,8 @@ _EPS = 1e-5
 MIN_SIDE = 9
 
 
-def _conv(cin: int, cout: int, k: int = 3, stride: int = 1) -> nn.Conv2d:
-    if k == 3:
-        return ReflectConv2d(cin, cout, stride=stride)
-    return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, padding_mode="reflect" if k > 1 else "zeros")
+def _conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
+    return ReflectConv2d(cin, cout, stride=stride)
 
 
 def _mean_std(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -193,19 +192,28 @@ class DualModulation(nn.Module):
         gamma, beta, dk = self.params(code)
         scale = (alpha * gamma + (1 - alpha) * std) / std
         shift = alpha * beta + (1 - alpha) * mean - mean * scale
+        if dk is not None and inference_only(x, code, alpha):
+            # one depthwise pass: (δ + αKz) * (scale·x + shift) = ((δ + αKz)·scale) * x + shift·Σ(δ + αKz), since
+            # reflection padding commutes with a per-channel affine map (no affine map and sum written first)
+            kernel = alpha * dk
+            kernel[:, :, 1, 1] += 1
+            bias = (shift.flatten(1) * kernel.sum(dim=(2, 3))).to(x.dtype)
+            return _depthwise(x, (kernel * scale).to(x.dtype), bias)
         y = torch.addcmul(shift.to(x.dtype), x, scale.to(x.dtype))  # = (x − μ)/σ · (αγ + (1−α)σ) + αβ + (1−α)μ
         if dk is None:
             return y
         return _add(_depthwise(y, (alpha * dk).to(y.dtype)), y)  # (δ + α K z) * y: the identity plus a dynamic filter
 
 
-def _depthwise(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """Per-sample depthwise 3×3 convolution, reflection padding: ``x`` ``(N, C, h, w)``, ``kernel`` ``(N, C, 3, 3)``."""
+def _depthwise(x: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """Per-sample depthwise 3×3 convolution, reflection padding: ``x`` ``(N, C, h, w)``, ``kernel`` ``(N, C, 3, 3)``,
+    ``bias`` ``(N, C)`` or ``None``."""
     n, c = x.shape[0], x.shape[1]
+    flat = None if bias is None else bias.reshape(n * c)
     if n == 1:
-        return reflect_conv3x3(x, kernel.reshape(c, 1, 3, 3), groups=c)
+        return reflect_conv3x3(x, kernel.reshape(c, 1, 3, 3), flat, groups=c)
     stacked = x.reshape(1, n * c, x.shape[2], x.shape[3])
-    return reflect_conv3x3(stacked, kernel.reshape(n * c, 1, 3, 3), groups=n * c).reshape(x.shape)
+    return reflect_conv3x3(stacked, kernel.reshape(n * c, 1, 3, 3), flat, groups=n * c).reshape(x.shape)
 
 
 class MicroAST(nn.Module):
@@ -251,12 +259,18 @@ class MicroAST(nn.Module):
         site_channels = [c3] * self.dec_blocks + [c2, c1]
         self.sites = nn.ModuleList(DualModulation(c, style_dim, dynamic=dynamic) for c in site_channels)
         self.blocks = nn.ModuleList(_ResBlock(c3) for _ in range(self.dec_blocks))
-        self.to_quarter, self.skip_quarter = _conv(c3, c2), _conv(c2, c2, k=1)
-        self.to_half, self.skip_half = _conv(c2, c1), _conv(c1, c1, k=1)
+        self.to_quarter, self.skip_quarter = _conv(c3, c2), Pointwise(c2, c2)
+        self.to_half, self.skip_half = _conv(c2, c1), Pointwise(c1, c1)
         self.refine, self.to_rgb = _conv(c1, c1), _conv(c1, 12)
         with torch.no_grad():  # ICNR (Aitken et al. 2017): the 4 sub-pixels start alike, no checkerboard
             self.to_rgb.weight.copy_(self.to_rgb.weight[::4].repeat_interleave(4, dim=0))
             self.to_rgb.bias.copy_(self.to_rgb.bias[::4].repeat_interleave(4, dim=0))
+
+    def _merge(self, skip: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``skip`` (a fresh map) plus ``x`` upsampled to its size."""
+        if self.upsample == "nearest" and (done := upsample2_add_(skip, x)) is not None:
+            return done
+        return _add(skip, _up_to(x, skip, self.upsample))
 
     def spec(self) -> dict[str, Any]:
         """The JSON that rebuilds this network (see :func:`build_micro_ast`)."""
@@ -302,13 +316,45 @@ class MicroAST(nn.Module):
         Returns:
             ``(N, 3, H, W)``, unclamped.
         """
+        if stats is not None and len(stats) != len(self.sites):
+            raise ValueError(f"micro_ast: {len(stats)} statistics given for {len(self.sites)} sites")
+        out = self._run(content, code, alpha, outside, mask, stats=stats, record=record)
+        assert out is not None
+        return out
+
+    def site_stats(
+        self,
+        content: torch.Tensor,
+        code: torch.Tensor,
+        *,
+        alpha: float | torch.Tensor = 1.0,
+        outside: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+    ) -> Stats:
+        """What ``forward(..., record=stats)`` records, without the layers after the last site (a third of the
+        network's work): the statistics that tiles share, measured on a whole image or a downscaled copy."""
+        record: Stats = []
+        self._run(content, code, alpha, outside, mask, stats=None, record=record, stats_only=True)
+        return record
+
+    def _run(
+        self,
+        content: torch.Tensor,
+        code: torch.Tensor,
+        alpha: float | torch.Tensor,
+        outside: torch.Tensor | None,
+        mask: torch.Tensor | None,
+        *,
+        stats: Stats | None,
+        record: Stats | None,
+        stats_only: bool = False,
+    ) -> torch.Tensor | None:
+        """:meth:`forward`; with ``stats_only``, stop once the last site's statistics are recorded (``None``)."""
         _check_image(content, "content")
         n = content.shape[0]
         code = code.expand(n, -1) if code.shape[0] == 1 else code
         outside = None if outside is None else (outside.expand(n, -1) if outside.shape[0] == 1 else outside)
         a = torch.as_tensor(alpha, dtype=torch.float32, device=content.device).reshape(-1, 1, 1, 1)
-        if stats is not None and len(stats) != len(self.sites):
-            raise ValueError(f"micro_ast: {len(stats)} statistics given for {len(self.sites)} sites")
         f1, f2, _, x = self.content_encoder(content)
         site = iter(range(len(self.sites)))
 
@@ -322,11 +368,15 @@ class MicroAST(nn.Module):
 
         for block in self.blocks:
             x = block(modulate(x))
-        x = _relu(self.to_quarter(x))
-        x = modulate(_add(self.skip_quarter(f2), _up_to(x, f2, self.upsample)))
-        x = _relu(self.to_half(x))
-        x = modulate(_add(self.skip_half(f1), _up_to(x, f1, self.upsample)))
-        out = F.pixel_shuffle(self.to_rgb(_relu(self.refine(x))), 2)  # (N, 12, h, w) -> (N, 3, 2h, 2w)
+        x = modulate(self._merge(self.skip_quarter(f2), _relu(self.to_quarter(x))))
+        x = self._merge(self.skip_half(f1), _relu(self.to_half(x)))
+        if stats_only:
+            assert record is not None
+            mean, std = _mean_std(x)
+            record.append((mean.detach(), std.detach()))
+            return None
+        x = modulate(x)
+        out = depth_to_space2(self.to_rgb(_relu(self.refine(x))))  # (N, 12, h, w) -> (N, 3, 2h, 2w)
         return out[..., : content.shape[-2], : content.shape[-1]]
 
 
