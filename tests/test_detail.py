@@ -33,6 +33,16 @@ def test_adding_detail_restores_structure_and_zero_changes_nothing() -> None:
     assert out.max() <= 1.0 and out.min() >= 0.0
 
 
+def test_in_place_writes_the_same_picture_into_the_callers_tensor() -> None:
+    photo = _photo()
+    soft = torch.nn.functional.avg_pool2d(photo, 5, 1, 2, count_include_pad=False) * 1.3 - 0.1  # out of [0, 1]
+    want, mine = add_detail(soft, photo, amount=0.4), soft.clone()
+    assert add_detail(mine, photo, amount=0.4, in_place=True) is mine and torch.equal(mine, want)
+    assert add_detail(soft.clone(), photo, amount=0.0, in_place=True).max() <= 1.0
+    half = soft.bfloat16()
+    assert add_detail(half, photo, amount=0.4, in_place=True) is not half  # not float32: a new tensor
+
+
 def test_only_the_luma_detail_is_added_so_the_colours_stay() -> None:
     photo, base = _photo(), torch.full((1, 3, 48, 64), 0.5)
     change = add_detail(base, photo, amount=1.0) - base

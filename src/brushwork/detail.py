@@ -70,7 +70,12 @@ def luma_detail(image: torch.Tensor, *, sigma: float = DEFAULT_SIGMA) -> torch.T
 
 
 def add_detail(
-    stylized: torch.Tensor, content: torch.Tensor, *, amount: float = DEFAULT_AMOUNT, sigma: float = DEFAULT_SIGMA
+    stylized: torch.Tensor,
+    content: torch.Tensor,
+    *,
+    amount: float = DEFAULT_AMOUNT,
+    sigma: float = DEFAULT_SIGMA,
+    in_place: bool = False,
 ) -> torch.Tensor:
     """``stylized + amount · luma_detail(content)`` (the same on the three channels), clamped to [0, 1].
 
@@ -79,12 +84,16 @@ def add_detail(
         content: the photo it was made from, same shape (any device: moved to ``stylized``'s).
         amount: 0 returns ``stylized`` (clamped); 1 adds the full detail layer.
         sigma: detail scale in pixels.
+        in_place: write into a float32 ``stylized`` that the caller owns (no second full-size picture).
     """
     if stylized.shape != content.shape:
         raise ValueError(f"stylized {tuple(stylized.shape)} and content {tuple(content.shape)} differ in shape")
     if not (math.isfinite(amount) and amount >= 0):
         raise ValueError(f"detail amount must be a finite number >= 0, got {amount}")
+    in_place = in_place and stylized.dtype == torch.float32
     if amount == 0:
-        return stylized.clamp(0.0, 1.0)
-    detail = luma_detail(content.to(device=stylized.device, dtype=torch.float32), sigma=sigma)
-    return detail.mul_(amount).add(stylized.float()).clamp_(0.0, 1.0).to(stylized.dtype)  # fresh: in place
+        return stylized.clamp_(0.0, 1.0) if in_place else stylized.clamp(0.0, 1.0)
+    detail = luma_detail(content.to(device=stylized.device, dtype=torch.float32), sigma=sigma).mul_(amount)
+    if in_place:
+        return stylized.add_(detail).clamp_(0.0, 1.0)
+    return detail.add(stylized.float()).clamp_(0.0, 1.0).to(stylized.dtype)  # fresh: in place
