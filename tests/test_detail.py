@@ -39,6 +39,11 @@ def test_in_place_writes_the_same_picture_into_the_callers_tensor() -> None:
     want, mine = add_detail(soft, photo, amount=0.4), soft.clone()
     assert add_detail(mine, photo, amount=0.4, in_place=True) is mine and torch.equal(mine, want)
     assert add_detail(soft.clone(), photo, amount=0.0, in_place=True).max() <= 1.0
+    with torch.inference_mode():
+        made = soft.clone()
+    assert torch.equal(add_detail(made, photo, amount=0.4, in_place=True), want)  # outside inference mode: a copy
+    with torch.inference_mode():
+        assert add_detail(made, photo, amount=0.4, in_place=True) is made
     half = soft.bfloat16()
     assert add_detail(half, photo, amount=0.4, in_place=True) is not half  # not float32: a new tensor
 
