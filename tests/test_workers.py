@@ -32,6 +32,32 @@ def test_results_in_order_in_other_threads_with_the_threads_split(two_threads: N
     assert seen[-1][1] == threading.current_thread().name
 
 
+def test_other_threads_keep_the_full_count_while_the_workers_run(two_threads: None) -> None:
+    """The split is the workers' own: a thread whose first torch call falls inside the map (a web request, say)
+    gets the process's count, and one piece alone runs on the caller's thread with all of it."""
+    inside = threading.Event()
+    release = threading.Event()
+    seen: dict[str, int] = {}
+
+    def work(i: int) -> int:
+        if i == 0:
+            inside.set()
+            release.wait(timeout=30)
+        return torch.get_num_threads()
+
+    def newcomer() -> None:
+        inside.wait(timeout=30)
+        seen["newcomer"] = torch.get_num_threads()
+        release.set()
+
+    other = threading.Thread(target=newcomer)
+    other.start()
+    assert list(map_in_threads(work, range(4), workers=2)) == [1, 1, 1, 1]
+    other.join()
+    assert seen["newcomer"] == 2 and torch.get_num_threads() == 2
+    assert list(map_in_threads(lambda _: torch.get_num_threads(), [0], workers=2)) == [2]
+
+
 def test_the_callers_modes_reach_the_workers(two_threads: None) -> None:
     def modes(_: int) -> tuple[bool, bool, bool, torch.dtype]:
         return (

@@ -90,8 +90,9 @@ def add_detail(
         raise ValueError(f"stylized {tuple(stylized.shape)} and content {tuple(content.shape)} differ in shape")
     if not (math.isfinite(amount) and amount >= 0):
         raise ValueError(f"detail amount must be a finite number >= 0, got {amount}")
-    # an inference tensor (made under torch.inference_mode) can only be changed under it
+    # not on a tensor autograd records, nor on an inference tensor outside inference mode (not allowed)
     in_place = in_place and stylized.dtype == torch.float32
+    in_place = in_place and not (torch.is_grad_enabled() and stylized.requires_grad)
     in_place = in_place and (torch.is_inference_mode_enabled() or not stylized.is_inference())
     if amount == 0:
         return stylized.clamp_(0.0, 1.0) if in_place else stylized.clamp(0.0, 1.0)

@@ -7,7 +7,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-__all__ = ["gaussian_blur"]
+__all__ = ["STRIP_ROWS", "gaussian_blur"]
+
+#: Output rows per strip of a large image (a 3840-px-wide strip and its horizontal pass: about 1 MB in float32).
+STRIP_ROWS = 64
 
 
 def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -34,10 +37,6 @@ def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
         across = _taps(padded[..., top : bottom + 2 * pad, :], weights, dim=-1)
         _taps(across, weights, dim=-2, out=out[..., top:bottom, :])
     return out.to(image.dtype)
-
-
-#: Output rows per strip of a large image (a 3840-px-wide strip and its horizontal pass: about 1 MB in float32).
-STRIP_ROWS = 64
 
 
 def _taps(x: torch.Tensor, weights: list[float], *, dim: int, out: torch.Tensor | None = None) -> torch.Tensor:

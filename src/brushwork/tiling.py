@@ -131,7 +131,7 @@ def run_tiled(
         on_tile: called as ``on_tile(done, total)`` after each batch.
         min_tile: the network's smallest tile side: shortened tiles stay at least this long.
         workers: batches run at once in threads (:func:`brushwork.workers.map_in_threads`; ``fn`` must be safe to
-            call concurrently). The tiles and the result are the same for any number.
+            call concurrently). The same tiles for any number; the result the same up to float rounding.
 
     Returns:
         ``(1, out_channels, H, W)`` float32 on the CPU (the input may live on any device; ``fn`` runs there).

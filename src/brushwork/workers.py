@@ -6,12 +6,15 @@ Measured on the ``fast`` student at 3840×2160 (18 tiles of 696×768, 2-core AVX
 rounds): 2.46–2.72 s for the tiles with two one-thread workers against 2.77–3.94 s in sequence with two threads.
 
 Torch ops release the GIL, so Python threads suffice. The caller's thread-local modes (grad, inference mode, CPU
-autocast) are carried into the workers; the intra-op thread count is split between them for the duration and
-restored after. Results come back in order, with at most ``workers + 1`` pieces in flight (bounded memory).
+autocast) are carried into the workers, and each worker sets its own share of the intra-op threads. Results come
+back in order, with at most ``workers + 1`` pieces in flight (bounded memory).
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,28 +40,44 @@ def tile_workers(device: torch.device | str) -> int:
 
 
 def map_in_threads(fn: Callable[[T], R], items: Iterable[T], *, workers: int) -> Iterator[R]:
-    """``fn(item)`` for each item, in order; with ``workers > 1`` that many run at once in threads.
+    """``fn(item)`` for each item, in order; with ``workers > 1`` (and as many items) that many run at once.
 
-    Each worker gets ``max(1, threads // workers)`` intra-op threads while the map runs (the process-wide count is
-    restored when the iterator is exhausted or closed). An exception in ``fn`` is raised here, in order.
+    Each worker thread runs with ``max(1, threads // workers)`` intra-op threads, set in the thread itself; the
+    process-wide default that new threads take is the caller's again once the workers have started (so a thread
+    started elsewhere meanwhile, say a web request, keeps the full count). An exception in ``fn`` is raised
+    here, in order; queued items then never start.
     """
+    items = list(items)
+    workers = min(workers, len(items))
     if workers <= 1:
         yield from map(fn, items)
         return
     grad, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()
     autocast, dtype = torch.is_autocast_enabled("cpu"), torch.get_autocast_dtype("cpu")
+    threads = torch.get_num_threads()
+    ready = threading.Barrier(workers + 1)
+
+    def start() -> None:
+        torch.get_num_threads()  # the thread's lazy initialisation first: it would reset the count later
+        torch.set_num_threads(max(1, threads // workers))
+        with contextlib.suppress(threading.BrokenBarrierError):
+            ready.wait(timeout=_START_TIMEOUT_S)
 
     def call(item: T) -> R:
         modes = torch.autocast("cpu", dtype=dtype, enabled=autocast)
         with torch.inference_mode(inference), torch.set_grad_enabled(grad), modes:
             return fn(item)
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads // workers))  # before the pool: new threads take the count at start
     pending: deque[Future[R]] = deque()
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brushwork-tile")
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="brushwork-tile", initializer=start)
     try:
-        for item in items:
+        queue = iter(items)
+        for item in itertools.islice(queue, workers):  # one thread starts per submission while the others wait
+            pending.append(pool.submit(call, item))
+        with contextlib.suppress(threading.BrokenBarrierError):
+            ready.wait(timeout=_START_TIMEOUT_S)
+        torch.set_num_threads(threads)  # the default for other threads (and this one) again
+        for item in queue:
             pending.append(pool.submit(call, item))
             if len(pending) > workers:
                 yield pending.popleft().result()
@@ -69,3 +88,7 @@ def map_in_threads(fn: Callable[[T], R], items: Iterable[T], *, workers: int) ->
             future.cancel()
         pool.shutdown(wait=True)
         torch.set_num_threads(threads)
+
+
+#: How long the caller and the workers wait for each other to start (never reached in practice).
+_START_TIMEOUT_S = 60.0

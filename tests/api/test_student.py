@@ -50,6 +50,8 @@ def test_matches_the_method_and_reports_numbers(model: Path, no_vgg, caplog) -> 
     net, _ = student.load_student(model)
     expected = student.stylize(content, [style_for(style, content_long_side=48, scale=1.0)], net=net)
     assert torch.allclose(result.image, add_detail(expected, content, amount=result.numbers["detail"]), atol=1e-5)
+    assert not result.image.is_inference() and not expected.is_inference()  # callers may change them in place
+    result.image.mul_(0.5)
 
 
 def test_the_model_may_carry_its_own_default_detail(tmp_path: Path, model: Path, make_student, no_vgg) -> None:

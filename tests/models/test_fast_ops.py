@@ -24,6 +24,28 @@ def test_inference_only_sees_gradients_and_traces() -> None:
     assert inference_only(torch.rand(2), None)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit.trace: what ONNX export's tracer runs
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
+def test_a_trace_records_the_plain_operations() -> None:
+    """ONNX export traces the network: the graph keeps the convolution, upsampling and pixel shuffle."""
+    w, b = _rand(4, 4, 1, 1), _rand(4)
+
+    taken: list[bool] = []
+
+    def run(x: torch.Tensor, low: torch.Tensor) -> torch.Tensor:
+        fresh = pointwise(x, w, b)
+        summed = upsample2_add_(fresh, low)
+        taken.append(summed is not None)
+        return depth_to_space2(fresh if summed is None else summed)
+
+    x = _rand(1, 4, 8, 6).contiguous(memory_format=CL)
+    low = _rand(1, 4, 4, 3, seed=1).contiguous(memory_format=CL)
+    with torch.no_grad():
+        graph = str(torch.jit.trace(run, (x, low), check_trace=False).graph)
+    assert "aten::mm" not in graph and "aten::_convolution" in graph and "pixel_shuffle" in graph
+    assert taken == [False]  # the caller's plain upsample-and-add
+
+
 @pytest.mark.parametrize("bias", [True, False])
 def test_pointwise_is_the_1x1_convolution(bias: bool) -> None:
     x = _rand(2, 6, 9, 7).contiguous(memory_format=CL)

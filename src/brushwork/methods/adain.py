@@ -222,7 +222,7 @@ def feature_transform(
     return FeatureTransform(*affine([(w / total, f) for w, f in zip(weights, style_feats, strict=True)]))
 
 
-@torch.inference_mode()
+@torch.no_grad()  # not inference_mode: callers get a normal tensor they may change in place
 def stylize(
     content: torch.Tensor,
     styles: Sequence[torch.Tensor],

@@ -225,7 +225,7 @@ def student_losses(
     return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
 
 
-@torch.inference_mode()
+@torch.no_grad()  # not inference_mode: callers get a normal tensor they may change in place
 def stylize(
     content: torch.Tensor,
     styles: Sequence[torch.Tensor],

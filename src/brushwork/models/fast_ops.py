@@ -5,7 +5,8 @@ faster form only where it applies: no autograd graph to record, no trace (ONNX e
 and the memory layout it was measured on. Measured in the ``fast`` student at 3840×2160 (696×768 tiles, one
 thread of a 2-core AVX2 EPYC; docs/arbitrary_recipe.md): a 1×1 convolution on a channels-last map goes through
 PyTorch's slow im2col path plus a layout copy; a nearest ×2 upsampling followed by a sum writes the upsampled
-map only to read it again; ``pixel_shuffle`` of a channels-last map strides through memory.
+map only to read it again; ``pixel_shuffle`` of a channels-last map strides through memory. The 4K timings
+before and after are in docs/arbitrary_recipe.md (session 19).
 """
 
 from __future__ import annotations
@@ -54,13 +55,12 @@ def upsample2_add_(fresh: torch.Tensor, x: torch.Tensor) -> torch.Tensor | None:
     Returns ``fresh``, or ``None`` when the form does not apply (the caller then upsamples and adds).
     ``fresh`` must be a map nobody else holds.
     """
+    if not inference_only(fresh, x):  # first: no shape comparison recorded in a trace
+        return None
     n, c, h, w = x.shape
-    if (
-        fresh.shape != (n, c, 2 * h, 2 * w)
-        or fresh.dtype != x.dtype
-        or not (_channels_last(fresh) and _channels_last(x))
-        or not inference_only(fresh, x)
-    ):
+    if fresh.shape != (n, c, 2 * h, 2 * w) or fresh.dtype != x.dtype:
+        return None
+    if not (_channels_last(fresh) and _channels_last(x)):
         return None
     blocks = fresh.permute(0, 2, 3, 1).view(n, h, 2, w, 2, c)
     blocks.add_(x.permute(0, 2, 3, 1).view(n, h, 1, w, 1, c))

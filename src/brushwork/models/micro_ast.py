@@ -39,12 +39,18 @@ CLI does, median of 5) while a 2-thread training job ran on the same cores, so i
 suffer most from the sharing): the content path takes 92 ms at 512×512 and 383 ms at 1024×1024 with 1 thread,
 224 ms and 613 ms with 2 threads; the style code 26 ms at 512² (1 thread). End to end through
 ``brushwork.stylize(method="fast")`` (1 thread, fp32, style at 512 px): 133 ms at a 512-px long side, 430 ms at
-1024 px; 3840×2160 in automatic 768-px tiles: 3.9 s, peak RSS 0.89 GB (whole: 4.4 s, 3.1 GB).
+1024 px; 3840×2160 in automatic 768-px tiles: 3.9 s, peak RSS 0.89 GB (whole: 4.4 s, 3.1 GB). Later
+measurements, after the inference changes of sessions 17–19, are in the model card and docs/arbitrary_recipe.md.
 
 Controls: ``alpha`` blends each modulation with the identity (the feature keeps its own statistics), exactly as
 AdaIN's alpha does in feature space; several styles blend their codes; a mask blends two modulations (or one and
 the identity) at every site, the statistics shared; tiles agree when the per-site content statistics are measured
-once (``record=`` on a whole-image pass, then ``stats=`` for every tile).
+once (:meth:`MicroAST.site_stats` or ``record=`` on a whole-image pass, then ``stats=`` for every tile).
+
+At inference (no autograd, no trace) each modulation with filters runs as one depthwise convolution (the affine
+map folded into the dynamic kernel and a bias), and the 1×1 skips, the nearest upsample-and-add and the
+depth-to-space take :mod:`brushwork.models.fast_ops`' forms on channels-last maps; the pictures are those of the
+plain forward up to float rounding (tested).
 """
 
 from __future__ import annotations
@@ -192,7 +198,7 @@ class DualModulation(nn.Module):
         gamma, beta, dk = self.params(code)
         scale = (alpha * gamma + (1 - alpha) * std) / std
         shift = alpha * beta + (1 - alpha) * mean - mean * scale
-        if dk is not None and inference_only(x, code, alpha):
+        if dk is not None and inference_only(x, dk, scale, shift):
             # one depthwise pass: (δ + αKz) * (scale·x + shift) = ((δ + αKz)·scale) * x + shift·Σ(δ + αKz), since
             # reflection padding commutes with a per-channel affine map (no affine map and sum written first)
             kernel = alpha * dk
