@@ -67,8 +67,12 @@ def adain_dir(root: Path, encoder, skips: tuple[str, ...] = ()) -> Path:
             [(2, 45, 61), (1, 64, 24), (1, 5, 7)],
         ),
         ({"generator": "unet", "ngf": 4, "unet_depth": 3, "skip": True}, [(1, 45, 61)]),
+        (
+            {"generator": "unet", "ngf": 4, "unet_depth": 3, "skip": True, "upsample": "bilinear"},
+            [(1, 45, 61), (1, 5, 7)],
+        ),
     ],
-    ids=["resnet", "unet", "unet-skip"],
+    ids=["resnet", "unet", "unet-skip", "unet-skip-bilinear"],
 )
 def test_cyclegan_generator_parity_at_other_sizes(tmp_path: Path, config: dict, sizes: list) -> None:
     model = cyclegan_dir(tmp_path / "model", **config)
