@@ -90,7 +90,7 @@ def run_one_pass(
         ).float()
     amount = options["detail"] if options.get("detail") is not None else default_amount(config)
     detail = float(amount) * alpha  # the amount applied (reported in numbers)
-    image = add_detail(image.to(request.content.device), request.content, amount=detail, in_place=True)  # ours
+    image = add_detail(image.to(request.content.device), request.content, amount=detail, in_place=True)  # fresh
     numbers = {
         "seconds": time.perf_counter() - start,
         "alpha": alpha,

@@ -364,11 +364,16 @@ class MicroAST(nn.Module):
         f1, f2, _, x = self.content_encoder(content)
         site = iter(range(len(self.sites)))
 
-        def modulate(h: torch.Tensor) -> torch.Tensor:
-            i = next(site)
+        def statistics(h: torch.Tensor, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+            """Site ``i``'s statistics: given, or measured on ``h``; recorded when asked."""
             s = _mean_std(h) if stats is None else stats[i]
             if record is not None:
                 record.append((s[0].detach(), s[1].detach()))
+            return s
+
+        def modulate(h: torch.Tensor) -> torch.Tensor:
+            i = next(site)
+            s = statistics(h, i)
             m = None if mask is None else F.interpolate(mask, size=h.shape[-2:], mode="bilinear", align_corners=False)
             return self.sites[i](h, s, code, a, outside=outside, mask=None if m is None else m.to(h.dtype))
 
@@ -377,9 +382,7 @@ class MicroAST(nn.Module):
         x = modulate(self._merge(self.skip_quarter(f2), _relu(self.to_quarter(x))))
         x = self._merge(self.skip_half(f1), _relu(self.to_half(x)))
         if stats_only:
-            assert record is not None
-            mean, std = _mean_std(x)
-            record.append((mean.detach(), std.detach()))
+            statistics(x, next(site))
             return None
         x = modulate(x)
         out = depth_to_space2(self.to_rgb(_relu(self.refine(x))))  # (N, 12, h, w) -> (N, 3, 2h, 2w)
