@@ -35,7 +35,15 @@ def test_config_names_the_two_networks_of_its_direction() -> None:
     assert TINY.net_names() == ("G_BA", "D_A")
     assert CycleGANConfig(objective="onesided").net_names() == ("G_AB", "D_B")
     assert len(CycleGANConfig().net_names()) == 4
-    for bad in ({"objective": "triangle"}, {"diffaugment": "rotate"}, {"d_layers": ("conv9",)}, {"lambda_nce": -1}):
+    bad_fields = (
+        {"objective": "triangle"},
+        {"diffaugment": "rotate"},
+        {"d_layers": ("conv9",)},
+        {"lambda_nce": -1},
+        {"lambda_style": -1},
+        {"style_layers": ()},
+    )
+    for bad in bad_fields:
         with pytest.raises(ConfigError):
             CycleGANConfig(**bad)
 
@@ -58,6 +66,20 @@ def test_step_returns_finite_losses_and_trains_g_and_d(tiny_encoder, discriminat
     for name in ("G_BA", "D_A"):
         assert any(not torch.equal(before[k], after[k]) for k in before if k.startswith(name))
     assert all(p.grad is None for p in tiny_encoder.parameters())
+
+
+def test_style_loss_pulls_the_output_texture_towards_the_paintings(tiny_encoder) -> None:
+    style_only = {"lambda_style": 50.0, "style_layers": ["relu1_2"], "lambda_nce": 0.0, "lambda_identity": 0.0}
+    cfg = CycleGANConfig.from_dict({**TINY.to_dict(), **style_only, "lr": 2e-3, "diffaugment": ""})
+    torch.manual_seed(0)
+    model = OneSided(cfg, encoder=tiny_encoder)
+    stripes = torch.zeros(1, 3, 32, 32)
+    stripes[..., ::2] = 1.0
+    photo = 0.4 + 0.2 * torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    styles = [model.train_step((stripes, photo))["style"] for _ in range(8)]
+    assert all(torch.isfinite(torch.tensor(styles))) and styles[-1] < 0.8 * styles[0]
+    plain = OneSided(TINY, encoder=tiny_encoder).train_step(_batch())
+    assert "style" not in plain
 
 
 def test_an_untrained_skip_generator_returns_its_input(tiny_encoder) -> None:

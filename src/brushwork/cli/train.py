@@ -41,6 +41,8 @@ _CONFIG_FLAGS = {
     "lambda_nce": "lambda_nce",
     "nce_layers": "nce_layers",
     "nce_patches": "nce_patches",
+    "lambda_style": "lambda_style",
+    "style_layers": "style_layers",
 }
 
 
@@ -323,6 +325,10 @@ def _register_cyclegan(methods: argparse._SubParsersAction) -> None:
     recipe.add_argument("--lambda-nce", type=float, help="PatchNCE weight (one-sided; default 1)")
     recipe.add_argument("--nce-layers", nargs="+", metavar="LAYER", help="VGG16 layers for PatchNCE")
     recipe.add_argument("--nce-patches", type=positive_int, help="positions sampled per layer (default 256)")
+    recipe.add_argument(
+        "--lambda-style", type=float, help="Gram loss to a random painting per step (one-sided; default 0: off)"
+    )
+    recipe.add_argument("--style-layers", nargs="+", metavar="LAYER", help="VGG16 layers for --lambda-style")
     opt = p.add_argument_group("training")
     opt.add_argument("--steps", type=positive_int, help="total steps (default 10000; may be raised on resume)")
     opt.add_argument("--batch-size", type=positive_int, help="images per domain per step (default 1)")

@@ -79,6 +79,8 @@ class CycleGANConfig(DictConfig):
             discriminator sees, e.g. ``"color,translation,cutout"`` (Zhao et al. 2020), ``""`` for none.
         lambda_nce, nce_layers, nce_patches: PatchNCE weight, VGG16 layers and sampled positions (one-sided).
             A one-sided run's identity loss (on target-domain images) has weight ``lambda_identity`` itself.
+        lambda_style, style_layers: weight and VGG16 layers of a Gram-matrix loss between each output and a random
+            target-domain image (one-sided; 0 = off; :mod:`~brushwork.losses.collection_style`).
     """
 
     generator: str = "resnet"
@@ -111,6 +113,8 @@ class CycleGANConfig(DictConfig):
     lambda_nce: float = 1.0
     nce_layers: tuple[str, ...] = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
     nce_patches: int = 256
+    lambda_style: float = 0.0
+    style_layers: tuple[str, ...] = ("relu2_2", "relu3_3")
 
     def __post_init__(self) -> None:
         checks = {
@@ -138,6 +142,8 @@ class CycleGANConfig(DictConfig):
             "lambda_nce": self.lambda_nce >= 0,
             "nce_layers": bool(self.nce_layers) and all(n in VGG_LAYERS for n in self.nce_layers),
             "nce_patches": self.nce_patches >= 1,
+            "lambda_style": self.lambda_style >= 0,
+            "style_layers": bool(self.style_layers) and all(n in VGG_LAYERS for n in self.style_layers),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:

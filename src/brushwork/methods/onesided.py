@@ -8,7 +8,9 @@ heads on the same frozen VGG16 features (:mod:`~brushwork.models.feature_discrim
 over the output serves both the adversarial and the content loss. DiffAugment (:mod:`~brushwork.data.diffaugment`)
 transforms everything D sees; the input and the output get the same transform, so PatchNCE still compares
 corresponding positions. An identity term (L1 between a target-domain image and G of it, weight
-``lambda_identity``) keeps G from recolouring what is already in the target style.
+``lambda_identity``) keeps G from recolouring what is already in the target style. With ``lambda_style > 0`` a
+Gram-matrix loss pulls each output's texture towards the painting of the same step
+(:mod:`~brushwork.losses.collection_style`).
 
 :class:`OneSided` implements the :class:`brushwork.train.Trainable` protocol with a
 :class:`~brushwork.methods.cyclegan.CycleGANConfig` (``objective="onesided"``); its checkpoints are CycleGAN
@@ -27,6 +29,7 @@ from brushwork.data.diffaugment import diff_augment, parse_policy
 from brushwork.device import autocast
 from brushwork.errors import CheckpointError, ConfigError
 from brushwork.losses.adversarial import discriminator_loss, generator_loss, identity_loss
+from brushwork.losses.collection_style import collection_style_loss
 from brushwork.losses.patchnce import patch_nce_loss
 from brushwork.methods.cyclegan import (
     CycleGANConfig,
@@ -123,20 +126,30 @@ class OneSided:
         source, target = self._split(batch)
         nce_layers = tuple(c.nce_layers)
         d_layers = tuple(c.d_layers) if self._vgg_d else ()
+        style_layers = tuple(c.style_layers) if c.lambda_style > 0 else ()
 
         self.d.requires_grad_(False)
         with autocast(self.device, c.bf16):
             fake = self.g(source)
-            seen_fake, seen_source = diff_augment(fake, source, policy=self.policy) if self.policy else (fake, source)
-            fake_feats = self.encoder(seen_fake, (*nce_layers, *d_layers))
+            # The painting the style loss compares with gets the same augmentation as the output it is compared to.
+            shown = (fake, source, target) if style_layers else (fake, source)
+            seen = diff_augment(*shown, policy=self.policy) if self.policy else shown
+            seen_fake, seen_source = seen[0], seen[1]
+            fake_feats = self.encoder(seen_fake, (*nce_layers, *d_layers, *style_layers))
             with torch.no_grad():
                 source_feats = self.encoder(seen_source, nce_layers)
+                painting_feats = self.encoder(seen[2], style_layers) if style_layers else {}
             adv = torch.stack([generator_loss(s, kind=c.gan_loss) for s in self._scores(seen_fake, fake_feats)]).mean()
             nce = torch.stack(
                 [patch_nce_loss(fake_feats[n], source_feats[n], num_patches=c.nce_patches) for n in nce_layers]
             ).mean()
+            style = (
+                collection_style_loss(fake_feats, painting_feats, layers=style_layers)
+                if style_layers
+                else adv.new_zeros(())
+            )
             idt = identity_loss(target, self.g(target)) if c.lambda_identity > 0 else adv.new_zeros(())
-        loss_g = adv + c.lambda_nce * nce + c.lambda_identity * idt
+        loss_g = adv + c.lambda_nce * nce + c.lambda_identity * idt + c.lambda_style * style
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -158,8 +171,10 @@ class OneSided:
         self.sched_g.step()
         self.sched_d.step()
 
-        values = torch.stack([loss_g, adv, nce, idt, loss_d]).detach().float().cpu().tolist()
-        out = dict(zip(("loss_g", "adv", "nce", "idt", "loss_d"), values, strict=True))
+        names = ("loss_g", "adv", "nce", "idt", "loss_d", *(("style",) if style_layers else ()))
+        terms = [loss_g, adv, nce, idt, loss_d, *((style,) if style_layers else ())]
+        values = torch.stack([t.float() for t in terms]).detach().cpu().tolist()
+        out = dict(zip(names, values, strict=True))
         out["lr"] = self.opt_g.param_groups[0]["lr"]
         return out
 
