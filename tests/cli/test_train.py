@@ -207,3 +207,13 @@ def test_onesided_run_resumes_exactly_and_translates(tmp_path: Path, make_unpair
     assert "no skip generator" in capsys.readouterr().err
     assert _train(data, tmp_path / "whole", "--steps", "5", "--resume", "--diffaugment", "color") == 2
     assert "diffaugment='color' differs" in capsys.readouterr().err
+
+
+def test_onesided_style_loss_flags_reach_the_run(tmp_path: Path, make_unpaired) -> None:
+    data = make_unpaired(tmp_path / "data")
+    flags = ["--lambda-style", "0.5", "--style-layers", "relu1_2", "--steps", "2", "--log-every", "1"]
+    assert _train(data, tmp_path / "run", *ONESIDED, *flags) == 0
+    config = read_config(latest_checkpoint(tmp_path / "run"))["config"]
+    assert config["lambda_style"] == 0.5 and config["style_layers"] == ["relu1_2"]
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert records and all(r["style"] > 0 for r in records)
