@@ -32,11 +32,19 @@ def test_pairs_each_output_with_its_own_painting() -> None:
     assert float(swapped) > 0.3
 
 
+def test_float32_under_a_bf16_autocast() -> None:
+    out, paint = _maps(3), _maps(4)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = collection_style_loss(out, paint, layers=("a", "b"))
+    assert loss.dtype == torch.float32
+    torch.testing.assert_close(loss, collection_style_loss(out, paint, layers=("a", "b")))
+
+
 def test_gradient_reaches_the_outputs_and_layers_are_checked() -> None:
     out = {k: v.requires_grad_() for k, v in _maps(1).items()}
     collection_style_loss(out, _maps(2), layers=("a", "b")).backward()
     assert all(v.grad is not None and v.grad.abs().sum() > 0 for v in out.values())
     with pytest.raises(ValueError, match="no layers"):
         collection_style_loss(out, _maps(2), layers=())
-    with pytest.raises(ValueError, match="b"):
+    with pytest.raises(ValueError, match=r"b: .*outputs vs"):
         collection_style_loss({"b": torch.rand(2, 5, 4, 4)}, _maps(2), layers=("b",))

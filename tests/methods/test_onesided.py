@@ -49,8 +49,9 @@ def test_config_names_the_two_networks_of_its_direction() -> None:
 
 
 def test_cycle_objective_refuses_onesided_parts() -> None:
-    with pytest.raises(ConfigError, match="onesided"):
-        CycleGAN(CycleGANConfig(discriminator="vgg", ngf=4, blocks=1, crop_size=32))
+    for part in ({"discriminator": "vgg"}, {"lambda_style": 1.0}):
+        with pytest.raises(ConfigError, match="onesided"):
+            CycleGAN(CycleGANConfig(**part, ngf=4, blocks=1, crop_size=32))
 
 
 @pytest.mark.parametrize("discriminator", ["vgg", "patchgan"])
@@ -80,6 +81,18 @@ def test_style_loss_pulls_the_output_texture_towards_the_paintings(tiny_encoder)
     assert all(torch.isfinite(torch.tensor(styles))) and styles[-1] < 0.8 * styles[0]
     plain = OneSided(TINY, encoder=tiny_encoder).train_step(_batch())
     assert "style" not in plain
+
+
+def test_style_loss_leaves_the_augmentation_draws_of_the_other_losses_alone(tiny_encoder) -> None:
+    """The painting joins the output's DiffAugment call: the same draws, so the step's first losses are equal."""
+    firsts = []
+    for weight in (0.0, 1.0):
+        torch.manual_seed(0)
+        cfg = CycleGANConfig.from_dict({**TINY.to_dict(), "lambda_style": weight})
+        firsts.append(OneSided(cfg, encoder=tiny_encoder).train_step(_batch()))
+    assert "style" in firsts[1] and firsts[1]["style"] > 0
+    for key in ("adv", "nce", "idt", "loss_d"):
+        assert firsts[0][key] == pytest.approx(firsts[1][key], rel=1e-6, abs=1e-7), key
 
 
 def test_an_untrained_skip_generator_returns_its_input(tiny_encoder) -> None:

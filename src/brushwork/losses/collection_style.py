@@ -49,5 +49,7 @@ def collection_style_loss(
             raise ValueError(
                 f"collection_style_loss: {name}: {tuple(out.shape)} outputs vs {tuple(ref.shape)} paintings"
             )
-        terms.append(relative_gram_loss(out.float(), gram_matrix(ref.float())))
+        # Gram matrices sum over every position: in float32 even under a bf16 autocast.
+        with torch.autocast(out.device.type, enabled=False):
+            terms.append(relative_gram_loss(out.float(), gram_matrix(ref.float())))
     return torch.stack(terms).mean()

@@ -227,10 +227,11 @@ class CycleGAN:
         distributed: bool = False,
         weights: dict[str, torch.Tensor] | None = None,
     ) -> None:
-        if config.objective != "cycle" or config.discriminator != "patchgan" or config.diffaugment:
+        onesided_parts = config.discriminator != "patchgan" or config.diffaugment or config.lambda_style > 0
+        if config.objective != "cycle" or onesided_parts:
             raise ConfigError(
-                "the cycle objective trains PatchGAN discriminators without augmentation; "
-                "discriminator='vgg' and diffaugment are for objective='onesided'"
+                "the cycle objective trains PatchGAN discriminators without augmentation or style loss; "
+                "discriminator='vgg', diffaugment and lambda_style are for objective='onesided'"
             )
         self.config = config
         self.device = torch.device(device)
