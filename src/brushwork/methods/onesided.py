@@ -133,12 +133,11 @@ class OneSided:
             fake = self.g(source)
             # The painting the style loss compares with gets the same augmentation as the output it is compared to.
             shown = (fake, source, target) if style_layers else (fake, source)
-            seen = diff_augment(*shown, policy=self.policy) if self.policy else shown
-            seen_fake, seen_source = seen[0], seen[1]
+            seen_fake, seen_source, *seen_painting = diff_augment(*shown, policy=self.policy) if self.policy else shown
             fake_feats = self.encoder(seen_fake, (*nce_layers, *d_layers, *style_layers))
             with torch.no_grad():
                 source_feats = self.encoder(seen_source, nce_layers)
-                painting_feats = self.encoder(seen[2], style_layers) if style_layers else {}
+                painting_feats = self.encoder(seen_painting[0], style_layers) if style_layers else {}
             adv = torch.stack([generator_loss(s, kind=c.gan_loss) for s in self._scores(seen_fake, fake_feats)]).mean()
             nce = torch.stack(
                 [patch_nce_loss(fake_feats[n], source_feats[n], num_patches=c.nce_patches) for n in nce_layers]
@@ -171,10 +170,11 @@ class OneSided:
         self.sched_g.step()
         self.sched_d.step()
 
-        names = ("loss_g", "adv", "nce", "idt", "loss_d", *(("style",) if style_layers else ()))
-        terms = [loss_g, adv, nce, idt, loss_d, *((style,) if style_layers else ())]
-        values = torch.stack([t.float() for t in terms]).detach().cpu().tolist()
-        out = dict(zip(names, values, strict=True))
+        terms = {"loss_g": loss_g, "adv": adv, "nce": nce, "idt": idt, "loss_d": loss_d}
+        if style_layers:
+            terms["style"] = style
+        values = torch.stack([t.float() for t in terms.values()]).detach().cpu().tolist()
+        out = dict(zip(terms, values, strict=True))
         out["lr"] = self.opt_g.param_groups[0]["lr"]
         return out
 
