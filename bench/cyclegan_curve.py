@@ -1,7 +1,9 @@
-"""Learning curve of photo → painting checkpoints: SSIM and KID ratio of each on the same photos and paintings.
+"""Learning curve of photo → painting checkpoints: SSIM, KID ratio and own-discriminator accuracy of each.
 
 The numbers are those of ``brushwork evaluate`` (same metric functions: ``metrics.ssim``, ``metrics.kid``), but
 the photos' and paintings' features are computed once for all checkpoints, so a whole run's curve is cheap.
+``d_acc`` (with ``d_real``, ``d_fake``) is the checkpoint's own discriminator on the paintings vs the outputs,
+as in ``evaluate``; absent for a model without one (a slim export).
 ``MODEL@S`` evaluates a skip generator at strength S. Prints one JSON line per model.
 
     .venv/bin/python bench/cyclegan_curve.py ~/brushwork-runs/vangogh/checkpoints/step_* [--limit 100]
@@ -32,7 +34,7 @@ def main() -> None:
     from brushwork.checkpoint import read_config
     from brushwork.imageio import find_images, load_image
     from brushwork.methods.cyclegan import load_nets, translate
-    from brushwork.metrics import kid_ratio, ssim, stat_features
+    from brushwork.metrics import discriminator_accuracy, kid_ratio, ssim, stat_features
     from brushwork.models.encoders import load_vgg16
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -56,8 +58,10 @@ def main() -> None:
         model, _, strength = spec.partition("@")
         path = find_model(model)  # a run, a model directory or a shipped name
         config = read_config(path)
-        name = "G_BA" if config.get("default_direction", "AtoB") == "BtoA" else "G_AB"
-        generator = load_nets(path, (name,))[0][name].with_strength(float(strength) if strength else None)
+        name, d_name = ("G_BA", "D_A") if config.get("default_direction", "AtoB") == "BtoA" else ("G_AB", "D_B")
+        names = (name, d_name) if d_name in config["nets"] else (name,)
+        nets = load_nets(path, names)[0]
+        generator = nets[name].with_strength(float(strength) if strength else None)
         start = time.perf_counter()
         outputs = [translate(generator, x) for x in photos]
         seconds = (time.perf_counter() - start) / len(photos)
@@ -66,6 +70,9 @@ def main() -> None:
             kid = kid_ratio(stat_features(encoder, outputs), photo_features, real_features)
         row = {"model": str(path), "strength": generator.strength, "step": config.get("step"), "ssim": round(score, 4)}
         row |= {"kid_ratio": round(kid.ratio, 4), "s_per_image": round(seconds, 3)}
+        if d_name in nets:
+            acc = discriminator_accuracy(nets[d_name], paintings, outputs, batch_size=8)
+            row |= {"d_acc": round(acc.overall, 4), "d_real": round(acc.real, 4), "d_fake": round(acc.fake, 4)}
         print(json.dumps(row), flush=True)
 
 
