@@ -109,3 +109,15 @@ def test_contact_sheet_has_a_row_per_pair_and_a_column_per_run(report: Evaluatio
     pixels = np.asarray(sheet)
     cell = pixels[30 : 30 + CELL, 4 + 4 * (CELL + 4) : 4 + 5 * (CELL + 4) - 4]  # cyclegan's column, first row
     assert cell.std() > 10  # its (content, None) output is shown beside the styled rows
+
+
+def test_sheet_titles_drop_folders_and_break_long_labels() -> None:
+    from PIL import ImageDraw
+
+    from brushwork.report import _font, _title_lines
+
+    draw, font = ImageDraw.Draw(Image.new("RGB", (1, 1))), _font()
+    assert _title_lines("cyclegan:model=/a/b/new_60", CELL, draw, font) == ["cyclegan:model=new_60"]
+    lines = _title_lines("cyclegan:model=/runs/adapt/cezanne_60min,strength=1.5", CELL, draw, font)
+    assert lines == ["cyclegan:model=cezanne_60min,", "strength=1.5"]
+    assert all(draw.textlength(line, font=font) <= CELL for line in lines)

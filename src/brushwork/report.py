@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -214,6 +215,18 @@ def _fit(text: str, width: int, draw: ImageDraw.ImageDraw, font: Any) -> str:
     return text + "…"
 
 
+def _title_lines(title: str, width: int, draw: ImageDraw.ImageDraw, font: Any) -> list[str]:
+    """A run's label over its column: folders dropped from path values (``model=/runs/a/m,strength=2`` →
+    ``model=m,strength=2``), then on two lines, broken after a ``,`` or ``:``, where one is too short."""
+    short = re.sub(r"=(?:[^,=]*/)+", "=", title)
+    if draw.textlength(short, font=font) <= width:
+        return [short]
+    breaks = [i + 1 for i, ch in enumerate(short) if ch in ",:" and draw.textlength(short[: i + 1], font=font) <= width]
+    if not breaks:
+        return [_fit(short, width, draw, font)]
+    return [short[: breaks[-1]], _fit(short[breaks[-1] :], width, draw, font)]
+
+
 def _paste(sheet: Image.Image, image: torch.Tensor | None, x: int, y: int) -> None:
     from brushwork.imageio import to_pil
 
@@ -241,13 +254,17 @@ def contact_sheet(report: _Report, *, max_rows: int = 12, max_runs: int = 6) -> 
     has_style = any(s is not None for _, s in rows)
     titles = ["content", *(["style"] if has_style else []), *(r.label for r in runs)]
     width = PAD + len(titles) * (CELL + PAD)
-    height = PAD + LABEL_H + max(len(rows), 1) * (CELL + LABEL_H + PAD)
+    draw, font = ImageDraw.Draw(Image.new("RGB", (1, 1))), _font()
+    title_lines = [_title_lines(title, CELL, draw, font) for title in titles]
+    top = PAD + LABEL_H * max(len(lines) for lines in title_lines)
+    height = top + max(len(rows), 1) * (CELL + LABEL_H + PAD)
     sheet = Image.new("RGB", (width, height), "white")
-    draw, font = ImageDraw.Draw(sheet), _font()
-    for col, title in enumerate(titles):
-        draw.text((PAD + col * (CELL + PAD), PAD), _fit(title, CELL, draw, font), fill="black", font=font)
+    draw = ImageDraw.Draw(sheet)
+    for col, lines in enumerate(title_lines):
+        for i, line in enumerate(lines):
+            draw.text((PAD + col * (CELL + PAD), PAD + i * LABEL_H), line, fill="black", font=font)
     for row, (c_name, s_name) in enumerate(rows):
-        y = PAD + LABEL_H + row * (CELL + LABEL_H + PAD)
+        y = top + row * (CELL + LABEL_H + PAD)
         cells: list[tuple[torch.Tensor | None, str]] = [(report.thumbnails["content"].get(c_name), c_name)]
         if has_style:
             cells.append((report.thumbnails.get("style", {}).get(s_name or ""), s_name or "—"))

@@ -253,3 +253,23 @@ def test_out_must_be_new_or_an_adapted_model(tmp_path: Path, folders, start_mode
 
         only_d = export_model(start_model, tmp_path / "d_only", nets=("D_A",))
         adapt(paintings, tmp_path / "x", photos=photos, start=only_d, **FAST)
+
+
+def test_held_out_scores_go_into_the_card_and_config(tmp_path: Path, folders, start_model: Path, make_unpaired) -> None:
+    paintings, photos = folders
+    unseen = make_unpaired(tmp_path / "unseen", n_a=5, n_b=4, seed=3)
+    args = {"photos": photos, "start": start_model, "max_steps": 1, **FAST}
+    with pytest.raises(ConfigError, match="paintings the model trains on"):
+        adapt(paintings, tmp_path / "a", held_out=paintings, eval_photos=unseen / "trainB", **args)
+    with pytest.raises(ConfigError, match="photos the model trains on"):
+        adapt(paintings, tmp_path / "a", held_out=unseen / "trainA", eval_photos=photos, **args)
+    with pytest.raises(ConfigError, match="needs --eval-photos"):
+        adapt(paintings, tmp_path / "a", held_out=unseen / "trainA", **args)
+    assert not (tmp_path / "a.run").exists()  # checked before any training
+    result = adapt(paintings, tmp_path / "a", held_out=unseen / "trainA", eval_photos=unseen / "trainB", **args)
+    e = result.evaluation
+    assert e is not None and e["n_photos"] == 4 and e["n_held_out"] == 5
+    assert 0 < e["ssim"] <= 1 and e["kid_ratio"] is not None and 0 <= e["discriminator_accuracy"] <= 1
+    assert read_config(result.model)["adapt"]["evaluation"] == e
+    card = (result.model / "MODEL_CARD.md").read_text()
+    assert f"| {e['ssim']:.3f} |" in card and "against 5 held-out paintings" in card

@@ -69,3 +69,15 @@ def test_resume_and_bad_folders_through_the_cli(tmp_path: Path, adapted, capsys)
     assert main([*argv, *QUICK]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no paintings in it" in err
+
+
+def test_held_out_scores_an_adaptation_through_the_cli(tmp_path: Path, adapted, make_unpaired, capsys) -> None:
+    out, data = adapted
+    unseen = make_unpaired(tmp_path / "unseen", n_a=4, n_b=3, seed=7)
+    argv = ["adapt", "--paintings", str(data / "trainA"), "--photos", str(data / "trainB"), "--out", str(out)]
+    argv += [*QUICK, "--resume", "--held-out", str(unseen / "trainA"), "--eval-photos"]
+    assert main([*argv, str(data / "trainB")]) == 2  # training photos are not a fair test
+    assert "photos the model trains on" in capsys.readouterr().err
+    assert main([*argv, str(unseen / "trainB"), "--eval-limit", "2"]) == 0
+    assert "scored on 2 photos vs 4 held-out paintings: SSIM" in capsys.readouterr().out
+    assert "| own discriminator accuracy" in (out / "MODEL_CARD.md").read_text()

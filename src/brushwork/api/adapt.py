@@ -110,6 +110,8 @@ class AdaptResult:
     paintings: int
     photos: int
     warnings: list[str] = field(default_factory=list)
+    #: The scores against ``held_out`` paintings (:func:`brushwork.api.adapt_eval.score_adapted`), if asked.
+    evaluation: dict[str, Any] | None = None
 
 
 def default_run_dir(out: PathLike) -> Path:
@@ -240,6 +242,8 @@ def _start_model(start: PathLike) -> tuple[Path, dict[str, Any]]:
 
 def _card(info: dict[str, Any], config: dict[str, Any]) -> str:
     """The adapted model's MODEL_CARD.md."""
+    from brushwork.api.adapt_eval import card_lines
+
     settings = config["config"]
     g = config["nets"]["G_BA"]
     start = "random weights (from scratch), the architecture of " if info["scratch"] else ""
@@ -276,12 +280,8 @@ def _card(info: dict[str, Any], config: dict[str, Any]) -> str:
         f"`brushwork adapt --paintings {info['paintings']}{photos} --out {info['model']} --resume --minutes M` (M: the "
         "new total).",
         "",
-        "## Evaluation",
-        "Not measured by `adapt`. To score it on held-out paintings of the same artist (SSIM and the KID ratio):",
-        f"`brushwork evaluate --compare cyclegan:model={info['model']} identity --content PHOTOS --limit 100 "
-        "--real-art HELD_OUT_PAINTINGS -o REPORT`.",
-        "",
     ]
+    lines += card_lines(info.get("evaluation"), info["model"])
     return "\n".join(lines)
 
 
@@ -296,7 +296,8 @@ def _write_model(checkpoint: Path, out: Path, info: dict[str, Any], strength: fl
             raise ConfigError(f"--strength {strength}: needs a skip generator and a value >= 0")
         nets["G_BA"]["strength"] = float(strength)
     kept = {k: v.half() for k, v in weights.items() if k.split(".", 1)[0] in nets}
-    adapt_info = {k: info[k] for k in ("paintings", "paintings_used", "photos", "start", "scratch", "seconds")}
+    keys = ("paintings", "paintings_used", "photos", "start", "scratch", "seconds", "evaluation")
+    adapt_info = {k: info[k] for k in keys if k in info}
     config = {**config, "nets": nets, "dtype": "float16", "adapt": adapt_info}
     for key in ("format", "format_version", "brushwork_version"):
         config.pop(key, None)
@@ -346,6 +347,9 @@ def adapt(
     progress: bool = True,
     device: str = "auto",
     seed: int = 0,
+    held_out: PathLike | None = None,
+    eval_photos: PathLike | None = None,
+    eval_limit: int = 100,
 ) -> AdaptResult:
     """Adapt a photo → painting model to the paintings in ``paintings``; write the model directory ``out``.
 
@@ -369,6 +373,11 @@ def adapt(
         check: warn when the paintings look like photos (costs a few seconds).
         preview_every_s: ``RUN/preview.jpg`` is refreshed this often (seconds).
         ckpt_every, sample_every: checkpoint and ``RUN/samples/`` grid every N steps.
+        held_out: paintings of the same artist that it does not train on: after training, the model is scored
+            against them (SSIM, KID ratio, discriminator accuracy; :mod:`brushwork.api.adapt_eval`) and the
+            numbers go into its card and ``config.json``; checked before training.
+        eval_photos, eval_limit: the photos to score on (the first ``eval_limit``; default: the ``testB`` beside
+            the fallback ``trainB`` photos; never training photos).
 
     Returns:
         :class:`AdaptResult`. Errors (:class:`~brushwork.errors.BrushworkError`) are one line.
@@ -410,6 +419,11 @@ def adapt(
             f"{'them' if len(found) > 1 else 'it'} closely; {MIN_PAINTINGS}–100 paintings of one artist work best"
         )
     photo_files, photo_source = resolve_photos(photos, seed=seed)
+    scored_on = None
+    if held_out is not None:
+        from brushwork.api.adapt_eval import check_held_out
+
+        scored_on = check_held_out(held_out, eval_photos, paintings=used, photos=photo_files, photo_source=photo_source)
 
     saved_info: dict[str, Any] = {}
     if checkpoint is not None and (run_dir / "adapt.json").is_file():
@@ -520,6 +534,14 @@ def adapt(
         threads=torch.get_num_threads(),
     )
     _write_model(checkpoint, out, info, strength)
+    if scored_on is not None and stopped not in ("SIGINT", "SIGTERM"):
+        from brushwork.api.adapt_eval import score_adapted
+
+        log.info("scoring %s on %s against %s", out, scored_on, held_out)
+        info["evaluation"] = score_adapted(
+            out, held_out=held_out, eval_photos=scored_on, limit=eval_limit, device=device
+        )
+        _write_model(checkpoint, out, info, strength)  # the same weights, the card and config with the scores
     step = int(checkpoint.name.split("_")[-1])
     return AdaptResult(
         model=out,
@@ -530,4 +552,5 @@ def adapt(
         paintings=len(used),
         photos=len(photo_files),
         warnings=info["warnings"],
+        evaluation=info.get("evaluation"),
     )

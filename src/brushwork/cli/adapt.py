@@ -35,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="the artist's name for the model card (default: the folder's name)")
     p.add_argument("--strength", type=float, metavar="S", help="the model's default --strength (default 1)")
     p.add_argument("--no-check", action="store_true", help="skip the 'these look like photos' check")
+    ev = p.add_argument_group("scoring after training (into the model card)")
+    ev.add_argument(
+        "--held-out", metavar="DIR", help="paintings of the artist it does not train on: score against them"
+    )
+    ev.add_argument("--eval-photos", metavar="DIR", help="photos to score on (default: testB beside the trainB photos)")
+    ev.add_argument("--eval-limit", type=positive_int, default=100, metavar="N", help="the first N of them (100)")
     opt = p.add_argument_group("training (unset: the preset, or the run's own with --resume)")
     opt.add_argument(
         "--max-steps", "--steps-cap", type=positive_int, default=100_000, metavar="N", help="stop at N steps (100000)"
@@ -101,10 +107,20 @@ def run_adapt(args: argparse.Namespace) -> int:
         progress=not args.no_progress and not quiet,
         device=args.device,
         seed=args.seed,
+        held_out=args.held_out,
+        eval_photos=args.eval_photos,
+        eval_limit=args.eval_limit,
     )
     interrupted = result.stopped in ("SIGINT", "SIGTERM")
     if not quiet:
         how = "interrupted (--resume continues)" if interrupted else f"{result.seconds / 60:.1f} min of training"
         print(f"wrote {result.model}: {result.paintings} paintings, step {result.step}, {how}")
+        if result.evaluation:
+            e = result.evaluation
+            kid = "—" if e["kid_ratio"] is None else f"{e['kid_ratio']:.3f}"
+            print(
+                f"scored on {e['n_photos']} photos vs {e['n_held_out']} held-out paintings: SSIM {e['ssim']:.3f}, "
+                f"KID ratio {kid} (1 = the photos; in {result.model}/MODEL_CARD.md)"
+            )
         print(f"try: brushwork translate {result.model} PHOTO -o painted.jpg")
     return 130 if interrupted else 0
