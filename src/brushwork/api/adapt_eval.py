@@ -121,6 +121,6 @@ def card_lines(evaluation: dict[str, Any] | None, model: str) -> list[str]:
         "|---|---|---|",
         f"| {e['ssim']:.3f} | {kid} | {acc} |",
         "",
-        f"Again, with the photos as a baseline row: `{e['command']}`.",
+        f"Reproduce it, with the photos as a baseline row: `{e['command']}`.",
         "",
     ]
