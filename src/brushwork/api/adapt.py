@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from brushwork.api.adapt_eval import EVAL_LIMIT
 from brushwork.errors import CheckpointError, ConfigError, ImageError
 
 __all__ = ["MIN_BUNDLED_PHOTOS", "PRESET", "AdaptResult", "adapt", "default_run_dir", "resolve_photos"]
@@ -349,7 +350,7 @@ def adapt(
     seed: int = 0,
     held_out: PathLike | None = None,
     eval_photos: PathLike | None = None,
-    eval_limit: int = 100,
+    eval_limit: int = EVAL_LIMIT,
 ) -> AdaptResult:
     """Adapt a photo → painting model to the paintings in ``paintings``; write the model directory ``out``.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from brushwork.api.adapt_eval import EVAL_LIMIT
 from brushwork.cli._common import add_common, positive_int
 
 
@@ -40,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--held-out", metavar="DIR", help="paintings of the artist it does not train on: score against them"
     )
     ev.add_argument("--eval-photos", metavar="DIR", help="photos to score on (default: testB beside the trainB photos)")
-    ev.add_argument("--eval-limit", type=positive_int, default=100, metavar="N", help="the first N of them (100)")
+    ev.add_argument(
+        "--eval-limit", type=positive_int, default=EVAL_LIMIT, metavar="N", help=f"the first N of them ({EVAL_LIMIT})"
+    )
     opt = p.add_argument_group("training (unset: the preset, or the run's own with --resume)")
     opt.add_argument(
         "--max-steps", "--steps-cap", type=positive_int, default=100_000, metavar="N", help="stop at N steps (100000)"
