@@ -1,8 +1,10 @@
 """Folder runs: expanding inputs (files, folders, glob patterns), sharding across ``torchrun`` ranks, skipping
 finished outputs, and decoding ahead in worker threads.
 
-A folder run under ``torchrun --nproc_per_node N`` (or several nodes) needs no process group: every rank lists the
-same jobs in the same (sorted) order and takes every N-th one, so no image is done twice or skipped.
+A folder run under ``torchrun --nproc_per_node N`` (or several nodes) needs no process group to split the work:
+every rank lists the same jobs in the same (sorted) order and takes every N-th one, so no image is done twice or
+skipped. It joins the ranks once at the end (:func:`join_ranks`): torchrun stops every rank as soon as one exits
+non-zero, so a rank whose batch had failures must not exit before the others have finished theirs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TypeVar
 
 from brushwork.errors import BrushworkError, ImageError
 
-__all__ = ["expand_inputs", "prefetch", "rank_and_world", "shard"]
+__all__ = ["expand_inputs", "join_ranks", "prefetch", "rank_and_world", "shard"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,6 +46,30 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[Path]:
 def rank_and_world() -> tuple[int, int]:
     """This process's rank and the world size from ``torchrun``'s environment (0, 1 when not distributed)."""
     return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def join_ranks() -> None:
+    """Under ``torchrun`` (``WORLD_SIZE`` > 1 and a ``MASTER_ADDR``), wait until every rank gets here; else nothing.
+
+    Every rank of a sharded run calls it after its share and its summary line (flushed first), before returning
+    its exit code: a rank that exits 1 for a skipped image would otherwise make torchrun stop ranks still working.
+    """
+    import sys
+
+    _, world = rank_and_world()
+    if world <= 1 or "MASTER_ADDR" not in os.environ:
+        return
+    import torch.distributed as dist
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if not dist.is_available():
+        return
+    dist.init_process_group("gloo")
+    try:
+        dist.barrier()
+    finally:
+        dist.destroy_process_group()
 
 
 def shard(jobs: Sequence[T], rank: int | None = None, world_size: int | None = None) -> list[T]:

@@ -75,6 +75,27 @@ def test_torchrun_shards_a_folder_without_overlap(tmp_path: Path, model_dir: Pat
     assert sorted(p.name for p in out.iterdir()) == [f"p{i}.png" for i in range(5)]
 
 
+def test_a_rank_with_a_failure_waits_for_the_slower_rank(tmp_path: Path, model_dir: Path) -> None:
+    """torchrun stops every rank once one exits non-zero: the rank with the broken file (quick) must not exit
+    before the rank with the large photos has written them."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "p0_broken.jpg").write_bytes(b"not an image")  # sorted: rank 0 gets p0, p2, p4; rank 1 p1, p3, p5
+    gen = torch.Generator().manual_seed(1)
+    for i in (2, 4):
+        save_image(torch.rand(1, 3, 16, 16, generator=gen), folder / f"p{i}.png")
+    for i in (1, 3, 5):
+        save_image(torch.rand(1, 3, 1200, 1600, generator=gen), folder / f"p{i}_big.png")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "brushwork"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    args = ["translate", str(model_dir), str(folder), "-o", str(out), "--device", "cpu"]
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, env=env, check=False)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ["p1_big.png", "p2.png", "p3_big.png", "p4.png", "p5_big.png"]
+    assert sum(line.startswith("[rank") for line in proc.stdout.splitlines()) == 2
+
+
 @pytest.mark.integration
 def test_compile_gives_the_same_images(tmp_path: Path, model_dir: Path, photos: Path) -> None:
     base = ["translate", str(model_dir), str(photos / "p0.png"), "--precision", "fp32", "-q"]

@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from brushwork.api.stylize import Progress, stylize_result
-    from brushwork.batchwork import shard
+    from brushwork.batchwork import join_ranks, shard
     from brushwork.cli._common import describe_rank
     from brushwork.errors import ConfigError, ImageError, MethodError
     from brushwork.imageio import guard_output, save_image
@@ -264,6 +264,7 @@ def run(args: argparse.Namespace) -> int:
     skipped = unreadable + failed
     if args.quiet == 0 and (len(plan) + len(done) > 1):
         print(describe_rank(f"stylized {len(plan) - skipped} image(s); {len(done)} already done; {skipped} failed"))
+    join_ranks()  # under torchrun: no rank exits (maybe with 1) while another is still working
     return 1 if skipped else 0
 
 

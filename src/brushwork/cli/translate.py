@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from brushwork.api.translate import translate_files
+    from brushwork.batchwork import join_ranks
     from brushwork.cli._common import describe_rank
     from brushwork.errors import ImageError
     from brushwork.video import is_video
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         strength=args.strength,
     )
     if not report.written and report.failed and not report.existing:
+        join_ranks()
         raise ImageError(f"no input could be translated ({len(report.failed)} failed; first: {report.failed[0][1]})")
     for src, reason in report.failed:
         print(f"brushwork: skipped {src}: {reason}", file=sys.stderr)
@@ -78,4 +80,5 @@ def run(args: argparse.Namespace) -> int:
         if report.failed:
             line += f"; {len(report.failed)} failed"
         print(describe_rank(line))
+    join_ranks()  # under torchrun: no rank exits (maybe with 1) while another is still working
     return 1 if report.failed else 0
