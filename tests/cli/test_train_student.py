@@ -117,6 +117,26 @@ def test_init_from_a_student_keeps_its_shape_and_held_out_styles(
     assert read_config(latest_checkpoint(tmp_path / "fourth"))["config"]["upsample"] == "bilinear"
 
 
+def test_init_from_with_more_encoder_blocks_grows_the_student(
+    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys
+) -> None:
+    data = make_unpaired(tmp_path / "data")
+    t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
+    assert _train(data, tmp_path / "first", *t, "--steps", "2", "--enc-blocks", "2") == 0
+    first = latest_checkpoint(tmp_path / "first")
+    fewer = ["--steps", "1", "--init-from", str(first), "--enc-blocks", "1"]
+    assert _train(data, tmp_path / "fewer", *t, *fewer) == 2
+    assert "cannot have fewer" in capsys.readouterr().err
+    grow = ["--steps", "1", "--init-from", str(first), "--enc-blocks", "3", "--lr", "1e-12"]
+    assert _train(data, tmp_path / "grown", *t, *grow) == 0
+    grown = latest_checkpoint(tmp_path / "grown")
+    assert read_config(grown)["nets"]["student"]["enc_blocks"] == 3
+    start, now = load_weights(first), load_weights(grown)
+    assert all(torch.allclose(start[k], now[k], atol=1e-6) for k in start)  # lr ~0: the trained part unchanged
+    assert not now["student.content_encoder.blocks.2.conv2.weight"].abs().max() > 1e-6  # new: the identity
+    assert _train(data, tmp_path / "grown", *t, "--steps", "2", "--resume") == 0  # resume: its own shape
+
+
 def test_stylize_fast_without_a_shipped_model_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     from brushwork.imageio import save_image
 

@@ -26,7 +26,8 @@ Folders = Sequence[str | os.PathLike[str]]
 class Method:
     """A method's names: ``name`` (config.json's ``method``), ``net`` (its network), ``config`` (its config
     class), ``kind`` (what ``--init-from`` must be, for errors), ``arch`` (settings taken from ``--init-from``),
-    ``switchable`` (settings taken from ``--init-from`` unless given: no weight depends on them)."""
+    ``switchable`` (settings taken from ``--init-from`` unless given: no weight depends on them), ``growable``
+    (network settings taken from ``--init-from`` unless given larger: the trainer grows the network)."""
 
     name: str
     net: str
@@ -34,6 +35,7 @@ class Method:
     kind: str
     arch: tuple[str, ...]
     switchable: tuple[str, ...] = ()
+    growable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,11 @@ def start_run(method: Method, given: Inputs, point: ResumePoint | None, override
         weights, inherited = None, {}
         if given.init_from is not None:
             weights, inherited, arch = _init_weights(method, given.init_from, given.exclude)
-            kept = {k: v for k, v in arch.items() if k not in method.switchable or k not in overrides}
+            for key in set(method.growable) & set(arch) & set(overrides):
+                if overrides[key] < arch[key]:
+                    raise ConfigError(f"--init-from has {key}={arch[key]}; a grown network cannot have fewer")
+            given_ok = set(method.switchable) | set(method.growable)
+            kept = {k: v for k, v in arch.items() if k not in given_ok or k not in overrides}
             overrides = {**overrides, **kept}
         values = {**method.config().to_dict(), **overrides}
         if "bf16" not in overrides:

@@ -15,6 +15,8 @@ __all__ = ["train_student"]
 _ARCH = ("widths", "enc_blocks", "dec_blocks", "style_dim", "dynamic")
 #: Taken from the ``--init-from`` model unless given (no weight depends on them).
 _SWITCHABLE = ("upsample",)
+#: Taken from the ``--init-from`` model unless given larger: the new blocks start as the identity.
+_GROWABLE = ("enc_blocks",)
 
 
 def _teacher(teacher: str | os.PathLike[str], exclude: Sequence[str]) -> dict[str, Any]:
@@ -65,7 +67,9 @@ def train_student(
         balance: draw every style folder about equally often.
         init_from: a student model or run directory whose network starts a new run (its shape is taken, and its
             ``upsample`` unless ``config`` sets it: a :class:`StudentConfig` object sets every field, a dict only
-            its keys; the optimiser starts fresh). Its held-out styles must stay held out.
+            its keys; the optimiser starts fresh). Its held-out styles must stay held out. ``enc_blocks`` may be
+            set larger than the model's: the encoders' new residual blocks start as the identity, so the grown
+            network starts as the model.
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``, ``preview_every_s``).
 
@@ -78,7 +82,7 @@ def train_student(
     from brushwork.methods.student_trainer import StudentTrainer
     from brushwork.models.encoders import load_vgg16
 
-    method = Method("student", "student", StudentConfig, "a student (fast) model", _ARCH, _SWITCHABLE)
+    method = Method("student", "student", StudentConfig, "a student (fast) model", _ARCH, _SWITCHABLE, _GROWABLE)
     given = Inputs(content, style, Path(out), exclude_styles, balance, device, seed, init_from)
     overrides, point = open_run(method, given, config=config, steps=steps, resume=resume)
     if point is None and teacher is None:
@@ -108,6 +112,7 @@ def train_student(
             seed=run.seed,
             distributed=distributed,
             weights=run.weights,
+            grow=point is None and init_from is not None,
         )
 
     return fit_run(given, run, cfg, trainer, loop=loop, meta={"teacher": teacher_info})

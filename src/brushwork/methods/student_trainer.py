@@ -42,6 +42,8 @@ class StudentTrainer(OneNetTrainer):
         seed: initialisation and the per-step draws (style augmentation, random alphas); same on every rank.
         distributed: wrap the student in ``DistributedDataParallel`` (process group must be initialised).
         weights: start from these ``{"student.…": tensor}`` (resume or fine-tune).
+        grow: ``weights`` may be of a shallower student (``--init-from`` with more blocks): the blocks they lack
+            start as the identity (:func:`brushwork.models.grow.grown_weights`).
     """
 
     prefix = "student"
@@ -57,9 +59,15 @@ class StudentTrainer(OneNetTrainer):
         seed: int = 0,
         distributed: bool = False,
         weights: dict[str, torch.Tensor] | None = None,
+        grow: bool = False,
     ) -> None:
         self.net: MicroAST = self._begin(config, device, seed, config.build)
-        if weights is not None:
+        if weights is not None and grow:
+            from brushwork.checkpoint import load_module_weights
+            from brushwork.models.grow import grown_weights
+
+            load_module_weights(self.net, grown_weights(self.net, self._own(weights), what="student"), what="student")
+        elif weights is not None:
             self.load_weights(weights)
         self.net.to(self.device)
         self.encoder = frozen(encoder, self.device)

@@ -124,6 +124,12 @@ class _ResBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _add(self.conv2(_relu(self.conv1(x))), x)
 
+    def to_identity(self) -> None:
+        """Zero the last convolution: the block passes its input through (a new block in a grown network)."""
+        with torch.no_grad():
+            self.conv2.weight.zero_()
+            self.conv2.bias.zero_()
+
 
 class _Encoder(nn.Module):
     """``(N, 3, H, W)`` in [0, 1] → ``[f1 (c1, ⌈H/2⌉), f2 (c2, ⌈H/4⌉), f3 before and after the blocks (c3, ⌈H/8⌉)]``."""
