@@ -229,7 +229,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     _add_folders(p, init_from="start from a trained student (fresh optimiser)")
     arch = p.add_argument_group("network")
     arch.add_argument("--widths", type=_three_ints, metavar="C1,C2,C3", help="channels at 1/2, 1/4, 1/8 (32,64,64)")
-    arch.add_argument("--enc-blocks", type=int, help="residual blocks at the end of each encoder (default 1)")
+    arch.add_argument(
+        "--enc-blocks",
+        type=int,
+        help="residual blocks at the end of each encoder (default 1; with --init-from, more grows the model: "
+        "new blocks start as the identity)",
+    )
     arch.add_argument("--dec-blocks", type=int, help="modulated residual blocks in the decoder (default 2)")
     arch.add_argument("--style-dim", type=positive_int, help="length of the style code (default 64)")
     arch.add_argument("--dynamic", action=argparse.BooleanOptionalAction, help="dynamic depthwise filters (default on)")
