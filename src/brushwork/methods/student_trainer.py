@@ -62,13 +62,8 @@ class StudentTrainer(OneNetTrainer):
         grow: bool = False,
     ) -> None:
         self.net: MicroAST = self._begin(config, device, seed, config.build)
-        if weights is not None and grow:
-            from brushwork.checkpoint import load_module_weights
-            from brushwork.models.grow import grown_weights
-
-            load_module_weights(self.net, grown_weights(self.net, self._own(weights), what="student"), what="student")
-        elif weights is not None:
-            self.load_weights(weights)
+        if weights is not None:
+            self.load_weights(weights, grow=grow)
         self.net.to(self.device)
         self.encoder = frozen(encoder, self.device)
         self.teacher = frozen(teacher, self.device)
@@ -112,7 +107,10 @@ class StudentTrainer(OneNetTrainer):
         """The JSON that rebuilds the student (no encoder entry: the student needs no VGG16)."""
         return {"method": "student", "nets": {"student": self.net.spec()}, "config": self.config.to_dict()}
 
-    def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+    def load_weights(self, weights: dict[str, torch.Tensor], *, grow: bool = False) -> None:
+        """Load checkpoint ``weights``; with ``grow``, blocks they lack start as the identity."""
         from brushwork.checkpoint import load_module_weights
+        from brushwork.models.grow import grown_weights
 
-        load_module_weights(self.net, self._own(weights), what="student")
+        own = self._own(weights)
+        load_module_weights(self.net, grown_weights(self.net, own, what="student") if grow else own, what="student")
