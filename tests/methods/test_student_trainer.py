@@ -99,6 +99,19 @@ def test_only_the_weighted_terms_are_computed(tiny_encoder: VGG16Encoder, teache
     assert out["style"] == 0.0  # no pair at alpha 1: the style terms do not apply
 
 
+def test_without_teacher_terms_the_teacher_does_not_run(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    config = dataclasses.replace(TINY, pixel_weight=0.0, distill_weight=0.0, random_alpha=0.0)
+    trainer = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    calls: list[int] = []
+    teacher.register_forward_hook(lambda *_: calls.append(1))
+    history = [trainer.train_step(_batch(0)) for _ in range(20)]
+    assert not calls
+    assert set(history[0]) == {"loss", "structure", "style", "gram", "lr"}
+    assert history[-1]["loss"] < history[0]["loss"]
+    trainer.sample_grid(_batch(0))  # the preview still shows the teacher
+    assert calls
+
+
 def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.methods.student import student_losses, teacher_output
 

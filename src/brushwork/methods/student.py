@@ -180,7 +180,7 @@ def student_losses(
 
     Args:
         encoder: the frozen VGG16 (the teacher's encoder and the loss network).
-        teacher: the frozen teacher decoder.
+        teacher: the frozen teacher decoder (not run when the pixel, distillation and TV weights are all 0).
         student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``.
         content: ``(N, 3, H, W)`` photos in [0, 1], H and W multiples of 8.
         style: ``(N, 3, h, w)`` paintings in [0, 1].
@@ -192,12 +192,14 @@ def student_losses(
         alpha 1).
     """
     c = config
-    t_layers = decoder_layers(teacher)
+    # without a teacher term the teacher does not run (a purely perceptual student, as MicroAST trains)
+    t_layers = decoder_layers(teacher) if max(c.pixel_weight, c.distill_weight, c.tv_weight) > 0 else ()
     structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
     with torch.no_grad():
-        content_raw = encoder(content, set(t_layers) | set(structure))
+        content_layers = set(t_layers) | set(structure)
+        content_raw = encoder(content, content_layers) if content_layers else {}
         style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS))
-        target = teacher_output(teacher, content_raw, style_raw, alpha)
+        target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else content
         target_feats = scaled(encoder(target, STYLE_LAYERS)) if c.distill_weight > 0 else {}
         style_feats = scaled(style_raw)
     output = student(content, style, alpha)
