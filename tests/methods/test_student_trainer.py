@@ -112,6 +112,16 @@ def test_without_teacher_terms_the_teacher_does_not_run(tiny_encoder: VGG16Encod
     assert calls
 
 
+def test_the_contrast_term_uses_the_students_own_style_codes(tiny_encoder: VGG16Encoder, teacher) -> None:
+    config = dataclasses.replace(TINY, pixel_weight=0.0, distill_weight=0.0, contrast_weight=1.0, random_alpha=0.0)
+    trainer = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    history = [trainer.train_step(_batch(0)) for _ in range(15)]
+    assert set(history[0]) == {"loss", "structure", "style", "gram", "contrast", "lr"}
+    assert history[0]["contrast"] > 0.0 and history[-1]["contrast"] < history[0]["contrast"]
+    half = dataclasses.replace(config, random_alpha=1.0)  # no pair at alpha 1: nothing to contrast
+    assert StudentTrainer(half, encoder=tiny_encoder, teacher=teacher, seed=0).train_step(_batch(0))["contrast"] == 0
+
+
 def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.methods.student import student_losses, teacher_output
 

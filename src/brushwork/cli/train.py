@@ -251,6 +251,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     opt.add_argument("--gram-weight", type=float, help="relative Gram distance to the painting (default 1.5)")
     opt.add_argument("--tv-weight", type=float, help="TV² of the difference to the teacher's picture (default 0: off)")
     opt.add_argument(
+        "--contrast-weight",
+        type=float,
+        help="style-signal contrastive loss (MicroAST): the picture's own style code near its painting's, far from "
+        "the batch's other paintings' (default 0: off)",
+    )
+    opt.add_argument(
         "--random-alpha", type=float, metavar="P", help="share of pairs trained at a random alpha (default 0.25)"
     )
     _add_optimiser(opt, lr="5e-4")
@@ -279,6 +285,7 @@ def run_student(args: argparse.Namespace) -> int:
         "style_weight",
         "gram_weight",
         "tv_weight",
+        "contrast_weight",
         "random_alpha",
         "style_augment",
         "lr",

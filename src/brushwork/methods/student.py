@@ -40,6 +40,7 @@ from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
 from brushwork.losses.structure import normalized_feature_loss
+from brushwork.losses.style_contrast import style_contrastive_loss
 from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
 from brushwork.methods.arbitrary import calibration, check_controls, scaled, training_checks
 from brushwork.models.adain import adain
@@ -75,6 +76,9 @@ class StudentConfig(DictConfig):
             high-frequency structure the teacher does not paint. The dynamic filters, pushed by the Gram terms,
             otherwise grow a checkerboard over flat areas (skies) that the L1 term does not remove (seen at step
             5108 of the first campaign); the teacher's own edges cost nothing.
+        contrast_weight: MicroAST's style-signal contrastive loss
+            (:func:`~brushwork.losses.style_contrast.style_contrastive_loss`): the student's own style code of its
+            picture near the painting's code, far from the other paintings' in the batch (pairs at alpha 1).
             Defaults: the teacher's recipe (structure 2, style 10, Gram 30) at 1/20, beside the distillation
             (pixels 10, features 1): in a first real-data run (crop 128) the distillation terms then carry about
             60 % of the loss. To be tuned by the campaign.
@@ -96,6 +100,7 @@ class StudentConfig(DictConfig):
     style_weight: float = 0.5
     gram_weight: float = 1.5
     tv_weight: float = 0.0
+    contrast_weight: float = 0.0
     random_alpha: float = 0.25
     style_augment: bool = False
     lr: float = 5e-4
@@ -109,7 +114,15 @@ class StudentConfig(DictConfig):
     bf16: bool = False
 
     def __post_init__(self) -> None:
-        weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight", "tv_weight")
+        weights = (
+            "pixel_weight",
+            "distill_weight",
+            "structure_weight",
+            "style_weight",
+            "gram_weight",
+            "tv_weight",
+            "contrast_weight",
+        )
         checks = {
             "widths": len(self.widths) == 3 and min(self.widths) >= 1,
             "enc_blocks": self.enc_blocks >= 0,
@@ -181,15 +194,17 @@ def student_losses(
     Args:
         encoder: the frozen VGG16 (the teacher's encoder and the loss network).
         teacher: the frozen teacher decoder (not run when the pixel, distillation and TV weights are all 0).
-        student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``.
+        student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``; with a
+            contrast weight as ``student(content, style, alpha, codes=True)`` → ``(picture, codes of the picture,
+            codes of the paintings)``, the codes ``(N, D)`` from the student's own style encoder.
         content: ``(N, 3, H, W)`` photos in [0, 1], H and W multiples of 8.
         style: ``(N, 3, h, w)`` paintings in [0, 1].
         alpha: ``(N,)`` per-pair strengths in [0, 1].
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
-        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"`` (detached; the style terms are 0 when no pair is at
-        alpha 1).
+        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"contrast"`` (detached; the style terms are 0 when no
+        pair is at alpha 1, the contrast term also when fewer than two are).
     """
     c = config
     # without a teacher term the teacher does not run (a purely perceptual student, as MicroAST trains)
@@ -202,7 +217,10 @@ def student_losses(
         target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else content
         target_feats = scaled(encoder(target, STYLE_LAYERS)) if c.distill_weight > 0 else {}
         style_feats = scaled(style_raw)
-    output = student(content, style, alpha)
+    if c.contrast_weight > 0:
+        output, output_codes, style_codes = student(content, style, alpha, codes=True)
+    else:
+        output = student(content, style, alpha)
     out_raw = encoder(output, STYLE_LAYERS + structure)
     out_feats = scaled(out_raw)
     zero = torch.zeros((), device=content.device)
@@ -223,6 +241,9 @@ def student_losses(
     if c.gram_weight > 0:
         terms = [relative_gram_loss(out_feats[n][full], gram_matrix(style_feats[n][full])) for n in STYLE_LAYERS]
         losses["gram"] = torch.stack(terms).mean() if bool(full.any()) else zero
+    if c.contrast_weight > 0:
+        pairs = int(full.sum())
+        losses["contrast"] = style_contrastive_loss(output_codes[full], style_codes[full]) if pairs >= 2 else zero
     loss = sum((getattr(c, f"{name}_weight") * value for name, value in losses.items()), zero)
     return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
 

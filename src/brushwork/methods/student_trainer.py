@@ -27,8 +27,13 @@ class _Pair(nn.Module):
         super().__init__()
         self.net = net
 
-    def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-        return self.net(content, self.net.style_code(style), alpha=alpha)
+    def forward(
+        self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor, *, codes: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The picture; with ``codes`` also the style codes of the picture and of ``style`` (one forward)."""
+        code = self.net.style_code(style)
+        picture = self.net(content, code, alpha=alpha)
+        return (picture, self.net.style_code(picture), code) if codes else picture
 
 
 class StudentTrainer(OneNetTrainer):
