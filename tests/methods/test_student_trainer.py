@@ -122,6 +122,21 @@ def test_the_contrast_term_uses_the_students_own_style_codes(tiny_encoder: VGG16
     assert StudentTrainer(half, encoder=tiny_encoder, teacher=teacher, seed=0).train_step(_batch(0))["contrast"] == 0
 
 
+def test_freeze_generator_trains_the_style_path_only(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    config = dataclasses.replace(TINY, freeze_generator=True, random_alpha=0.0)
+    trainer = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    style_ids = {id(p) for m in trainer.net.style_path() for p in m.parameters()}
+    before = {n: p.detach().clone() for n, p in trainer.net.named_parameters()}
+    history = [trainer.train_step(_batch(0)) for _ in range(5)]
+    assert history[-1]["loss"] < history[0]["loss"]
+    moved = {n for n, p in trainer.net.named_parameters() if not torch.equal(p, before[n])}
+    generator = {n for n, p in trainer.net.named_parameters() if id(p) not in style_ids}
+    assert moved and not moved & generator  # the style path learns; the rest stays as loaded
+    resumed = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0, weights=trainer.weights())
+    resumed.load_state_dict(copy.deepcopy(trainer.state_dict()))  # Adam holds the style path only, here too
+    assert resumed.train_step(_batch(1)) == trainer.train_step(_batch(1))
+
+
 def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.methods.student import student_losses, teacher_output
 

@@ -251,6 +251,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     opt.add_argument("--gram-weight", type=float, help="relative Gram distance to the painting (default 1.5)")
     opt.add_argument("--tv-weight", type=float, help="TV² of the difference to the teacher's picture (default 0: off)")
     opt.add_argument(
+        "--freeze-generator",
+        action="store_true",
+        default=None,
+        help="train only the style path (style encoder, its MLP, the modulations); the rest stays as loaded",
+    )
+    opt.add_argument(
         "--contrast-weight",
         type=float,
         help="style-signal contrastive loss (MicroAST): the picture's own style code near its painting's, far from "
@@ -286,6 +292,7 @@ def run_student(args: argparse.Namespace) -> int:
         "gram_weight",
         "tv_weight",
         "contrast_weight",
+        "freeze_generator",
         "random_alpha",
         "style_augment",
         "lr",

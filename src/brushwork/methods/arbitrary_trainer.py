@@ -60,9 +60,10 @@ class OneNetTrainer:
         return net
 
     def _start_adam(self) -> None:
-        """Adam on the network, its rate decayed as ``lr / (1 + lr_decay · step)``."""
+        """Adam on the network's trainable parameters, its rate decayed as ``lr / (1 + lr_decay · step)``."""
         fused = self.device.type in ("cpu", "cuda")
-        self.opt = torch.optim.Adam(self._net.parameters(), lr=self.config.lr, fused=fused)
+        trainable = [p for p in self._net.parameters() if p.requires_grad]
+        self.opt = torch.optim.Adam(trainable, lr=self.config.lr, fused=fused)
         decay = self.config.lr_decay
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda step: 1.0 / (1.0 + decay * step))
 

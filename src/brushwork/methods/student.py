@@ -82,6 +82,10 @@ class StudentConfig(DictConfig):
             Defaults: the teacher's recipe (structure 2, style 10, Gram 30) at 1/20, beside the distillation
             (pixels 10, features 1): in a first real-data run (crop 128) the distillation terms then carry about
             60 % of the loss. To be tuned by the campaign.
+        freeze_generator: train the style path only (style encoder, its MLP, the modulation sites); the content
+            encoder and the decoder's convolutions stay as loaded. Optimising a trained student's style code
+            alone for one pair brings it much closer to the painting and the photo at once, so the mapping from
+            a painting to its code is where the student is weakest.
         random_alpha: probability that a training pair draws its alpha from U(0, 1) instead of 1.
         style_augment: random scale, quarter turns, flips and channel permutations of the style batch.
         lr, lr_decay: Adam's rate, decayed as ``lr / (1 + lr_decay · step)``.
@@ -101,6 +105,7 @@ class StudentConfig(DictConfig):
     gram_weight: float = 1.5
     tv_weight: float = 0.0
     contrast_weight: float = 0.0
+    freeze_generator: bool = False
     random_alpha: float = 0.25
     style_augment: bool = False
     lr: float = 5e-4

@@ -70,6 +70,9 @@ class StudentTrainer(OneNetTrainer):
         if weights is not None:
             self.load_weights(weights, grow=grow)
         self.net.to(self.device)
+        if config.freeze_generator:
+            for p in self.net.generator_parameters():
+                p.requires_grad_(False)
         self.encoder = frozen(encoder, self.device)
         self.teacher = frozen(teacher, self.device)
         self._call = wrap_ddp(_Pair(self.net), self.device, distributed)

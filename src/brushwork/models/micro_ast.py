@@ -55,7 +55,7 @@ plain forward up to float rounding (tested).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -295,6 +295,15 @@ class MicroAST(nn.Module):
             "dynamic": self.dynamic,
             "upsample": self.upsample,
         }
+
+    def style_path(self) -> list[nn.Module]:
+        """What turns a painting into the modulations: the style encoder, its MLP and the modulation sites."""
+        return [self.style_encoder, self.style_mlp, self.sites]
+
+    def generator_parameters(self) -> Iterator[nn.Parameter]:
+        """Every parameter outside :meth:`style_path`: the content encoder and the decoder's convolutions."""
+        style = {id(p) for m in self.style_path() for p in m.parameters()}
+        return (p for p in self.parameters() if id(p) not in style)
 
     def style_code(self, style: torch.Tensor) -> torch.Tensor:
         """Style images ``(N, 3, h, w)`` in [0, 1], any size ≥ 9 px → codes ``(N, style_dim)`` (float32).
