@@ -137,6 +137,31 @@ def test_init_from_with_more_encoder_blocks_grows_the_student(
     assert _train(data, tmp_path / "grown", *t, "--steps", "2", "--resume") == 0  # resume: its own shape
 
 
+def test_freeze_generator_retrains_the_style_path_without_a_teacher(
+    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder
+) -> None:
+    data = make_unpaired(tmp_path / "data")
+    t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
+    assert _train(data, tmp_path / "first", *t, "--steps", "2") == 0
+    first = latest_checkpoint(tmp_path / "first")
+    style = ["--freeze-generator", "--pixel-weight", "0", "--distill-weight", "0", "--contrast-weight", "1"]
+    args = ["--steps", "3", "--init-from", str(first), "--lr", "1e-2", "--random-alpha", "0", *style]
+    assert _train(data, tmp_path / "style", *t, *args) == 0
+    run = latest_checkpoint(tmp_path / "style")
+    config = read_config(run)["config"]
+    assert config["freeze_generator"] is True and config["contrast_weight"] == 1.0
+    start, now = load_weights(first), load_weights(run)
+    path = ("student.style_encoder.", "student.style_mlp.", "student.sites.")
+    changed = {k for k in start if not torch.equal(start[k], now[k])}
+    assert changed and all(k.startswith(path) for k in changed)  # the generator stays as loaded
+    assert any(k.startswith("student.style_mlp.") for k in changed)
+    logged = [json.loads(line) for line in (tmp_path / "style" / "metrics.jsonl").read_text().splitlines()]
+    assert "contrast" in logged[-1] and "pixel" not in logged[-1]
+    assert _train(data, tmp_path / "style", *t, "--steps", "4", "--resume") == 0  # resume keeps the freeze
+    resumed = load_weights(latest_checkpoint(tmp_path / "style"))
+    assert all(torch.equal(now[k], resumed[k]) for k in now if not k.startswith(path))
+
+
 def test_stylize_fast_without_a_shipped_model_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     from brushwork.imageio import save_image
 
