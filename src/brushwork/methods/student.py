@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import torch
@@ -119,15 +119,7 @@ class StudentConfig(DictConfig):
     bf16: bool = False
 
     def __post_init__(self) -> None:
-        weights = (
-            "pixel_weight",
-            "distill_weight",
-            "structure_weight",
-            "style_weight",
-            "gram_weight",
-            "tv_weight",
-            "contrast_weight",
-        )
+        weights = tuple(f.name for f in fields(self) if f.name.endswith("_weight"))  # every loss term's weight
         checks = {
             "widths": len(self.widths) == 3 and min(self.widths) >= 1,
             "enc_blocks": self.enc_blocks >= 0,
