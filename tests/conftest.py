@@ -71,14 +71,13 @@ def _make_student(
     widths: tuple[int, int, int] = (4, 8, 8),
     style_dim: int = 8,
     upsample: str = "nearest",
-    photo_dim: int = 0,
 ) -> Path:
     """A tiny ``fast`` student model directory whose style heads and output are not trivial (a fresh network
     ignores the style until its zero-initialised heads learn)."""
     from brushwork.checkpoint import save_model_dir
     from brushwork.methods.student import StudentConfig
 
-    config = StudentConfig(widths=widths, style_dim=style_dim, upsample=upsample, photo_dim=photo_dim)
+    config = StudentConfig(widths=widths, style_dim=style_dim, upsample=upsample)
     torch.manual_seed(seed)
     net = config.build()
     with torch.no_grad():
@@ -87,8 +86,6 @@ def _make_student(
                 if head is not None:
                     head.weight.normal_(0.0, 0.3)
         net.to_rgb.bias.fill_(0.5)
-        if net.photo_film is not None:
-            net.photo_film.out.weight.normal_(0.0, 0.3)
     meta = {"method": "student", "nets": {"student": net.spec()}, "config": config.to_dict()}
     return save_model_dir(root, weights={f"student.{k}": v for k, v in net.state_dict().items()}, config=meta)
 

@@ -80,18 +80,6 @@ def test_tiles_agree_with_the_whole_image(net: MicroAST) -> None:
     assert small.shape == whole.shape and torch.isfinite(small).all()
 
 
-def test_a_photo_aware_student_tiles_with_the_whole_photos_code(make_student, tmp_path: Path) -> None:
-    net = load_student(make_student(tmp_path / "aware", photo_dim=6))[0]
-    plain = load_student(make_student(tmp_path / "plain"))[0]  # the same weights without the photo's part
-    content, style = _img(0, 120, 160), _img(1, 40, 40)
-    whole = stylize(content, [style], net=net)
-    assert _psnr(whole, stylize(content, [style], net=plain)) < 40  # the photo changes the code
-    tiled = stylize(content, [style], net=net, tile=96, overlap=64)  # 2 x 3 tiles, one photo code
-    assert _psnr(tiled, whole) > 35
-    small = stylize(content, [style], net=net, tile=96, overlap=64, calibration_side=80)
-    assert small.shape == whole.shape and torch.isfinite(small).all()  # noise: a downscaled copy differs
-
-
 def test_bad_settings_are_clear(net: MicroAST) -> None:
     content, style = _img(0), _img(1)
     with pytest.raises(ConfigError, match="at least one style"):
@@ -151,14 +139,12 @@ def test_load_student_round_trip_and_errors(tmp_path: Path, tiny_encoder, make_s
 ort = pytest.importorskip("onnxruntime")
 
 
-@pytest.mark.parametrize(("upsample", "photo_dim"), [("nearest", 0), ("bilinear", 0), ("nearest", 6)])
-def test_onnx_export_matches_pytorch_at_other_sizes(
-    tmp_path: Path, make_student, upsample: str, photo_dim: int
-) -> None:
+@pytest.mark.parametrize("upsample", ["nearest", "bilinear"])
+def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student, upsample: str) -> None:
     from brushwork.checkpoint import read_config
     from brushwork.onnx_export import _build, export_onnx
 
-    model = make_student(tmp_path / "student", upsample=upsample, photo_dim=photo_dim)
+    model = make_student(tmp_path / "student", upsample=upsample)
     module, _, _ = _build(model, read_config(model), direction=None, encoder=None, sample_size=32)
     assert isinstance(module, StudentExport)
     path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32, detail=0.0)  # the network alone

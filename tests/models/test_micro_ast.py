@@ -81,7 +81,7 @@ def test_spec_round_trip_and_bad_specs() -> None:
     net = tiny(enc_blocks=0, dec_blocks=1, dynamic=False)
     spec = net.spec()
     assert spec == {"kind": "micro_ast", "widths": [4, 8, 8], "enc_blocks": 0, "dec_blocks": 1, "style_dim": 8,
-                    "dynamic": False, "upsample": "nearest", "photo_dim": 0}  # fmt: skip
+                    "dynamic": False, "upsample": "nearest"}  # fmt: skip
     rebuilt = build_micro_ast(spec)
     rebuilt.load_state_dict(net.state_dict())
     content, style = _img(0, 1, 3, 24, 40), _img(1, 1, 3, 30, 30)
@@ -90,41 +90,6 @@ def test_spec_round_trip_and_bad_specs() -> None:
         build_micro_ast({"kind": "vgg_decoder"})
     with pytest.raises(ValueError, match="micro_ast spec"):
         build_micro_ast({"kind": "micro_ast", "widths": [4, 8, 8]})
-    old = {k: v for k, v in spec.items() if k != "photo_dim"}  # written before photo-aware codes existed
-    assert build_micro_ast(old).photo_film is None
-
-
-def _photo_aware() -> MicroAST:
-    torch.manual_seed(3)
-    net = MicroAST(widths=(4, 8, 8), dec_blocks=1, style_dim=8, photo_dim=6)
-    with torch.no_grad():
-        for p in net.parameters():  # the heads and the photo adaptation start at zero: make every path matter
-            p.normal_(std=0.2)
-    return net
-
-
-def test_a_photo_aware_code_depends_on_the_photo_and_tiles_share_the_whole_photos() -> None:
-    net = _photo_aware()
-    assert net.spec()["photo_dim"] == 6 and net.photo_film in net.style_path()
-    assert all(p is not q for p in net.generator_parameters() for q in net.photo_film.parameters())
-    content, code = _img(0, 1, 3, 40, 48), net.style_code(_img(1, 1, 3, 32, 32))
-    with torch.no_grad():
-        whole = net(content, code)
-        photo = net.photo_stats(content)
-        assert photo is not None and photo.shape == (1, 2 * (4 + 8 + 2 * 8))
-        assert torch.equal(net(content, code, photo=photo), whole)  # default: measured on the content
-        record: list = []
-        net(content, code, record=record)
-        crop = content[..., :24, :24]
-        tiled = net(crop, code, stats=record, photo=photo)
-        plain = MicroAST(widths=(4, 8, 8), dec_blocks=1, style_dim=8)  # the same network, given the adapted code
-        plain.load_state_dict({k: v for k, v in net.state_dict().items() if not k.startswith("photo_film.")})
-        assert torch.allclose(plain(crop, net.photo_film(code, photo), stats=record), tiled, atol=1e-6)
-        own = net(crop, code, stats=record)  # the crop's own photo statistics: another code
-        assert (own - tiled).abs().max() > 1e-4
-        stats = net.site_stats(content, code, photo=photo)
-        assert all(torch.equal(a[0], b[0]) for a, b in zip(stats, record, strict=True))
-    assert tiny().photo_stats(content) is None
 
 
 def test_a_fresh_network_ignores_the_style_until_its_heads_learn() -> None:

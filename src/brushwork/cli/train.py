@@ -239,13 +239,6 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     arch.add_argument("--style-dim", type=positive_int, help="length of the style code (default 64)")
     arch.add_argument("--dynamic", action=argparse.BooleanOptionalAction, help="dynamic depthwise filters (default on)")
     arch.add_argument(
-        "--photo-dim",
-        type=int,
-        metavar="N",
-        help="adapt the style code to the photo's statistics through a hidden layer of N (default 0: off; with "
-        "--init-from a model without it, the adaptation starts as the identity)",
-    )
-    arch.add_argument(
         "--upsample",
         choices=("nearest", "bilinear"),
         help="decoder upsampling (default nearest; --init-from may switch it: no weight depends on it)",
@@ -287,7 +280,6 @@ def run_student(args: argparse.Namespace) -> int:
         "style_dim",
         "dynamic",
         "upsample",
-        "photo_dim",
         "batch_size",
         "crop",
         "load_size",

@@ -67,8 +67,7 @@ class StudentConfig(DictConfig):
     """Everything that defines a student and its training (the contract stored in ``config.json``).
 
     Attributes:
-        widths, enc_blocks, dec_blocks, style_dim, dynamic, upsample, photo_dim: the network (see
-            :class:`MicroAST`; ``photo_dim`` > 0: the style code adapts to the photo).
+        widths, enc_blocks, dec_blocks, style_dim, dynamic, upsample: the network (see :class:`MicroAST`).
         pixel_weight: L1 between the student's and the teacher's pictures.
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
         structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
@@ -99,7 +98,6 @@ class StudentConfig(DictConfig):
     style_dim: int = 64
     dynamic: bool = True
     upsample: str = "nearest"
-    photo_dim: int = 0
     pixel_weight: float = 10.0
     distill_weight: float = 1.0
     structure_weight: float = 0.1
@@ -127,7 +125,6 @@ class StudentConfig(DictConfig):
             "enc_blocks": self.enc_blocks >= 0,
             "dec_blocks": self.dec_blocks >= 0,
             "style_dim": self.style_dim >= 1,
-            "photo_dim": self.photo_dim >= 0,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
             "upsample": self.upsample in UPSAMPLING,
             **training_checks(self),
@@ -148,7 +145,6 @@ class StudentConfig(DictConfig):
             style_dim=self.style_dim,
             dynamic=self.dynamic,
             upsample=self.upsample,
-            photo_dim=self.photo_dim,
         )
 
 
@@ -296,13 +292,12 @@ def stylize(
     m = calib[:, 3:] if mask is not None else None
     if tile is None:
         return net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float().clamp_(0, 1)  # fresh: in place
-    photo = net.photo_stats(calib[:, :3])  # photo-aware codes: measured once, as the site statistics
-    stats = net.site_stats(calib[:, :3], code, alpha=alpha, outside=outside, mask=m, photo=photo)
+    stats = net.site_stats(calib[:, :3], code, alpha=alpha, outside=outside, mask=m)
 
     def run(x: torch.Tensor) -> torch.Tensor:
         x = x.to(device)
         part = x[:, 3:] if mask is not None else None
-        return net(x[:, :3], code, alpha=alpha, outside=outside, mask=part, stats=stats, photo=photo).float()
+        return net(x[:, :3], code, alpha=alpha, outside=outside, mask=part, stats=stats).float()
 
     from brushwork.tiling import run_tiled
     from brushwork.workers import tile_workers

@@ -63,7 +63,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from brushwork.models.fast_ops import Pointwise, depth_to_space2, inference_only, upsample2_add_
-from brushwork.models.photo_film import PhotoFiLM
 from brushwork.models.reflect_conv import ReflectConv2d, reflect_conv3x3
 
 __all__ = ["MIN_SIDE", "DualModulation", "MicroAST", "Stats", "build_micro_ast", "count_flops"]
@@ -240,8 +239,6 @@ class MicroAST(nn.Module):
         dynamic: also generate the dynamic depthwise filters (else the modulation is the affine map only).
         upsample: ``"nearest"`` (the first campaigns) or ``"bilinear"``: nearest turns a slowly varying 1/8 map
             into 8-px steps, which the dynamic filters of the finer sites can sharpen into a grid over flat areas.
-        photo_dim: hidden width of a :class:`~brushwork.models.photo_film.PhotoFiLM` that adapts the painting's
-            code to the photo's content-encoder statistics (:meth:`photo_stats`); 0: the code is the painting's.
 
     The output is on the [0, 1] scale but not clamped (losses see it raw; callers clamp).
     """
@@ -257,11 +254,10 @@ class MicroAST(nn.Module):
         style_dim: int = 64,
         dynamic: bool = True,
         upsample: str = "nearest",
-        photo_dim: int = 0,
     ) -> None:
         super().__init__()
         c1, c2, c3 = (int(w) for w in widths)
-        if min(c1, c2, c3) < 1 or enc_blocks < 0 or dec_blocks < 0 or style_dim < 1 or photo_dim < 0:
+        if min(c1, c2, c3) < 1 or enc_blocks < 0 or dec_blocks < 0 or style_dim < 1:
             raise ValueError(f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks}")
         if upsample not in UPSAMPLING:
             raise ValueError(f"micro_ast: upsample {upsample!r} is not one of {', '.join(UPSAMPLING)}")
@@ -272,8 +268,6 @@ class MicroAST(nn.Module):
         self.style_encoder = _Encoder(self.widths, self.enc_blocks)
         stats_in = 2 * (c1 + c2 + 2 * c3)  # mean and std of f1, f2, f3 before and after the residual blocks
         self.style_mlp = nn.Sequential(nn.Linear(stats_in, style_dim), nn.ReLU(), nn.Linear(style_dim, style_dim))
-        self.photo_dim = int(photo_dim)
-        self.photo_film = PhotoFiLM(stats_in, style_dim, self.photo_dim) if self.photo_dim else None
         site_channels = [c3] * self.dec_blocks + [c2, c1]
         self.sites = nn.ModuleList(DualModulation(c, style_dim, dynamic=dynamic) for c in site_channels)
         self.blocks = nn.ModuleList(_ResBlock(c3) for _ in range(self.dec_blocks))
@@ -300,14 +294,11 @@ class MicroAST(nn.Module):
             "style_dim": self.style_dim,
             "dynamic": self.dynamic,
             "upsample": self.upsample,
-            "photo_dim": self.photo_dim,
         }
 
     def style_path(self) -> list[nn.Module]:
-        """What turns a painting into the modulations: the style encoder, its MLP, the photo adaptation of the
-        code (if any) and the modulation sites."""
-        film = [] if self.photo_film is None else [self.photo_film]
-        return [self.style_encoder, self.style_mlp, *film, self.sites]
+        """What turns a painting into the modulations: the style encoder, its MLP and the modulation sites."""
+        return [self.style_encoder, self.style_mlp, self.sites]
 
     def generator_parameters(self) -> Iterator[nn.Parameter]:
         """Every parameter outside :meth:`style_path`: the content encoder and the decoder's convolutions."""
@@ -320,16 +311,8 @@ class MicroAST(nn.Module):
         Codes blend linearly: ``Σ wᵢ zᵢ`` with weights summing to 1 is the weighted blend of the modulations.
         """
         _check_image(style, "style")
-        return self.style_mlp(_stats_vector(self.style_encoder(style))).float()
-
-    def photo_stats(self, content: torch.Tensor) -> torch.Tensor | None:
-        """What the photo-aware code sees of a photo ``(N, 3, H, W)``: the channel mean/std of the content
-        encoder's maps ``(N, P)`` float32 (``None`` without ``photo_dim``). ``forward`` measures it on its own
-        input unless given one (tiles: measure it once on the whole image, as the site statistics)."""
-        if self.photo_film is None:
-            return None
-        _check_image(content, "content")
-        return _stats_vector(self.content_encoder(content))
+        stats = [t.flatten(1) for f in self.style_encoder(style) for t in _mean_std(f)]
+        return self.style_mlp(torch.cat(stats, dim=1)).float()
 
     def forward(
         self,
@@ -341,7 +324,6 @@ class MicroAST(nn.Module):
         mask: torch.Tensor | None = None,
         stats: Stats | None = None,
         record: Stats | None = None,
-        photo: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Stylise ``content`` ``(N, 3, H, W)`` in [0, 1] (any size ≥ 9 px) with ``code`` ``(N|1, style_dim)``.
 
@@ -351,15 +333,13 @@ class MicroAST(nn.Module):
                 where it is 0 (no ``outside``: the unmodulated network there).
             stats: the per-site content statistics to use (from ``record`` on a whole-image pass): tiles agree.
             record: a list that receives the statistics used at each site.
-            photo: the photo's :meth:`photo_stats` ``(N|1, P)`` (photo-aware networks; default: measured on
-                ``content``), given with ``stats`` so that tiles agree.
 
         Returns:
             ``(N, 3, H, W)``, unclamped.
         """
         if stats is not None and len(stats) != len(self.sites):
             raise ValueError(f"micro_ast: {len(stats)} statistics given for {len(self.sites)} sites")
-        out = self._run(content, code, alpha, outside, mask, stats=stats, record=record, photo=photo)
+        out = self._run(content, code, alpha, outside, mask, stats=stats, record=record)
         assert out is not None
         return out
 
@@ -371,12 +351,11 @@ class MicroAST(nn.Module):
         alpha: float | torch.Tensor = 1.0,
         outside: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
-        photo: torch.Tensor | None = None,
     ) -> Stats:
         """What ``forward(..., record=stats)`` records, without the layers after the last site (a third of the
         network's work): the statistics that tiles share, measured on a whole image or a downscaled copy."""
         record: Stats = []
-        self._run(content, code, alpha, outside, mask, stats=None, record=record, photo=photo, stats_only=True)
+        self._run(content, code, alpha, outside, mask, stats=None, record=record, stats_only=True)
         return record
 
     def _run(
@@ -389,7 +368,6 @@ class MicroAST(nn.Module):
         *,
         stats: Stats | None,
         record: Stats | None,
-        photo: torch.Tensor | None = None,
         stats_only: bool = False,
     ) -> torch.Tensor | None:
         """:meth:`forward`; with ``stats_only``, stop once the last site's statistics are recorded (``None``)."""
@@ -398,12 +376,7 @@ class MicroAST(nn.Module):
         code = code.expand(n, -1) if code.shape[0] == 1 else code
         outside = None if outside is None else (outside.expand(n, -1) if outside.shape[0] == 1 else outside)
         a = torch.as_tensor(alpha, dtype=torch.float32, device=content.device).reshape(-1, 1, 1, 1)
-        feats = self.content_encoder(content)
-        f1, f2, _, x = feats
-        if self.photo_film is not None:
-            p = _stats_vector(feats) if photo is None else photo.expand(n, -1)
-            code = self.photo_film(code, p)
-            outside = None if outside is None else self.photo_film(outside, p)
+        f1, f2, _, x = self.content_encoder(content)
         site = iter(range(len(self.sites)))
 
         def statistics(h: torch.Tensor, i: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -431,11 +404,6 @@ class MicroAST(nn.Module):
         return out[..., : content.shape[-2], : content.shape[-1]]
 
 
-def _stats_vector(feats: list[torch.Tensor]) -> torch.Tensor:
-    """The channel mean and std of every map, concatenated: ``(N, 2 · Σ C)`` float32."""
-    return torch.cat([t.flatten(1) for f in feats for t in _mean_std(f)], dim=1)
-
-
 def _check_image(image: torch.Tensor, what: str) -> None:
     if image.ndim != 4 or image.shape[1] != 3 or min(image.shape[-2:]) < MIN_SIDE:
         raise ValueError(f"micro_ast: expected {what} (N, 3, H, W) RGB of {MIN_SIDE}+ px, got {tuple(image.shape)}")
@@ -453,7 +421,6 @@ def build_micro_ast(spec: dict[str, Any]) -> MicroAST:
             style_dim=int(spec["style_dim"]),
             dynamic=bool(spec.get("dynamic", True)),
             upsample=str(spec.get("upsample", "nearest")),
-            photo_dim=int(spec.get("photo_dim", 0)),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"micro_ast spec {spec}: {exc}") from exc
