@@ -146,10 +146,15 @@ def test_freeze_generator_retrains_the_style_path_without_a_teacher(
     first = latest_checkpoint(tmp_path / "first")
     style = ["--freeze-generator", "--pixel-weight", "0", "--distill-weight", "0", "--contrast-weight", "1"]
     args = ["--steps", "3", "--init-from", str(first), "--lr", "1e-2", "--random-alpha", "0", *style]
+    args += ["--gram-layers", "0.5,0.5,1.5,1.5"]
     assert _train(data, tmp_path / "style", *t, *args) == 0
     run = latest_checkpoint(tmp_path / "style")
     config = read_config(run)["config"]
-    assert config["freeze_generator"] is True and config["contrast_weight"] == 1.0
+    assert (
+        config["freeze_generator"] is True
+        and config["contrast_weight"] == 1.0
+        and config["gram_layers"] == [0.5, 0.5, 1.5, 1.5]
+    )
     start, now = load_weights(first), load_weights(run)
     path = ("student.style_encoder.", "student.style_mlp.", "student.sites.")
     changed = {k for k in start if not torch.equal(start[k], now[k])}

@@ -166,6 +166,30 @@ def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: 
         StudentConfig(tv_weight=-1.0)
 
 
+def test_gram_layers_weigh_the_gram_term(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.methods.student import student_losses
+
+    content, style = _batch(1)
+    picture = content.flip(-1) * 0.8
+
+    def gram(layers: tuple[float, ...]) -> float:
+        config = dataclasses.replace(
+            TINY, pixel_weight=0.0, distill_weight=0.0, structure_weight=0.0, style_weight=0.0, gram_layers=layers
+        )
+        out = student_losses(
+            tiny_encoder, teacher, lambda *_: picture, content, style, alpha=torch.ones(2), config=config
+        )
+        return float(out["gram"])
+
+    single = [gram(tuple(float(i == j) for j in range(4))) for i in range(4)]
+    assert gram((1.0, 1.0, 1.0, 1.0)) == pytest.approx(sum(single) / 4, rel=1e-5)  # the default: the plain mean
+    assert gram((0.0, 0.0, 1.0, 3.0)) == pytest.approx((single[2] + 3 * single[3]) / 4, rel=1e-5)
+    assert len(set(round(v, 6) for v in single)) == 4  # the layers differ, so the weights matter
+    for bad in ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0), (1.0, -1.0, 1.0, 1.0)):
+        with pytest.raises(ConfigError, match="gram_layers"):
+            dataclasses.replace(TINY, gram_layers=bad)
+
+
 def test_style_sizes_default_to_the_photos_and_are_checked() -> None:
     assert StudentConfig(crop=128, load_size=256, style_crop=256).style_crop == 256  # loads at 256: fits
     with pytest.raises(ConfigError, match="style_load_size"):  # 0 = the photos' 256 px: smaller than the crop

@@ -207,6 +207,16 @@ def run_adain(args: argparse.Namespace) -> int:
     return _train_arbitrary(train_adain, args, flags)
 
 
+def _four_weights(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4 or min(values) < 0 or sum(values) <= 0:
+        raise argparse.ArgumentTypeError(f"expected four weights >= 0 like 0.5,0.5,1.5,1.5, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
 def _three_ints(text: str) -> tuple[int, int, int]:
     try:
         values = tuple(int(x) for x in text.split(","))
@@ -249,6 +259,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     opt.add_argument("--structure-weight", type=float, help="channel-normalised distance to the photo (default 0.1)")
     opt.add_argument("--style-weight", type=float, help="mean/std distance to the painting (default 0.5)")
     opt.add_argument("--gram-weight", type=float, help="relative Gram distance to the painting (default 1.5)")
+    opt.add_argument(
+        "--gram-layers",
+        type=_four_weights,
+        metavar="W1,W2,W3,W4",
+        help="relative weights of relu1_1, relu2_1, relu3_1, relu4_1 in the Gram term (default 1,1,1,1)",
+    )
     opt.add_argument("--tv-weight", type=float, help="TV² of the difference to the teacher's picture (default 0: off)")
     opt.add_argument(
         "--freeze-generator",
@@ -290,6 +306,7 @@ def run_student(args: argparse.Namespace) -> int:
         "structure_weight",
         "style_weight",
         "gram_weight",
+        "gram_layers",
         "tv_weight",
         "contrast_weight",
         "freeze_generator",
