@@ -97,3 +97,43 @@ def test_colour_functions_are_pure_and_check_shapes() -> None:
     assert torch.equal(a, a0) and torch.equal(b, b0)
     with pytest.raises(ValueError, match="RGB"):
         match_mean_cov(torch.zeros(1, 1, 4, 4), a)
+
+
+def _moments(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    flat = x[0].reshape(3, -1).double()
+    return flat.mean(dim=1), torch.cov(flat, correction=0)
+
+
+def test_match_palette_takes_the_paintings_mean_and_covariance() -> None:
+    from brushwork.color import match_palette
+
+    g = torch.Generator().manual_seed(0)
+    image = 0.3 + 0.2 * torch.rand(1, 3, 40, 48, generator=g)
+    painting = 0.1 + torch.rand(1, 3, 30, 30, generator=g) ** 2 * torch.tensor([0.5, 0.4, 0.3]).reshape(1, 3, 1, 1)
+    full = match_palette(image, [painting], strength=1.0)
+    (m_out, c_out), (m_ref, c_ref) = _moments(full), _moments(painting)
+    assert torch.allclose(m_out, m_ref, atol=2e-3) and torch.allclose(c_out, c_ref, atol=2e-3)
+    assert torch.allclose(match_palette(image, [painting], strength=0.0), image, atol=1e-6)
+    half = match_palette(image, [painting], strength=0.5)
+    assert torch.allclose(half, (image + full) / 2, atol=1e-5)  # the blend is linear (nothing clamped here)
+    # two paintings blend as the mixture of their pixels
+    other = 1 - painting
+    mixed = match_palette(image, [painting, other], weights=[3.0, 1.0])
+    pooled = match_palette(image, [torch.cat([painting] * 3 + [other], dim=-1)])
+    assert torch.allclose(mixed, pooled, atol=1e-4)
+
+
+def test_match_palette_keeps_the_image_order_of_colours_and_checks_inputs() -> None:
+    from brushwork.color import match_palette
+
+    ramp = torch.linspace(0, 1, 64).reshape(1, 1, 1, 64).expand(1, 3, 8, 64).clone()
+    ramp[:, 1] *= 0.5
+    painting = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(1))
+    out = match_palette(ramp, [painting], strength=0.7)
+    assert out.shape == ramp.shape and out.dtype == ramp.dtype
+    assert (out[0, :, 0].sum(dim=0).diff() >= -1e-6).all()  # a monotone map: brighter stays brighter
+    for bad in ({"weights": [1.0, 1.0]}, {"weights": [-1.0]}):
+        with pytest.raises(ValueError, match="weights"):
+            match_palette(ramp, [painting], **bad)
+    with pytest.raises(ValueError, match="one image"):
+        match_palette(torch.cat([ramp, ramp]), [painting])

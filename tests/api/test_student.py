@@ -105,6 +105,16 @@ def test_alpha_strength_masks_and_options(model: Path, no_vgg) -> None:
     assert torch.allclose(stylize(content, s1, mask=black, **kw), content, atol=1e-6)  # one style: content kept
     kept = stylize(content, s1, preserve_color="luminance", **kw)
     assert kept.shape == content.shape
+    painted = stylize(content, s1, **kw)
+    tinted = stylize(content, s1, palette=1.0, **kw)
+    assert torch.allclose(tinted.mean(dim=(2, 3)), s1.mean(dim=(2, 3)), atol=0.03)  # the painting's colours
+    assert (painted.mean(dim=(2, 3)) - s1.mean(dim=(2, 3))).abs().max() > 0.05
+    both = stylize(content, [s1, s2], mask=white, palette=1.0, **kw)  # the mask's white area: the first painting
+    assert torch.allclose(both, tinted, atol=1e-5)
+    with pytest.raises(ConfigError, match="choose one"):
+        stylize(content, s1, palette=0.5, preserve_color="luminance", **kw)
+    with pytest.raises(ConfigError, match=r"palette 1\.5"):
+        stylize(content, s1, palette=1.5, **kw)
     with pytest.raises(ConfigError, match="alpha"):
         stylize(content, s1, strength=2.0, **kw)
     with pytest.raises(ConfigError, match="unknown option"):

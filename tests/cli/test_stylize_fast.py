@@ -57,6 +57,10 @@ def test_two_styles_by_a_mask_colour_and_a_folder(model: Path, files, tmp_path: 
     kept = tmp_path / "kept.png"
     argv = [str(files["photos/a"]), "--style", str(files["style"]), "--preserve-color", "luminance", "-o", str(kept)]
     assert main(["stylize", *argv, *base]) == 0
+    tinted = tmp_path / "tinted.png"
+    argv = [str(files["photos/a"]), "--style", str(files["style"]), "--palette", "1", "-o", str(tinted)]
+    assert main(["stylize", *argv, *base]) == 0
+    assert torch.allclose(load_image(tinted).mean(dim=(2, 3)), load_image(files["style"]).mean(dim=(2, 3)), atol=0.03)
     folder = tmp_path / "out"
     argv = [str(files["photos/a"].parent), *styles, "--style-weights", "0.7,0.3", "-o", str(folder)]
     assert main(["stylize", *argv, *base]) == 0

@@ -75,6 +75,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="keep the content's colours: luminance-only transfer, or recolour the style (mean/cov or histogram)",
     )
     parser.add_argument(
+        "--palette",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="move the result's colours towards the painting's (0 = as painted, default ... 1 = the painting's "
+        "colour mean and covariance); not with --preserve-color",
+    )
+    parser.add_argument(
         "--mask",
         metavar="MASK",
         help="stylise only where MASK is white (or opaque); with adain or fast and two --style, the first style "
@@ -279,6 +287,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "style_weights": args.style_weights,
         "style_scale": args.style_scale,
         "preserve_color": args.preserve_color,
+        "palette": args.palette,
         "mask": args.mask,
         "feather": args.feather,
         "vgg16": args.vgg16,
