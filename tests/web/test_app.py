@@ -101,6 +101,13 @@ def test_pixel_limit_is_a_400(serve_app, small_png) -> None:
         ({"method": "vangogh", "size": "big"}, {"content": ("a.png", None)}, "size 'big': expected a whole number"),
         ({"method": "vangogh", "size": "5000"}, {"content": ("a.png", None)}, "size 5000: the output's long side"),
         ({"method": "gatys"}, {"content": ("a.png", None)}, "gatys: upload a style image"),
+        ({"method": "vangogh", "palette": "0.5"}, {"content": ("a.png", None)}, "vangogh takes no painting"),
+        ({"method": "vangogh", "palette": "2"}, {"content": ("a.png", None)}, "palette 2.0: the painting's colours"),
+        (
+            {"method": "fast", "palette": "0.5", "preserve_color": "1"},
+            {"content": ("a.png", None), "style": ("b.png", None)},
+            "not both",
+        ),
     ],
 )
 def test_bad_settings_are_400s(serve_app, small_png, fields, files, message) -> None:
@@ -219,6 +226,20 @@ def test_painting_styles_are_previewed_by_fast(serve_app, small_png, shared_data
     assert painted.shape == (384, 384, 3)
     photo = np.asarray(Image.open(io.BytesIO(small_png)).convert("RGB").resize((384, 384)), dtype=int)
     assert np.abs(painted.astype(int) - photo).mean() > 5
+
+
+@pytest.mark.integration
+def test_the_paintings_colours_slider(serve_app, small_png, shared_data) -> None:
+    http, _ = serve_app()
+    path = shared_data / "styles" / "candy.jpg"
+    files = {"content": ("a.png", small_png), "style": ("candy.jpg", path.read_bytes())}
+    target = np.asarray(Image.open(path).convert("RGB"), dtype=float).reshape(-1, 3).mean(axis=0)
+    gaps = []
+    for palette in ("0", "1"):
+        resp = http.post("/api/preview", {"method": "fast", "palette": palette}, files)
+        assert resp.status == 200, resp.body
+        gaps.append(np.abs(decode_png(resp.body).reshape(-1, 3).mean(axis=0) - target).max())
+    assert gaps[1] < 3 < gaps[0]  # 1: the painting's mean colour (within rounding and clamping)
 
 
 def test_preview_errors_are_one_line_400s(serve_app, small_png) -> None:

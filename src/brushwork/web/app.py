@@ -1,8 +1,8 @@
 """The FastAPI app: the page, and a small JSON API of jobs (submit, poll, fetch the result, cancel).
 
 ``POST /api/jobs`` (multipart: ``content``, optional ``style``, ``method``, ``strength``, ``size``,
-``preserve_color``) answers 202 with a job id, 400 for a bad upload or setting, 413 for an oversized upload,
-503 when the queue is full. ``GET /api/jobs/{id}`` gives its state and progress, ``GET /api/jobs/{id}/result``
+``preserve_color``, ``palette``) answers 202 with a job id, 400 for a bad upload or setting, 413 for an oversized
+upload, 503 when the queue is full. ``GET /api/jobs/{id}`` gives its state and progress, ``GET /api/jobs/{id}/result``
 the PNG, ``POST /api/jobs/{id}/cancel`` stops it. ``POST /api/preview`` (the same fields) answers at once with a
 small PNG (:data:`PREVIEW_SIZE` px), painted by the fast student for painting styles or by the translation model
 itself, outside the job queue: the page shows it while the user chooses. Every error is ``{"detail": "one line"}``.
@@ -162,6 +162,7 @@ def create_app(
                 "strength": _number(form, "strength", "1", float),
                 "size": _number(form, "size", "512", int),
                 "preserve_color": str(form.get("preserve_color") or "").lower() in ("1", "true", "on", "luminance"),
+                "palette": _number(form, "palette", "0", float),
             }
         if content is None:
             raise ImageError("upload a content image (a photo) first")
@@ -174,7 +175,14 @@ def create_app(
         content, style, settings = await _fields(request)
         size = min(PREVIEW_SIZE, max_size)
         check_settings(
-            methods, settings["method"], settings["strength"], size, has_style=style is not None, max_size=max_size
+            methods,
+            settings["method"],
+            settings["strength"],
+            size,
+            has_style=style is not None,
+            max_size=max_size,
+            palette=settings["palette"],
+            preserve_color=settings["preserve_color"],
         )
         method = preview_method(methods, settings["method"])
         low, high = methods[method]["strength"]  # e.g. Gatys' style weight 0-5 becomes fast's alpha 0-1
@@ -201,7 +209,14 @@ def create_app(
         content, style, settings = await _fields(request)
         method = settings["method"]
         check_settings(
-            methods, method, settings["strength"], settings["size"], has_style=style is not None, max_size=max_size
+            methods,
+            method,
+            settings["strength"],
+            settings["size"],
+            has_style=style is not None,
+            max_size=max_size,
+            palette=settings["palette"],
+            preserve_color=settings["preserve_color"],
         )
         jobs.reserve()  # BusyError -> 503 before any decoding work
         try:

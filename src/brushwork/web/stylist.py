@@ -86,7 +86,15 @@ def available_methods(models: dict[str, str] | None = None) -> dict[str, dict[st
 
 
 def check_settings(
-    methods: dict[str, dict[str, Any]], method: str, strength: float, size: int, *, has_style: bool, max_size: int
+    methods: dict[str, dict[str, Any]],
+    method: str,
+    strength: float,
+    size: int,
+    *,
+    has_style: bool,
+    max_size: int,
+    palette: float = 0.0,
+    preserve_color: bool = False,
 ) -> None:
     """Raise :class:`ConfigError` with a one-line message when the settings cannot work."""
     if method not in methods:
@@ -98,6 +106,12 @@ def check_settings(
         raise ConfigError(f"size {size}: the output's long side must be between {MIN_SIZE} and {max_size} px")
     if methods[method]["style"] and not has_style:
         raise ConfigError(f"{method}: upload a style image (a painting) first")
+    if not (math.isfinite(palette) and 0.0 <= palette <= 1.0):
+        raise ConfigError(f"palette {palette}: the painting's colours go from 0 (off) to 1")
+    if palette > 0 and not methods[method]["style"]:
+        raise ConfigError(f"palette {palette}: {method} takes no painting to take the colours from")
+    if palette > 0 and preserve_color:
+        raise ConfigError("keep the photo's colours or take the painting's (palette), not both")
 
 
 def preview_method(methods: dict[str, dict[str, Any]], method: str) -> str:
@@ -121,6 +135,7 @@ class StyleRequest:
     strength: float
     size: int
     preserve_color: bool
+    palette: float = 0.0
 
 
 class Stylist:
@@ -162,6 +177,7 @@ class Stylist:
                 vgg16=self.vgg16,
                 strength=request.strength,
                 preserve_color="luminance" if request.preserve_color else "none",
+                palette=request.palette,
                 on_step=report,
             ).image.cpu()
         import brushwork

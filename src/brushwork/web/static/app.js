@@ -46,6 +46,7 @@ function methodChanged() {
   $("strength-value").textContent = strength.value;
   $("style-drop").classList.toggle("off", !info.style);
   $("style-input").disabled = !info.style;
+  $("palette").disabled = !info.style;  // the painting's colours need a painting (disabled: not sent)
   schedulePreview();
 }
 
@@ -103,6 +104,7 @@ async function requestPreview() {
     if (info.style) form.append("style", await scaledCopy("style", 2 * previewSize), style.name);
     for (const name of ["method", "strength"]) form.append(name, $(name).value);
     if ($("preserve").checked) form.append("preserve_color", "1");
+    if (info.style) form.append("palette", $("palette").value);
     const response = await fetch("/api/preview", { method: "POST", body: form });
     if (seq !== preview.seq || painting) return;  // the settings changed meanwhile, or a painting is under way
     if (response.status === 503) { preview.again = false; return schedulePreview(500); }  // another preview
@@ -193,6 +195,10 @@ async function init() {
     schedulePreview();
   });
   $("preserve").addEventListener("change", schedulePreview);
+  $("palette").addEventListener("input", () => {
+    $("palette-value").textContent = $("palette").value;
+    schedulePreview();
+  });
   $("size").addEventListener("input", () => { $("size-value").textContent = $("size").value; });
   $("form").addEventListener("submit", (e) => submit(e).catch(lost));
   $("cancel").addEventListener("click", () => { if (jobId) fetch(`/api/jobs/${jobId}/cancel`, { method: "POST" }); });
