@@ -171,8 +171,8 @@ def match_palette(
     mk = inv_root @ _sym_sqrt(root @ cov_p @ root, inverse=False) @ inv_root
     matrix = (1 - strength) * torch.eye(3, dtype=torch.float64, device=image.device) + strength * mk
     offset = strength * (mean_p - mk @ mean_i)
-    out = _apply_matrix(matrix.to(torch.float32), image.float()) + offset.to(torch.float32).reshape(1, 3, 1, 1)
-    return out.clamp_(0.0, 1.0).to(image.dtype)
+    out = _apply_matrix(matrix.to(torch.float32), image.float())  # fresh: the offset and clamp work in place
+    return out.add_(offset.to(torch.float32).reshape(1, 3, 1, 1)).clamp_(0.0, 1.0).to(image.dtype)
 
 
 def match_histogram(source: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
