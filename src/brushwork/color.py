@@ -162,8 +162,9 @@ def match_palette(
     for painting, weight in zip(paintings, w, strict=True):
         _check_rgb(painting, "match_palette")
         m, s = _rgb_moments(painting.to(image.device))
-        mean_p += weight / sum(w) * m
-        second_p += weight / sum(w) * s
+        share = weight / sum(w)
+        mean_p += share * m
+        second_p += share * s
     eye = 1e-5 * torch.eye(3, dtype=torch.float64, device=image.device)
     cov_i = second_i - torch.outer(mean_i, mean_i) + eye
     cov_p = second_p - torch.outer(mean_p, mean_p) + eye

@@ -286,7 +286,7 @@ def stylize_result(
         if palette > 0:  # two styles by a mask: each painting weighs by the area it covers
             area = float(region.mean()) if styles_by_mask and region is not None else None
             mix = list(weights) if area is None else [area, 1.0 - area]
-            image = color.match_palette(image, styles, weights=mix if sum(mix) > 0 else None, strength=palette)
+            image = color.match_palette(image, styles, weights=mix, strength=palette)
         if preserve_color == "luminance":
             image = color.transfer_luminance(image, original)
         if region is not None and not styles_by_mask:
