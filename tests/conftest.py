@@ -71,13 +71,14 @@ def _make_student(
     widths: tuple[int, int, int] = (4, 8, 8),
     style_dim: int = 8,
     upsample: str = "nearest",
+    noise: int = 0,
 ) -> Path:
     """A tiny ``fast`` student model directory whose style heads and output are not trivial (a fresh network
-    ignores the style until its zero-initialised heads learn)."""
+    ignores the style until its zero-initialised heads learn), with ``noise`` channels of style-scaled noise."""
     from brushwork.checkpoint import save_model_dir
     from brushwork.methods.student import StudentConfig
 
-    config = StudentConfig(widths=widths, style_dim=style_dim, upsample=upsample)
+    config = StudentConfig(widths=widths, style_dim=style_dim, upsample=upsample, noise=noise)
     torch.manual_seed(seed)
     net = config.build()
     with torch.no_grad():
@@ -85,6 +86,8 @@ def _make_student(
             for head in (site.affine, site.kernel):
                 if head is not None:
                     head.weight.normal_(0.0, 0.3)
+        for injection in net.noise:
+            injection.mix.weight.normal_(0.0, 0.3)
         net.to_rgb.bias.fill_(0.5)
     meta = {"method": "student", "nets": {"student": net.spec()}, "config": config.to_dict()}
     return save_model_dir(root, weights={f"student.{k}": v for k, v in net.state_dict().items()}, config=meta)

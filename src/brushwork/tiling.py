@@ -119,6 +119,7 @@ def run_tiled(
     on_tile: Callable[[int, int], None] | None = None,
     min_tile: int = 0,
     workers: int = 1,
+    positional: bool = False,
 ) -> torch.Tensor:
     """Apply a size-preserving ``fn`` ``(B, C, t, t) -> (B, out_channels, t, t)`` to ``(1, C, H, W)`` by tiles.
 
@@ -132,6 +133,8 @@ def run_tiled(
         min_tile: the network's smallest tile side: shortened tiles stay at least this long.
         workers: batches run at once in threads (:func:`brushwork.workers.map_in_threads`; ``fn`` must be safe to
             call concurrently). The same tiles for any number; the result the same up to float rounding.
+        positional: call ``fn(tiles, origins)`` with each tile's top-left pixel ``(y, x)`` in the image (a network
+            that reads a fixed field, such as noise, at its position).
 
     Returns:
         ``(1, out_channels, H, W)`` float32 on the CPU (the input may live on any device; ``fn`` runs there).
@@ -154,7 +157,8 @@ def run_tiled(
     chunks = [boxes[i : i + batch] for i in range(0, len(boxes), batch)]
 
     def compute(chunk: list[tuple[int, int]]) -> torch.Tensor:
-        return fn(torch.cat([image[..., y : y + th, x : x + tw] for y, x in chunk])).float().cpu()
+        tiles = torch.cat([image[..., y : y + th, x : x + tw] for y, x in chunk])
+        return (fn(tiles, chunk) if positional else fn(tiles)).float().cpu()
 
     out = torch.zeros(out_channels, hp, wp)
     norm = torch.zeros(1, hp, wp)

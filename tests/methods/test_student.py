@@ -23,10 +23,10 @@ from brushwork.models.decoders import VGGDecoder
 from brushwork.models.micro_ast import MicroAST
 
 
-@pytest.fixture
-def net(make_student, tmp_path: Path) -> MicroAST:
-    """A tiny student (4–8 channels) whose style heads and output are not trivial."""
-    return load_student(make_student(tmp_path / "student"))[0]
+@pytest.fixture(params=[0, 2], ids=["plain", "noise"])
+def net(make_student, tmp_path: Path, request: pytest.FixtureRequest) -> MicroAST:
+    """A tiny student (4–8 channels) whose style heads and output are not trivial; with and without noise."""
+    return load_student(make_student(tmp_path / "student", noise=request.param))[0]
 
 
 def _img(seed: int, h: int = 40, w: int = 48) -> torch.Tensor:
@@ -139,12 +139,12 @@ def test_load_student_round_trip_and_errors(tmp_path: Path, tiny_encoder, make_s
 ort = pytest.importorskip("onnxruntime")
 
 
-@pytest.mark.parametrize("upsample", ["nearest", "bilinear"])
-def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student, upsample: str) -> None:
+@pytest.mark.parametrize(("upsample", "noise"), [("nearest", 0), ("bilinear", 0), ("nearest", 2)])
+def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student, upsample: str, noise: int) -> None:
     from brushwork.checkpoint import read_config
     from brushwork.onnx_export import _build, export_onnx
 
-    model = make_student(tmp_path / "student", upsample=upsample)
+    model = make_student(tmp_path / "student", upsample=upsample, noise=noise)
     module, _, _ = _build(model, read_config(model), direction=None, encoder=None, sample_size=32)
     assert isinstance(module, StudentExport)
     path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32, detail=0.0)  # the network alone

@@ -67,13 +67,30 @@ def test_state_round_trip_continues_identically(tiny_encoder: VGG16Encoder, teac
 def test_random_alphas_are_a_pure_function_of_seed_and_step(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
     trainer = StudentTrainer(dataclasses.replace(TINY, random_alpha=0.5), encoder=tiny_encoder, teacher=teacher)
     style = torch.rand(64, 3, 8, 8)
-    _, first = trainer._draw(style, 64)
-    _, again = trainer._draw(style, 64)
+    _, first, origin = trainer._draw(style, 64)
+    _, again, _ = trainer._draw(style, 64)
     assert torch.equal(first, again) and 0.25 < float((first < 1).float().mean()) < 0.75
+    assert origin == (0, 0)  # no noise field: nothing more drawn
     trainer.train_step(_batch(0))
     assert not torch.equal(trainer._draw(style, 64)[1], first)
     never = StudentTrainer(dataclasses.replace(TINY, random_alpha=0.0), encoder=tiny_encoder, teacher=teacher)
     assert torch.equal(never._draw(style, 64)[1], torch.ones(64))
+
+
+def test_noise_is_read_at_a_new_place_each_step_and_learns(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    config = dataclasses.replace(TINY, noise=2, random_alpha=0.5)
+    a = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    plain = StudentTrainer(dataclasses.replace(TINY, random_alpha=0.5), encoder=tiny_encoder, teacher=teacher)
+    style = torch.rand(4, 3, 8, 8)
+    _, alpha, origin = a._draw(style, 4)
+    assert torch.equal(alpha, plain._draw(style, 4)[1])  # the alphas drawn as without noise
+    assert origin == a._draw(style, 4)[2] and all(v % 8 == 0 for v in origin)
+    a.train_step(_batch(0))
+    assert a._draw(style, 4)[2] != origin
+    assert all(inj.mix.weight.abs().sum() > 0 for inj in a.net.noise)  # the zero heads get gradients
+    b = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0, weights=a.weights())
+    b.load_state_dict(copy.deepcopy(a.state_dict()))
+    assert a.train_step(_batch(5)) == b.train_step(_batch(5))  # exact resume: the same place in the field
 
 
 def test_model_config_rebuilds_the_student_without_a_vgg(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:

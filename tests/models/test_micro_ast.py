@@ -81,7 +81,7 @@ def test_spec_round_trip_and_bad_specs() -> None:
     net = tiny(enc_blocks=0, dec_blocks=1, dynamic=False)
     spec = net.spec()
     assert spec == {"kind": "micro_ast", "widths": [4, 8, 8], "enc_blocks": 0, "dec_blocks": 1, "style_dim": 8,
-                    "dynamic": False, "upsample": "nearest"}  # fmt: skip
+                    "dynamic": False, "upsample": "nearest", "noise": 0}  # fmt: skip
     rebuilt = build_micro_ast(spec)
     rebuilt.load_state_dict(net.state_dict())
     content, style = _img(0, 1, 3, 24, 40), _img(1, 1, 3, 30, 30)

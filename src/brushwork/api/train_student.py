@@ -12,11 +12,11 @@ from brushwork.errors import CheckpointError, ConfigError
 __all__ = ["train_student"]
 
 #: Settings that describe the network (taken from the ``--init-from`` model).
-_ARCH = ("widths", "enc_blocks", "dec_blocks", "style_dim", "dynamic")
+_ARCH = ("widths", "enc_blocks", "dec_blocks", "style_dim", "dynamic", "noise")
 #: Taken from the ``--init-from`` model unless given (no weight depends on them).
 _SWITCHABLE = ("upsample",)
 #: Taken from the ``--init-from`` model unless given larger: the new blocks start as the identity.
-_GROWABLE = ("enc_blocks",)
+_GROWABLE = ("enc_blocks", "noise")
 
 
 def _teacher(teacher: str | os.PathLike[str], exclude: Sequence[str]) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def train_student(
             ``upsample`` unless ``config`` sets it: a :class:`StudentConfig` object sets every field, a dict only
             its keys; the optimiser starts fresh). Its held-out styles must stay held out. ``enc_blocks`` may be
             set larger than the model's: the encoders' new residual blocks start as the identity, so the grown
-            network starts as the model.
+            network starts as the model; so does ``noise`` set on a model without it (the noise starts at zero).
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``, ``preview_every_s``).
 

@@ -249,6 +249,13 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     arch.add_argument("--style-dim", type=positive_int, help="length of the style code (default 64)")
     arch.add_argument("--dynamic", action=argparse.BooleanOptionalAction, help="dynamic depthwise filters (default on)")
     arch.add_argument(
+        "--noise",
+        type=int,
+        metavar="K",
+        help="channels of a fixed noise field that the style code scales into the 1/8 and 1/4 maps (default 0: "
+        "none; with --init-from a model without it, the noise starts at zero)",
+    )
+    arch.add_argument(
         "--upsample",
         choices=("nearest", "bilinear"),
         help="decoder upsampling (default nearest; --init-from may switch it: no weight depends on it)",
@@ -296,6 +303,7 @@ def run_student(args: argparse.Namespace) -> int:
         "style_dim",
         "dynamic",
         "upsample",
+        "noise",
         "batch_size",
         "crop",
         "load_size",

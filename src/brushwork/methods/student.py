@@ -67,7 +67,7 @@ class StudentConfig(DictConfig):
     """Everything that defines a student and its training (the contract stored in ``config.json``).
 
     Attributes:
-        widths, enc_blocks, dec_blocks, style_dim, dynamic, upsample: the network (see :class:`MicroAST`).
+        widths, enc_blocks, dec_blocks, style_dim, dynamic, upsample, noise: the network (see :class:`MicroAST`).
         pixel_weight: L1 between the student's and the teacher's pictures.
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
         structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
@@ -102,6 +102,7 @@ class StudentConfig(DictConfig):
     style_dim: int = 64
     dynamic: bool = True
     upsample: str = "nearest"
+    noise: int = 0
     pixel_weight: float = 10.0
     distill_weight: float = 1.0
     structure_weight: float = 0.1
@@ -129,6 +130,7 @@ class StudentConfig(DictConfig):
             "widths": len(self.widths) == 3 and min(self.widths) >= 1,
             "enc_blocks": self.enc_blocks >= 0,
             "dec_blocks": self.dec_blocks >= 0,
+            "noise": self.noise >= 0,
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
             "upsample": self.upsample in UPSAMPLING,
@@ -153,6 +155,7 @@ class StudentConfig(DictConfig):
             style_dim=self.style_dim,
             dynamic=self.dynamic,
             upsample=self.upsample,
+            noise=self.noise,
         )
 
 
@@ -303,16 +306,26 @@ def stylize(
         return net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float().clamp_(0, 1)  # fresh: in place
     stats = net.site_stats(calib[:, :3], code, alpha=alpha, outside=outside, mask=m)
 
-    def run(x: torch.Tensor) -> torch.Tensor:
+    def run(x: torch.Tensor, origins: list[tuple[int, int]]) -> torch.Tensor:
         x = x.to(device)
         part = x[:, 3:] if mask is not None else None
-        return net(x[:, :3], code, alpha=alpha, outside=outside, mask=part, stats=stats).float()
+        (origin,) = origins  # one tile per call: the noise field is read at the tile's place
+        return net(x[:, :3], code, alpha=alpha, outside=outside, mask=part, stats=stats, origin=origin).float()
 
     from brushwork.tiling import run_tiled
     from brushwork.workers import tile_workers
 
     workers = tile_workers(device)  # the network is small: two tiles at once keep two cores busy
-    tiled = run_tiled(run, source, tile=tile, overlap=overlap, multiple=net.factor, min_tile=MIN_TILE, workers=workers)
+    tiled = run_tiled(
+        run,
+        source,
+        tile=tile,
+        overlap=overlap,
+        multiple=net.factor,
+        min_tile=MIN_TILE,
+        workers=workers,
+        positional=True,
+    )
     return tiled.clamp_(0, 1)
 
 

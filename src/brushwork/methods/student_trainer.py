@@ -6,6 +6,7 @@ The VGG16 encoder and the teacher decoder are frozen and not saved; the checkpoi
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
@@ -19,6 +20,9 @@ from brushwork.models.micro_ast import MicroAST
 
 __all__ = ["StudentTrainer"]
 
+#: Training crops read the noise field at a random cell in ``[0, span)²`` of the 1/8 grid (a 4096-px square).
+_NOISE_SPAN = 512
+
 
 class _Pair(nn.Module):
     """``(content, style, alpha) → picture``: the style code and the decoder in one forward (what DDP wraps)."""
@@ -28,11 +32,18 @@ class _Pair(nn.Module):
         self.net = net
 
     def forward(
-        self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor, *, codes: bool = False
+        self,
+        content: torch.Tensor,
+        style: torch.Tensor,
+        alpha: torch.Tensor,
+        *,
+        codes: bool = False,
+        origin: tuple[int, int] = (0, 0),
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The picture; with ``codes`` also the style codes of the picture and of ``style`` (one forward)."""
+        """The picture; with ``codes`` also the style codes of the picture and of ``style`` (one forward).
+        ``origin``: where the crops read the noise field (a random place per step: the whole field is learnt)."""
         code = self.net.style_code(style)
-        picture = self.net(content, code, alpha=alpha)
+        picture = self.net(content, code, alpha=alpha, origin=origin)
         return (picture, self.net.style_code(picture), code) if codes else picture
 
 
@@ -78,21 +89,24 @@ class StudentTrainer(OneNetTrainer):
         self._call = wrap_ddp(_Pair(self.net), self.device, distributed)
         self._start_adam()
 
-    def _draw(self, style: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """This step's style augmentation and per-pair alphas: a pure function of (seed, step)."""
+    def _draw(self, style: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int]]:
+        """This step's style augmentation, per-pair alphas and noise origin: a pure function of (seed, step)."""
         style, draw = self._augment(style)
         pick, value = torch.rand(2, n, generator=draw)
         alpha = torch.where(pick < self.config.random_alpha, value, torch.ones(n))
-        return style, alpha.to(self.device)
+        origin = (0, 0)
+        if self.net.noise_channels:  # drawn last: runs without noise draw what they always drew
+            y, x = (int(v) * self.net.factor for v in torch.randint(0, _NOISE_SPAN, (2,), generator=draw))
+            origin = (y, x)
+        return style, alpha.to(self.device), origin
 
     def train_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
         """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1]; returns the losses."""
         content, style = (x.to(self.device, non_blocking=True) for x in batch)
-        style, alpha = self._draw(style, content.shape[0])
+        style, alpha, origin = self._draw(style, content.shape[0])
+        call = functools.partial(self._call, origin=origin) if origin != (0, 0) else self._call
         with autocast(self.device, self.config.bf16):
-            losses = student_losses(
-                self.encoder, self.teacher, self._call, content, style, alpha=alpha, config=self.config
-            )
+            losses = student_losses(self.encoder, self.teacher, call, content, style, alpha=alpha, config=self.config)
         return self._apply(losses)
 
     @torch.no_grad()

@@ -63,6 +63,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from brushwork.models.fast_ops import Pointwise, depth_to_space2, inference_only, upsample2_add_
+from brushwork.models.noise_field import NoiseInjection
 from brushwork.models.reflect_conv import ReflectConv2d, reflect_conv3x3
 
 __all__ = ["MIN_SIDE", "DualModulation", "MicroAST", "Stats", "build_micro_ast", "count_flops"]
@@ -239,6 +240,8 @@ class MicroAST(nn.Module):
         dynamic: also generate the dynamic depthwise filters (else the modulation is the affine map only).
         upsample: ``"nearest"`` (the first campaigns) or ``"bilinear"``: nearest turns a slowly varying 1/8 map
             into 8-px steps, which the dynamic filters of the finer sites can sharpen into a grid over flat areas.
+        noise: channels of a fixed noise field added, scaled by the style code, after each 1/8 and 1/4 site
+            (:class:`~brushwork.models.noise_field.NoiseInjection`; 0: none): texture where the photo is flat.
 
     The output is on the [0, 1] scale but not clamped (losses see it raw; callers clamp).
     """
@@ -254,22 +257,29 @@ class MicroAST(nn.Module):
         style_dim: int = 64,
         dynamic: bool = True,
         upsample: str = "nearest",
+        noise: int = 0,
     ) -> None:
         super().__init__()
         c1, c2, c3 = (int(w) for w in widths)
-        if min(c1, c2, c3) < 1 or enc_blocks < 0 or dec_blocks < 0 or style_dim < 1:
+        if min(c1, c2, c3) < 1 or enc_blocks < 0 or dec_blocks < 0 or style_dim < 1 or noise < 0:
             raise ValueError(f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks}")
         if upsample not in UPSAMPLING:
             raise ValueError(f"micro_ast: upsample {upsample!r} is not one of {', '.join(UPSAMPLING)}")
         self.upsample = upsample
         self.widths, self.enc_blocks, self.dec_blocks = (c1, c2, c3), int(enc_blocks), int(dec_blocks)
-        self.style_dim, self.dynamic = int(style_dim), bool(dynamic)
+        self.style_dim, self.dynamic, self.noise_channels = int(style_dim), bool(dynamic), int(noise)
         self.content_encoder = _Encoder(self.widths, self.enc_blocks)
         self.style_encoder = _Encoder(self.widths, self.enc_blocks)
         stats_in = 2 * (c1 + c2 + 2 * c3)  # mean and std of f1, f2, f3 before and after the residual blocks
         self.style_mlp = nn.Sequential(nn.Linear(stats_in, style_dim), nn.ReLU(), nn.Linear(style_dim, style_dim))
         site_channels = [c3] * self.dec_blocks + [c2, c1]
         self.sites = nn.ModuleList(DualModulation(c, style_dim, dynamic=dynamic) for c in site_channels)
+        #: each site's stride (pixels per map cell) and, for the 1/8 and 1/4 ones, its noise
+        self.strides = [8] * self.dec_blocks + [4, 2]
+        coarse = site_channels[: self.dec_blocks + 1] if self.noise_channels else []
+        self.noise = nn.ModuleList(
+            NoiseInjection(c, style_dim, self.noise_channels, seed=i + 1) for i, c in enumerate(coarse)
+        )
         self.blocks = nn.ModuleList(_ResBlock(c3) for _ in range(self.dec_blocks))
         self.to_quarter, self.skip_quarter = _conv(c3, c2), Pointwise(c2, c2)
         self.to_half, self.skip_half = _conv(c2, c1), Pointwise(c1, c1)
@@ -294,11 +304,12 @@ class MicroAST(nn.Module):
             "style_dim": self.style_dim,
             "dynamic": self.dynamic,
             "upsample": self.upsample,
+            "noise": self.noise_channels,
         }
 
     def style_path(self) -> list[nn.Module]:
         """What turns a painting into the modulations: the style encoder, its MLP and the modulation sites."""
-        return [self.style_encoder, self.style_mlp, self.sites]
+        return [self.style_encoder, self.style_mlp, self.sites, self.noise]
 
     def generator_parameters(self) -> Iterator[nn.Parameter]:
         """Every parameter outside :meth:`style_path`: the content encoder and the decoder's convolutions."""
@@ -324,6 +335,7 @@ class MicroAST(nn.Module):
         mask: torch.Tensor | None = None,
         stats: Stats | None = None,
         record: Stats | None = None,
+        origin: tuple[int, int] = (0, 0),
     ) -> torch.Tensor:
         """Stylise ``content`` ``(N, 3, H, W)`` in [0, 1] (any size ≥ 9 px) with ``code`` ``(N|1, style_dim)``.
 
@@ -333,13 +345,15 @@ class MicroAST(nn.Module):
                 where it is 0 (no ``outside``: the unmodulated network there).
             stats: the per-site content statistics to use (from ``record`` on a whole-image pass): tiles agree.
             record: a list that receives the statistics used at each site.
+            origin: ``content``'s top-left pixel in the whole image (tiles; multiples of 8): where the noise
+                field is read.
 
         Returns:
             ``(N, 3, H, W)``, unclamped.
         """
         if stats is not None and len(stats) != len(self.sites):
             raise ValueError(f"micro_ast: {len(stats)} statistics given for {len(self.sites)} sites")
-        out = self._run(content, code, alpha, outside, mask, stats=stats, record=record)
+        out = self._run(content, code, alpha, outside, mask, stats=stats, record=record, origin=origin)
         assert out is not None
         return out
 
@@ -369,6 +383,7 @@ class MicroAST(nn.Module):
         stats: Stats | None,
         record: Stats | None,
         stats_only: bool = False,
+        origin: tuple[int, int] = (0, 0),
     ) -> torch.Tensor | None:
         """:meth:`forward`; with ``stats_only``, stop once the last site's statistics are recorded (``None``)."""
         _check_image(content, "content")
@@ -390,7 +405,12 @@ class MicroAST(nn.Module):
             i = next(site)
             s = statistics(h, i)
             m = None if mask is None else F.interpolate(mask, size=h.shape[-2:], mode="bilinear", align_corners=False)
-            return self.sites[i](h, s, code, a, outside=outside, mask=None if m is None else m.to(h.dtype))
+            m = None if m is None else m.to(h.dtype)
+            h = self.sites[i](h, s, code, a, outside=outside, mask=m)
+            if i < len(self.noise):
+                at = (origin[0] // self.strides[i], origin[1] // self.strides[i])
+                h = self.noise[i](h, code, a, origin=at, outside=outside, mask=m)
+            return h
 
         for block in self.blocks:
             x = block(modulate(x))
@@ -421,6 +441,7 @@ def build_micro_ast(spec: dict[str, Any]) -> MicroAST:
             style_dim=int(spec["style_dim"]),
             dynamic=bool(spec.get("dynamic", True)),
             upsample=str(spec.get("upsample", "nearest")),
+            noise=int(spec.get("noise", 0)),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"micro_ast spec {spec}: {exc}") from exc
