@@ -40,6 +40,8 @@ def test_the_injection_starts_at_zero_and_is_linear_in_the_code() -> None:
     mixed = inject(x, z1, one, outside=z2, mask=mask) - x
     assert torch.allclose(mixed, mask * a + (1 - mask) * b, atol=1e-6)
     assert torch.allclose(inject(x, z1, one, mask=mask) - x, mask * a, atol=1e-6)  # one style: none outside
+    last = inject(x.contiguous(memory_format=torch.channels_last), z1, one)  # as at inference: no layout change
+    assert last.is_contiguous(memory_format=torch.channels_last) and torch.allclose(last - x, a, atol=1e-6)
     with pytest.raises(ValueError, match="channels"):
         inject(torch.rand(1, 4, 9, 9), z1[:1], one)
 

@@ -105,14 +105,20 @@ class NoiseInjection(nn.Module):
         """
         if x.shape[1] != self.channels:
             raise ValueError(f"noise injection: expected {self.channels} channels, got {tuple(x.shape)}")
-        n, (h, w) = x.shape[0], x.shape[-2:]
-        field = self.field(x, origin).reshape(self.noise_channels, h * w)
+        field = self.field(x, origin).flatten(2)[0]  # (k, h·w)
         scale = alpha.reshape(-1, 1, 1).to(torch.float32)
-        noise = (scale * self.matrix(code)).to(x.dtype) @ field  # (N, C, h·w)
-        noise = noise.reshape(n, self.channels, h, w)
+        noise = self._mixed(x, field, scale * self.matrix(code))
         if mask is not None:
-            other = None
-            if outside is not None:
-                other = ((scale * self.matrix(outside)).to(x.dtype) @ field).reshape(n, self.channels, h, w)
+            other = None if outside is None else self._mixed(x, field, scale * self.matrix(outside))
             noise = mask * noise if other is None else mask * noise + (1 - mask) * other
         return x + noise
+
+    @staticmethod
+    def _mixed(x: torch.Tensor, field: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
+        """``matrix`` ``(N, C, k)`` times ``field`` ``(k, h·w)`` → ``(N, C, h, w)`` in ``x``'s memory layout (a
+        channels-last sum stays channels-last: no layout change for the convolutions after it)."""
+        n, c, h, w = x.shape
+        matrix = matrix.to(x.dtype)
+        if x.is_contiguous() or not x.is_contiguous(memory_format=torch.channels_last):
+            return (matrix @ field).reshape(n, c, h, w)
+        return (field.t() @ matrix.transpose(1, 2)).reshape(n, h, w, c).permute(0, 3, 1, 2)  # (N, h·w, C) rows
