@@ -262,7 +262,9 @@ class MicroAST(nn.Module):
         super().__init__()
         c1, c2, c3 = (int(w) for w in widths)
         if min(c1, c2, c3) < 1 or enc_blocks < 0 or dec_blocks < 0 or style_dim < 1 or noise < 0:
-            raise ValueError(f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks}")
+            raise ValueError(
+                f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks} noise={noise}"
+            )
         if upsample not in UPSAMPLING:
             raise ValueError(f"micro_ast: upsample {upsample!r} is not one of {', '.join(UPSAMPLING)}")
         self.upsample = upsample
