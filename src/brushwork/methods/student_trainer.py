@@ -104,7 +104,7 @@ class StudentTrainer(OneNetTrainer):
         """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1]; returns the losses."""
         content, style = (x.to(self.device, non_blocking=True) for x in batch)
         style, alpha, origin = self._draw(style, content.shape[0])
-        call = functools.partial(self._call, origin=origin) if origin != (0, 0) else self._call
+        call = functools.partial(self._call, origin=origin)
         with autocast(self.device, self.config.bf16):
             losses = student_losses(self.encoder, self.teacher, call, content, style, alpha=alpha, config=self.config)
         return self._apply(losses)
