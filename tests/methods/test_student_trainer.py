@@ -183,6 +183,29 @@ def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: 
         StudentConfig(tv_weight=-1.0)
 
 
+def test_the_spectrum_term_compares_texture_with_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.methods.student import student_losses, teacher_output
+
+    weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+    config = dataclasses.replace(TINY, **dict.fromkeys(weights, 0.0), spectrum_weight=2.0)
+    content, style = _batch(1)
+    alpha = torch.ones(2)
+    with torch.no_grad():
+        layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
+        target = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
+
+    def losses(picture: torch.Tensor) -> dict[str, torch.Tensor]:
+        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+
+    assert set(losses(target)) == {"loss", "spectrum"}
+    assert float(losses(target)["loss"]) == pytest.approx(0.0, abs=1e-6)
+    flat = target.mean(dim=(2, 3), keepdim=True).expand_as(target) + 0.01 * target  # the teacher's shapes, faint
+    got = losses(flat)
+    assert float(got["spectrum"]) > 1.0 and float(got["loss"]) == pytest.approx(2 * float(got["spectrum"]))
+    with pytest.raises(ConfigError, match="spectrum_weight"):
+        StudentConfig(spectrum_weight=-1.0)
+
+
 def test_gram_layers_weigh_the_gram_term(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.methods.student import student_losses
 

@@ -274,6 +274,11 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     )
     opt.add_argument("--tv-weight", type=float, help="TV² of the difference to the teacher's picture (default 0: off)")
     opt.add_argument(
+        "--spectrum-weight",
+        type=float,
+        help="distance between the log power spectra of the student's and the teacher's pictures (default 0: off)",
+    )
+    opt.add_argument(
         "--freeze-generator",
         action="store_true",
         default=None,
@@ -316,6 +321,7 @@ def run_student(args: argparse.Namespace) -> int:
         "gram_weight",
         "gram_layers",
         "tv_weight",
+        "spectrum_weight",
         "contrast_weight",
         "freeze_generator",
         "random_alpha",

@@ -39,6 +39,7 @@ from torch import nn
 from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
+from brushwork.losses.spectrum import spectrum_loss
 from brushwork.losses.structure import normalized_feature_loss
 from brushwork.losses.style_contrast import style_contrastive_loss
 from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
@@ -80,6 +81,10 @@ class StudentConfig(DictConfig):
             high-frequency structure the teacher does not paint. The dynamic filters, pushed by the Gram terms,
             otherwise grow a checkerboard over flat areas (skies) that the L1 term does not remove (seen at step
             5108 of the first campaign); the teacher's own edges cost nothing.
+        spectrum_weight: distance between the log power spectra of the student's and the teacher's pictures
+            (:func:`~brushwork.losses.spectrum.spectrum_loss`): how much texture there is at each scale and
+            orientation, not where. The student paints larger flat patches with hard steps and a quarter of the
+            teacher's fine texture (periods under 5 px; docs/arbitrary_recipe.md, session 29).
         contrast_weight: MicroAST's style-signal contrastive loss
             (:func:`~brushwork.losses.style_contrast.style_contrastive_loss`): the student's own style code of its
             picture near the painting's code, far from the other paintings' in the batch (pairs at alpha 1).
@@ -110,6 +115,7 @@ class StudentConfig(DictConfig):
     gram_weight: float = 1.5
     gram_layers: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     tv_weight: float = 0.0
+    spectrum_weight: float = 0.0
     contrast_weight: float = 0.0
     freeze_generator: bool = False
     random_alpha: float = 0.25
@@ -201,7 +207,7 @@ def student_losses(
 
     Args:
         encoder: the frozen VGG16 (the teacher's encoder and the loss network).
-        teacher: the frozen teacher decoder (not run when the pixel, distillation and TV weights are all 0).
+        teacher: the frozen teacher decoder (not run when the pixel, distillation, TV and spectrum weights are all 0).
         student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``; with a
             contrast weight as ``student(content, style, alpha, codes=True)`` → ``(picture, codes of the picture,
             codes of the paintings)``, the codes ``(N, D)`` from the student's own style encoder.
@@ -211,12 +217,13 @@ def student_losses(
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
-        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"contrast"`` (detached; the style terms are 0 when no
-        pair is at alpha 1, the contrast term also when fewer than two are).
+        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"spectrum"``, ``"contrast"`` (detached; the style
+        terms are 0 when no pair is at alpha 1, the contrast term also when fewer than two are).
     """
     c = config
     # without a teacher term the teacher does not run (a purely perceptual student, as MicroAST trains)
-    t_layers = decoder_layers(teacher) if max(c.pixel_weight, c.distill_weight, c.tv_weight) > 0 else ()
+    teacher_terms = (c.pixel_weight, c.distill_weight, c.tv_weight, c.spectrum_weight)
+    t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
     structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
     with torch.no_grad():
         content_layers = set(t_layers) | set(structure)
@@ -237,6 +244,8 @@ def student_losses(
         losses["pixel"] = F.l1_loss(output.float(), target)
     if c.tv_weight > 0:
         losses["tv"] = total_variation(output.float() - target)
+    if c.spectrum_weight > 0:
+        losses["spectrum"] = spectrum_loss(output.float(), target, window=min(64, *target.shape[-2:]))
     if c.distill_weight > 0:
         losses["distill"] = torch.stack([F.mse_loss(out_feats[n], target_feats[n]) for n in STYLE_LAYERS]).mean()
     if c.structure_weight > 0:
