@@ -72,13 +72,15 @@ def _make_student(
     style_dim: int = 8,
     upsample: str = "nearest",
     noise: int = 0,
+    static: tuple[int, ...] = (),
 ) -> Path:
     """A tiny ``fast`` student model directory whose style heads and output are not trivial (a fresh network
-    ignores the style until its zero-initialised heads learn), with ``noise`` channels of style-scaled noise."""
+    ignores the style until its zero-initialised heads learn), with ``noise`` channels of style-scaled noise and
+    no dynamic filter at the ``static`` strides."""
     from brushwork.checkpoint import save_model_dir
     from brushwork.methods.student import StudentConfig
 
-    config = StudentConfig(widths=widths, style_dim=style_dim, upsample=upsample, noise=noise)
+    config = StudentConfig(widths=widths, style_dim=style_dim, upsample=upsample, noise=noise, static=static)
     torch.manual_seed(seed)
     net = config.build()
     with torch.no_grad():

@@ -118,6 +118,18 @@ def test_init_from_a_student_keeps_its_shape_and_held_out_styles(
     assert _train(data, tmp_path / "fourth", *t, *up[:4], "--init-from", str(third)) == 0
     assert read_config(latest_checkpoint(tmp_path / "fourth"))["config"]["upsample"] == "bilinear"
 
+    # A site made static drops its dynamic filter; the rest of the weights carry over; a static site stays static.
+    fifth = ["--steps", "1", "--exclude-style", "001", "--lr", "1e-12", "--static", "4"]
+    assert _train(data, tmp_path / "fifth", *t, *fifth, "--init-from", str(third)) == 0
+    pruned = latest_checkpoint(tmp_path / "fifth")
+    assert read_config(pruned)["nets"]["student"]["static"] == [4]
+    before, after = load_weights(third), load_weights(pruned)
+    dropped = {k for k in before if k.startswith("student.sites.1.kernel.")}  # dec_blocks 1: sites 8, 4, 2
+    assert dropped and set(before) - set(after) == dropped and set(after) <= set(before)
+    assert all(torch.allclose(before[k], after[k], atol=1e-6) for k in after)
+    assert _train(data, tmp_path / "sixth", *t, *fifth[:4], "--static", "2", "--init-from", str(pruned)) == 2
+    assert "keeps those" in capsys.readouterr().err
+
 
 def test_init_from_with_more_encoder_blocks_grows_the_student(
     tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys

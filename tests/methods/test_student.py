@@ -139,12 +139,17 @@ def test_load_student_round_trip_and_errors(tmp_path: Path, tiny_encoder, make_s
 ort = pytest.importorskip("onnxruntime")
 
 
-@pytest.mark.parametrize(("upsample", "noise"), [("nearest", 0), ("bilinear", 0), ("nearest", 2)])
-def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student, upsample: str, noise: int) -> None:
+@pytest.mark.parametrize(
+    ("upsample", "noise", "static"),
+    [("nearest", 0, ()), ("bilinear", 0, ()), ("nearest", 2, ()), ("bilinear", 2, (4,))],
+)
+def test_onnx_export_matches_pytorch_at_other_sizes(
+    tmp_path: Path, make_student, upsample: str, noise: int, static: tuple[int, ...]
+) -> None:
     from brushwork.checkpoint import read_config
     from brushwork.onnx_export import _build, export_onnx
 
-    model = make_student(tmp_path / "student", upsample=upsample, noise=noise)
+    model = make_student(tmp_path / "student", upsample=upsample, noise=noise, static=static)
     module, _, _ = _build(model, read_config(model), direction=None, encoder=None, sample_size=32)
     assert isinstance(module, StudentExport)
     path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32, detail=0.0)  # the network alone

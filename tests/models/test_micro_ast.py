@@ -81,7 +81,7 @@ def test_spec_round_trip_and_bad_specs() -> None:
     net = tiny(enc_blocks=0, dec_blocks=1, dynamic=False)
     spec = net.spec()
     assert spec == {"kind": "micro_ast", "widths": [4, 8, 8], "enc_blocks": 0, "dec_blocks": 1, "style_dim": 8,
-                    "dynamic": False, "upsample": "nearest", "noise": 0}  # fmt: skip
+                    "dynamic": False, "upsample": "nearest", "noise": 0, "static": []}  # fmt: skip
     rebuilt = build_micro_ast(spec)
     rebuilt.load_state_dict(net.state_dict())
     content, style = _img(0, 1, 3, 24, 40), _img(1, 1, 3, 30, 30)
@@ -90,6 +90,20 @@ def test_spec_round_trip_and_bad_specs() -> None:
         build_micro_ast({"kind": "vgg_decoder"})
     with pytest.raises(ValueError, match="micro_ast spec"):
         build_micro_ast({"kind": "micro_ast", "widths": [4, 8, 8]})
+
+
+def test_static_sites_have_no_dynamic_filter() -> None:
+    net = tiny(dec_blocks=2, static=(4,))
+    assert [site.kernel is None for site in net.sites] == [False, False, True, False]  # strides 8, 8, 4, 2
+    assert net.spec()["static"] == [4] and build_micro_ast(net.spec()).static == (4,)
+    rebuilt = build_micro_ast(net.spec())
+    rebuilt.load_state_dict(net.state_dict())  # the same parameters: no head at the 1/4 site
+    coarse = tiny(dec_blocks=2, static=(2, 8, 8))
+    assert coarse.static == (8, 2) and [site.kernel is None for site in coarse.sites] == [True, True, False, True]
+    old = {k: v for k, v in net.spec().items() if k != "static"}  # configs from before the option
+    assert build_micro_ast(old).static == ()
+    with pytest.raises(ValueError, match="static strides"):
+        MicroAST(widths=(4, 8, 8), static=(16,))
 
 
 def test_a_fresh_network_ignores_the_style_until_its_heads_learn() -> None:

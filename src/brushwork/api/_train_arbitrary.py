@@ -27,7 +27,9 @@ class Method:
     """A method's names: ``name`` (config.json's ``method``), ``net`` (its network), ``config`` (its config
     class), ``kind`` (what ``--init-from`` must be, for errors), ``arch`` (settings taken from ``--init-from``),
     ``switchable`` (settings taken from ``--init-from`` unless given: no weight depends on them), ``growable``
-    (network settings taken from ``--init-from`` unless given larger: the trainer grows the network)."""
+    (network settings taken from ``--init-from`` unless given larger: the trainer grows the network),
+    ``prunable`` (sets of parts taken from ``--init-from`` unless given a superset: the trainer drops the
+    weights of the parts added to the set)."""
 
     name: str
     net: str
@@ -36,6 +38,7 @@ class Method:
     arch: tuple[str, ...]
     switchable: tuple[str, ...] = ()
     growable: tuple[str, ...] = ()
+    prunable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,8 @@ def _init_weights(
     if saved.get("method") != method.name:
         raise CheckpointError(f"{src}: --init-from needs {method.kind}, got {saved.get('method')!r}")
     check_held_out(saved, exclude, flag="--init-from", path=src)
-    arch = {k: saved["config"][k] for k in method.arch + method.switchable if k in saved.get("config", {})}
+    taken = method.arch + method.switchable + method.prunable
+    arch = {k: saved["config"][k] for k in taken if k in saved.get("config", {})}
     data = saved.get("data", {})
     lineage = {"init_from": {"model": str(src), "steps": saved.get("step"), "content": data.get("content")}}
     log.info("starting from %s (step %s)", src, saved.get("step"))
@@ -143,7 +147,10 @@ def start_run(method: Method, given: Inputs, point: ResumePoint | None, override
             for key in set(method.growable) & set(arch) & set(overrides):
                 if overrides[key] < arch[key]:
                     raise ConfigError(f"--init-from has {key}={arch[key]}; a grown network cannot have fewer")
-            given_ok = set(method.switchable) | set(method.growable)
+            for key in set(method.prunable) & set(arch) & set(overrides):
+                if not set(overrides[key]) >= set(arch[key]):
+                    raise ConfigError(f"--init-from has {key}={arch[key]}; a pruned network keeps those")
+            given_ok = set(method.switchable) | set(method.growable) | set(method.prunable)
             kept = {k: v for k, v in arch.items() if k not in given_ok or k not in overrides}
             overrides = {**overrides, **kept}
         values = {**method.config().to_dict(), **overrides}

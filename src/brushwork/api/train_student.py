@@ -17,6 +17,8 @@ _ARCH = ("widths", "enc_blocks", "dec_blocks", "style_dim", "dynamic", "noise")
 _SWITCHABLE = ("upsample",)
 #: Taken from the ``--init-from`` model unless given larger: the new blocks start as the identity.
 _GROWABLE = ("enc_blocks", "noise")
+#: Taken from the ``--init-from`` model unless given a superset: the new static sites drop their filter heads.
+_PRUNABLE = ("static",)
 
 
 def _teacher(teacher: str | os.PathLike[str], exclude: Sequence[str]) -> dict[str, Any]:
@@ -70,6 +72,7 @@ def train_student(
             its keys; the optimiser starts fresh). Its held-out styles must stay held out. ``enc_blocks`` may be
             set larger than the model's: the encoders' new residual blocks start as the identity, so the grown
             network starts as the model; so does ``noise`` set on a model without it (the noise starts at zero).
+            ``static`` may add sites: their dynamic filters are dropped.
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``, ``preview_every_s``).
 
@@ -82,7 +85,8 @@ def train_student(
     from brushwork.methods.student_trainer import StudentTrainer
     from brushwork.models.encoders import load_vgg16
 
-    method = Method("student", "student", StudentConfig, "a student (fast) model", _ARCH, _SWITCHABLE, _GROWABLE)
+    kind = "a student (fast) model"
+    method = Method("student", "student", StudentConfig, kind, _ARCH, _SWITCHABLE, _GROWABLE, _PRUNABLE)
     given = Inputs(content, style, Path(out), exclude_styles, balance, device, seed, init_from)
     overrides, point = open_run(method, given, config=config, steps=steps, resume=resume)
     if point is None and teacher is None:

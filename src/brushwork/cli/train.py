@@ -256,6 +256,15 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "none; with --init-from a model without it, the noise starts at zero)",
     )
     arch.add_argument(
+        "--static",
+        type=int,
+        nargs="+",
+        choices=(8, 4, 2),
+        metavar="STRIDE",
+        help="sites (by stride: 8, 4, 2) without dynamic filters (default none; with --init-from, more sites "
+        "drop theirs)",
+    )
+    arch.add_argument(
         "--upsample",
         choices=("nearest", "bilinear"),
         help="decoder upsampling (default nearest; --init-from may switch it: no weight depends on it)",
@@ -309,6 +318,7 @@ def run_student(args: argparse.Namespace) -> int:
         "dynamic",
         "upsample",
         "noise",
+        "static",
         "batch_size",
         "crop",
         "load_size",

@@ -68,7 +68,8 @@ class StudentConfig(DictConfig):
     """Everything that defines a student and its training (the contract stored in ``config.json``).
 
     Attributes:
-        widths, enc_blocks, dec_blocks, style_dim, dynamic, upsample, noise: the network (see :class:`MicroAST`).
+        widths, enc_blocks, dec_blocks, style_dim, dynamic, upsample, noise, static: the network (see
+            :class:`MicroAST`).
         pixel_weight: L1 between the student's and the teacher's pictures.
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
         structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
@@ -108,6 +109,7 @@ class StudentConfig(DictConfig):
     dynamic: bool = True
     upsample: str = "nearest"
     noise: int = 0
+    static: tuple[int, ...] = ()
     pixel_weight: float = 10.0
     distill_weight: float = 1.0
     structure_weight: float = 0.1
@@ -137,6 +139,7 @@ class StudentConfig(DictConfig):
             "enc_blocks": self.enc_blocks >= 0,
             "dec_blocks": self.dec_blocks >= 0,
             "noise": self.noise >= 0,
+            "static": set(self.static) <= {2, 4, 8},
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
             "upsample": self.upsample in UPSAMPLING,
@@ -162,6 +165,7 @@ class StudentConfig(DictConfig):
             dynamic=self.dynamic,
             upsample=self.upsample,
             noise=self.noise,
+            static=self.static,
         )
 
 

@@ -59,7 +59,8 @@ class StudentTrainer(OneNetTrainer):
         distributed: wrap the student in ``DistributedDataParallel`` (process group must be initialised).
         weights: start from these ``{"student.…": tensor}`` (resume or fine-tune).
         grow: ``weights`` may be of a shallower student (``--init-from`` with more blocks): the blocks they lack
-            start as the identity (:func:`brushwork.models.grow.grown_weights`).
+            start as the identity (:func:`brushwork.models.grow.grown_weights`); the filter heads of sites this
+            student has made static are dropped.
     """
 
     prefix = "student"
@@ -135,4 +136,7 @@ class StudentTrainer(OneNetTrainer):
         from brushwork.models.grow import grown_weights
 
         own = self._own(weights)
+        if grow:  # sites made static: their filter heads go
+            gone = {f"sites.{i}.kernel." for i, site in enumerate(self.net.sites) if site.kernel is None}
+            own = {k: v for k, v in own.items() if not k.startswith(tuple(gone))} if gone else own
         load_module_weights(self.net, grown_weights(self.net, own, what="student") if grow else own, what="student")

@@ -242,6 +242,8 @@ class MicroAST(nn.Module):
             into 8-px steps, which the dynamic filters of the finer sites can sharpen into a grid over flat areas.
         noise: channels of a fixed noise field added, scaled by the style code, after each 1/8 and 1/4 site
             (:class:`~brushwork.models.noise_field.NoiseInjection`; 0: none): texture where the photo is flat.
+        static: strides (8, 4, 2) whose sites have no dynamic filter even with ``dynamic``: a filter at a coarse
+            site that amplifies the grid's highest frequencies paints a hatching with the site's period.
 
     The output is on the [0, 1] scale but not clamped (losses see it raw; callers clamp).
     """
@@ -258,6 +260,7 @@ class MicroAST(nn.Module):
         dynamic: bool = True,
         upsample: str = "nearest",
         noise: int = 0,
+        static: Sequence[int] = (),
     ) -> None:
         super().__init__()
         c1, c2, c3 = (int(w) for w in widths)
@@ -265,19 +268,25 @@ class MicroAST(nn.Module):
             raise ValueError(
                 f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks} noise={noise}"
             )
+        if not set(static) <= {2, 4, 8}:
+            raise ValueError(f"micro_ast: static strides {tuple(static)} are not among 8, 4, 2")
         if upsample not in UPSAMPLING:
             raise ValueError(f"micro_ast: upsample {upsample!r} is not one of {', '.join(UPSAMPLING)}")
         self.upsample = upsample
         self.widths, self.enc_blocks, self.dec_blocks = (c1, c2, c3), int(enc_blocks), int(dec_blocks)
         self.style_dim, self.dynamic, self.noise_channels = int(style_dim), bool(dynamic), int(noise)
+        self.static = tuple(sorted({int(s) for s in static}, reverse=True))
         self.content_encoder = _Encoder(self.widths, self.enc_blocks)
         self.style_encoder = _Encoder(self.widths, self.enc_blocks)
         stats_in = 2 * (c1 + c2 + 2 * c3)  # mean and std of f1, f2, f3 before and after the residual blocks
         self.style_mlp = nn.Sequential(nn.Linear(stats_in, style_dim), nn.ReLU(), nn.Linear(style_dim, style_dim))
         site_channels = [c3] * self.dec_blocks + [c2, c1]
-        self.sites = nn.ModuleList(DualModulation(c, style_dim, dynamic=dynamic) for c in site_channels)
         #: each site's stride (pixels per map cell) and, for the 1/8 and 1/4 ones, its noise
         self.strides = [8] * self.dec_blocks + [4, 2]
+        self.sites = nn.ModuleList(
+            DualModulation(c, style_dim, dynamic=dynamic and s not in self.static)
+            for c, s in zip(site_channels, self.strides, strict=True)
+        )
         coarse = site_channels[: self.dec_blocks + 1] if self.noise_channels else []
         self.noise = nn.ModuleList(
             NoiseInjection(c, style_dim, self.noise_channels, seed=i + 1) for i, c in enumerate(coarse)
@@ -307,6 +316,7 @@ class MicroAST(nn.Module):
             "dynamic": self.dynamic,
             "upsample": self.upsample,
             "noise": self.noise_channels,
+            "static": list(self.static),
         }
 
     def style_path(self) -> list[nn.Module]:
@@ -444,6 +454,7 @@ def build_micro_ast(spec: dict[str, Any]) -> MicroAST:
             dynamic=bool(spec.get("dynamic", True)),
             upsample=str(spec.get("upsample", "nearest")),
             noise=int(spec.get("noise", 0)),
+            static=tuple(int(s) for s in spec.get("static", ())),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"micro_ast spec {spec}: {exc}") from exc
