@@ -25,7 +25,7 @@ def test_shape_and_a_peak_where_the_pattern_is() -> None:
     spectrum = log_power_spectrum(0.5 + 0.1 * _hatching().expand(1, 3, -1, -1), window=32)
     assert spectrum.shape == (1, 32, 17) and spectrum.dtype == torch.float32
     peak = divmod(int(spectrum[0].argmax()), 17)
-    assert peak in {(4, 4), (28, 4)}  # a diagonal period of 8 px: 32 / 8 = 4 cycles per window on both axes
+    assert peak == (4, 4)  # a diagonal period of 8 px: 32 / 8 = 4 cycles per window on both axes
 
 
 def test_missing_texture_costs_far_more_than_moving_the_strokes() -> None:

@@ -206,6 +206,14 @@ def test_the_spectrum_term_compares_texture_with_the_teacher(tiny_encoder: VGG16
         StudentConfig(spectrum_weight=-1.0)
 
 
+def test_static_strides_are_stored_as_the_network_stores_them() -> None:
+    assert StudentConfig(static=(2, 4, 4)).static == (4, 2) == StudentConfig(static=(4, 2)).static
+    assert StudentConfig.from_dict(StudentConfig(static=(2, 8)).to_dict()).build().static == (8, 2)
+    for bad in (4, (16,), ("4",)):
+        with pytest.raises(ConfigError, match="static"):
+            StudentConfig(static=bad)
+
+
 def test_gram_layers_weigh_the_gram_term(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.methods.student import student_losses
 

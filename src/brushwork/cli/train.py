@@ -261,8 +261,8 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         nargs="+",
         choices=(8, 4, 2),
         metavar="STRIDE",
-        help="sites (by stride: 8, 4, 2) without dynamic filters (default none; with --init-from, more sites "
-        "drop theirs)",
+        help="sites (by stride: 8, 4, 2) without dynamic filters (default: none, or the --init-from model's; "
+        "only more may be added: their filters are dropped)",
     )
     arch.add_argument(
         "--upsample",

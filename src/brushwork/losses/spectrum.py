@@ -28,9 +28,11 @@ def log_power_spectrum(image: torch.Tensor, *, window: int = 64, eps: float = 1e
         eps: added to the power before the logarithm (the floor of what counts).
 
     Returns:
-        ``(N, window, window // 2 + 1)`` float32 (``rfft2``'s layout; the DC bin is that of zero-mean patches).
+        ``(N, window, window // 2 + 1)`` float32 (``rfft2``'s layout; patch means removed before the taper).
     """
-    if image.ndim != 4 or min(image.shape[-2:]) < window or window < 4:
+    if window < 4:
+        raise ValueError(f"log_power_spectrum: window {window} is under 4 px")
+    if image.ndim != 4 or min(image.shape[-2:]) < window:
         raise ValueError(f"log_power_spectrum: expected (N, C, H, W) of {window}+ px, got {tuple(image.shape)}")
     x = image.float()
     stride = window // 2

@@ -84,8 +84,9 @@ class StudentConfig(DictConfig):
             5108 of the first campaign); the teacher's own edges cost nothing.
         spectrum_weight: distance between the log power spectra of the student's and the teacher's pictures
             (:func:`~brushwork.losses.spectrum.spectrum_loss`): how much texture there is at each scale and
-            orientation, not where. The student paints larger flat patches with hard steps and a quarter of the
-            teacher's fine texture (periods under 5 px; docs/arbitrary_recipe.md, session 29).
+            orientation, not where (64-px windows; crops under 64 px use their own side). The student paints
+            larger flat patches with hard steps and a quarter of the teacher's fine texture (periods under 5 px;
+            docs/arbitrary_recipe.md, session 29).
         contrast_weight: MicroAST's style-signal contrastive loss
             (:func:`~brushwork.losses.style_contrast.style_contrastive_loss`): the student's own style code of its
             picture near the painting's code, far from the other paintings' in the batch (pairs at alpha 1).
@@ -133,6 +134,9 @@ class StudentConfig(DictConfig):
     bf16: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.static, Sequence) or not all(isinstance(s, int) for s in self.static):
+            raise ConfigError(f"student config: invalid static={self.static!r} (strides among 8, 4, 2)")
+        object.__setattr__(self, "static", tuple(sorted(set(self.static), reverse=True)))  # as the network's spec
         weights = tuple(f.name for f in fields(self) if f.name.endswith("_weight"))  # every loss term's weight
         checks = {
             "widths": len(self.widths) == 3 and min(self.widths) >= 1,

@@ -131,7 +131,8 @@ class StudentTrainer(OneNetTrainer):
         return {"method": "student", "nets": {"student": self.net.spec()}, "config": self.config.to_dict()}
 
     def load_weights(self, weights: dict[str, torch.Tensor], *, grow: bool = False) -> None:
-        """Load checkpoint ``weights``; with ``grow``, blocks they lack start as the identity."""
+        """Load checkpoint ``weights``; with ``grow``, blocks they lack start as the identity and the filter heads
+        of sites this student has made static are dropped."""
         from brushwork.checkpoint import load_module_weights
         from brushwork.models.grow import grown_weights
 
