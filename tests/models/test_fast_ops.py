@@ -83,6 +83,18 @@ def test_upsample2_add_adds_each_pixel_to_its_block_in_place() -> None:
     assert upsample2_add_(fresh, x.requires_grad_()) is None  # autograd
 
 
+@pytest.mark.parametrize(("h", "w"), [(6, 7), (1, 5), (4, 1)])
+def test_bilinear_upsample2_add_is_interpolate_and_sum(h: int, w: int) -> None:
+    x = _rand(2, 5, h, w, seed=5).contiguous(memory_format=CL)
+    fresh = _rand(2, 5, 2 * h, 2 * w, seed=6).contiguous(memory_format=CL)
+    want = fresh + F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    with torch.inference_mode():
+        done = upsample2_add_(fresh, x, mode="bilinear")
+        assert upsample2_add_(fresh, x, mode="bicubic") is None  # a form it does not have
+    assert done is fresh and torch.allclose(done, want, atol=1e-6)
+    assert done.is_contiguous(memory_format=CL)
+
+
 @pytest.mark.parametrize("layout", [CL, torch.contiguous_format])
 def test_depth_to_space2_is_pixel_shuffle(layout: torch.memory_format) -> None:
     x = _rand(2, 12, 5, 7, seed=5).contiguous(memory_format=layout)

@@ -301,7 +301,7 @@ class MicroAST(nn.Module):
 
     def _merge(self, skip: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """``skip`` (a fresh map) plus ``x`` upsampled to its size."""
-        if self.upsample == "nearest" and (done := upsample2_add_(skip, x)) is not None:
+        if (done := upsample2_add_(skip, x, mode=self.upsample)) is not None:
             return done
         return _add(skip, _up_to(x, skip, self.upsample))
 
