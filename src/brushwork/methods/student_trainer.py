@@ -139,5 +139,5 @@ class StudentTrainer(OneNetTrainer):
         own = self._own(weights)
         if grow:  # sites made static: their filter heads go
             gone = {f"sites.{i}.kernel." for i, site in enumerate(self.net.sites) if site.kernel is None}
-            own = {k: v for k, v in own.items() if not k.startswith(tuple(gone))} if gone else own
+            own = {k: v for k, v in own.items() if not k.startswith(tuple(gone))}
         load_module_weights(self.net, grown_weights(self.net, own, what="student") if grow else own, what="student")

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["Pointwise", "depth_to_space2", "inference_only", "pointwise", "upsample2_add_"]
+__all__ = ["Pointwise", "depth_to_space2", "inference_only", "is_channels_last", "pointwise", "upsample2_add_"]
 
 
 def inference_only(*tensors: torch.Tensor | None) -> bool:
@@ -25,7 +25,8 @@ def inference_only(*tensors: torch.Tensor | None) -> bool:
     return not (torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
 
 
-def _channels_last(x: torch.Tensor) -> bool:
+def is_channels_last(x: torch.Tensor) -> bool:
+    """Whether ``x`` is a 4-D map laid out channels-last (and not also plain contiguous, as 1×1 maps are)."""
     return x.ndim == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
 
 
@@ -39,13 +40,21 @@ def pointwise(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) 
     """
     if weight.shape[-2:] != (1, 1):
         raise ValueError(f"pointwise: expected a 1×1 kernel, got {tuple(weight.shape)}")
-    if not (_channels_last(x) and inference_only(x, weight, bias)):
+    if not (is_channels_last(x) and inference_only(x, weight, bias)):
         return F.conv2d(x, weight, bias)
     n, c, h, w = x.shape
     rows = torch.mm(x.permute(0, 2, 3, 1).reshape(n * h * w, c), weight.flatten(1).t().to(x.dtype))
     if bias is not None:
         rows.add_(bias.to(x.dtype))  # after the product: addmm first copies the bias into every row
     return rows.view(n, h, w, -1).permute(0, 3, 1, 2)
+
+
+#: Per output phase (even, odd) of a bilinear ×2 upsampling along one axis: the output cells whose 0.25 tap is a
+#: neighbour (``near``), that neighbour in the input (``far``), and the edge cell whose neighbour is itself (clamped).
+_BILINEAR_PHASES = (
+    (slice(1, None), slice(None, -1), slice(None, 1)),
+    (slice(None, -1), slice(1, None), slice(-1, None)),
+)
 
 
 def upsample2_add_(fresh: torch.Tensor, x: torch.Tensor, *, mode: str = "nearest") -> torch.Tensor | None:
@@ -63,7 +72,7 @@ def upsample2_add_(fresh: torch.Tensor, x: torch.Tensor, *, mode: str = "nearest
     n, c, h, w = x.shape
     if fresh.shape != (n, c, 2 * h, 2 * w) or fresh.dtype != x.dtype:
         return None
-    if not (_channels_last(fresh) and _channels_last(x)) or mode not in ("nearest", "bilinear"):
+    if not (is_channels_last(fresh) and is_channels_last(x)) or mode not in ("nearest", "bilinear"):
         return None
     blocks = fresh.permute(0, 2, 3, 1).view(n, h, 2, w, 2, c)
     pixels = x.permute(0, 2, 3, 1)  # (n, h, w, c), contiguous
@@ -71,13 +80,11 @@ def upsample2_add_(fresh: torch.Tensor, x: torch.Tensor, *, mode: str = "nearest
         blocks.add_(pixels.view(n, h, 1, w, 1, c))
         return fresh
     rows = torch.empty((n, h, 2, w, c), dtype=x.dtype, device=x.device)  # even / odd output rows
-    for phase, (near, far) in enumerate(((slice(1, None), slice(None, -1)), (slice(None, -1), slice(1, None)))):
-        edge = slice(None, 1) if phase == 0 else slice(-1, None)
+    for phase, (near, far, edge) in enumerate(_BILINEAR_PHASES):
         torch.mul(pixels, 0.75, out=rows[:, :, phase])
         rows[:, near, phase].add_(pixels[:, far], alpha=0.25)
         rows[:, edge, phase].add_(pixels[:, edge], alpha=0.25)
-    for phase, (near, far) in enumerate(((slice(1, None), slice(None, -1)), (slice(None, -1), slice(1, None)))):
-        edge = slice(None, 1) if phase == 0 else slice(-1, None)
+    for phase, (near, far, edge) in enumerate(_BILINEAR_PHASES):
         blocks[:, :, :, :, phase].add_(rows, alpha=0.75)
         blocks[:, :, :, near, phase].add_(rows[:, :, :, far], alpha=0.25)
         blocks[:, :, :, edge, phase].add_(rows[:, :, :, edge], alpha=0.25)
@@ -87,7 +94,7 @@ def upsample2_add_(fresh: torch.Tensor, x: torch.Tensor, *, mode: str = "nearest
 def depth_to_space2(x: torch.Tensor) -> torch.Tensor:
     """``pixel_shuffle(x, 2)``: ``(N, 4·C, h, w)`` → ``(N, C, 2h, 2w)``; a channels-last ``x`` at inference is
     rearranged in one pass into a contiguous result (3× faster than ``pixel_shuffle`` on that layout)."""
-    if not (_channels_last(x) and inference_only(x)):
+    if not (is_channels_last(x) and inference_only(x)):
         return F.pixel_shuffle(x, 2)
     n, c4, h, w = x.shape
     c = c4 // 4

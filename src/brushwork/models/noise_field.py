@@ -23,6 +23,8 @@ import math
 import torch
 from torch import nn
 
+from brushwork.models.fast_ops import is_channels_last
+
 __all__ = ["NoiseField", "NoiseInjection"]
 
 
@@ -119,6 +121,6 @@ class NoiseInjection(nn.Module):
         channels-last sum stays channels-last: no layout change for the convolutions after it)."""
         n, c, h, w = x.shape
         matrix = matrix.to(x.dtype)
-        if x.is_contiguous() or not x.is_contiguous(memory_format=torch.channels_last):
+        if not is_channels_last(x):
             return (matrix @ field).reshape(n, c, h, w)
         return (field.t() @ matrix.transpose(1, 2)).reshape(n, h, w, c).permute(0, 3, 1, 2)  # (N, h·w, C) rows
