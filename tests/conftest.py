@@ -73,14 +73,22 @@ def _make_student(
     upsample: str = "nearest",
     noise: int = 0,
     static: tuple[int, ...] = (),
+    quarter_blocks: int = 0,
 ) -> Path:
     """A tiny ``fast`` student model directory whose style heads and output are not trivial (a fresh network
-    ignores the style until its zero-initialised heads learn), with ``noise`` channels of style-scaled noise and
-    no dynamic filter at the ``static`` strides."""
+    ignores the style until its zero-initialised heads learn), with ``noise`` channels of style-scaled noise, no
+    dynamic filter at the ``static`` strides and ``quarter_blocks`` residual blocks at 1/4."""
     from brushwork.checkpoint import save_model_dir
     from brushwork.methods.student import StudentConfig
 
-    config = StudentConfig(widths=widths, style_dim=style_dim, upsample=upsample, noise=noise, static=static)
+    config = StudentConfig(
+        widths=widths,
+        style_dim=style_dim,
+        upsample=upsample,
+        noise=noise,
+        static=static,
+        quarter_blocks=quarter_blocks,
+    )
     torch.manual_seed(seed)
     net = config.build()
     with torch.no_grad():

@@ -141,13 +141,15 @@ def test_init_from_with_more_encoder_blocks_grows_the_student(
     fewer = ["--steps", "1", "--init-from", str(first), "--enc-blocks", "1"]
     assert _train(data, tmp_path / "fewer", *t, *fewer) == 2
     assert "cannot have fewer" in capsys.readouterr().err
-    grow = ["--steps", "1", "--init-from", str(first), "--enc-blocks", "3", "--lr", "1e-12"]
+    grow = ["--steps", "1", "--init-from", str(first), "--enc-blocks", "3", "--quarter-blocks", "1", "--lr", "1e-12"]
     assert _train(data, tmp_path / "grown", *t, *grow) == 0
     grown = latest_checkpoint(tmp_path / "grown")
-    assert read_config(grown)["nets"]["student"]["enc_blocks"] == 3
+    spec = read_config(grown)["nets"]["student"]
+    assert spec["enc_blocks"] == 3 and spec["quarter_blocks"] == 1
     start, now = load_weights(first), load_weights(grown)
     assert all(torch.allclose(start[k], now[k], atol=1e-6) for k in start)  # lr ~0: the trained part unchanged
     assert not now["student.content_encoder.blocks.2.conv2.weight"].abs().max() > 1e-6  # new: the identity
+    assert not now["student.quarter.0.conv2.weight"].abs().max() > 1e-6
     assert _train(data, tmp_path / "grown", *t, "--steps", "2", "--resume") == 0  # resume: its own shape
 
 

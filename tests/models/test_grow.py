@@ -10,9 +10,11 @@ from brushwork.models.grow import grown_weights
 from brushwork.models.micro_ast import MicroAST
 
 
-def _net(enc_blocks: int, dec_blocks: int = 1, seed: int = 0) -> MicroAST:
+def _net(enc_blocks: int, dec_blocks: int = 1, seed: int = 0, quarter_blocks: int = 0) -> MicroAST:
     torch.manual_seed(seed)
-    net = MicroAST(widths=(4, 8, 8), enc_blocks=enc_blocks, dec_blocks=dec_blocks, style_dim=8)
+    net = MicroAST(
+        widths=(4, 8, 8), enc_blocks=enc_blocks, dec_blocks=dec_blocks, quarter_blocks=quarter_blocks, style_dim=8
+    )
     with torch.no_grad():
         for p in net.parameters():  # the modulation heads start at zero: make every path matter
             p.normal_(std=0.2)
@@ -20,7 +22,7 @@ def _net(enc_blocks: int, dec_blocks: int = 1, seed: int = 0) -> MicroAST:
 
 
 def test_new_blocks_start_as_the_identity() -> None:
-    small, big = _net(1), _net(3, seed=1)
+    small, big = _net(1), _net(3, seed=1, quarter_blocks=2)
     big.load_state_dict(grown_weights(big, small.state_dict(), what="student"))
     content, style = torch.rand(2, 3, 40, 48), torch.rand(1, 3, 32, 32)
     with torch.no_grad():
@@ -29,6 +31,8 @@ def test_new_blocks_start_as_the_identity() -> None:
     assert torch.allclose(want, got, atol=1e-6)
     new = big.content_encoder.blocks[2]
     assert not new.conv2.weight.any() and new.conv1.weight.abs().sum() > 0  # trainable: gradients reach conv2
+    quarter = big.quarter[1]  # the decoder's 1/4 blocks: 8 channels, 4 between the convolutions
+    assert quarter.conv1.weight.shape == (4, 8, 3, 3) and not quarter.conv2.weight.any()
 
 
 def test_a_different_network_is_not_grown() -> None:

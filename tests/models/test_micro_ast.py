@@ -78,10 +78,10 @@ def test_bilinear_upsampling_any_size_and_round_trip() -> None:
 
 
 def test_spec_round_trip_and_bad_specs() -> None:
-    net = tiny(enc_blocks=0, dec_blocks=1, dynamic=False)
+    net = tiny(enc_blocks=0, dec_blocks=1, quarter_blocks=1, dynamic=False)
     spec = net.spec()
-    assert spec == {"kind": "micro_ast", "widths": [4, 8, 8], "enc_blocks": 0, "dec_blocks": 1, "style_dim": 8,
-                    "dynamic": False, "upsample": "nearest", "noise": 0, "static": []}  # fmt: skip
+    assert spec == {"kind": "micro_ast", "widths": [4, 8, 8], "enc_blocks": 0, "dec_blocks": 1, "quarter_blocks": 1,
+                    "style_dim": 8, "dynamic": False, "upsample": "nearest", "noise": 0, "static": []}  # fmt: skip
     rebuilt = build_micro_ast(spec)
     rebuilt.load_state_dict(net.state_dict())
     content, style = _img(0, 1, 3, 24, 40), _img(1, 1, 3, 30, 30)
@@ -151,7 +151,7 @@ def test_recorded_statistics_reproduce_the_run() -> None:
 
 @pytest.mark.parametrize("masked", [False, True])
 def test_site_stats_are_what_a_whole_pass_records(masked: bool) -> None:
-    net = tiny(2)
+    net = tiny(2, quarter_blocks=1)  # the 1/2 site's statistics come after the 1/4 block
     content, code = _img(0, 1, 3, 40, 48), net.style_code(_img(1, 2, 3, 32, 32))
     mask = _img(6, 1, 1, 40, 48) if masked else None
     outside = code[1:] if masked else None
@@ -170,7 +170,7 @@ def test_channels_last_inference_is_the_training_forward(upsample: str, batch: i
     """At inference a channels-last network fuses each modulation into one depthwise pass, runs its 1×1 skips as
     matrix products and adds nearest-upsampled maps through broadcast views: the picture autograd's plain
     forward paints, at even and odd sizes."""
-    net = tiny(4, upsample=upsample).to(memory_format=torch.channels_last)
+    net = tiny(4, upsample=upsample, quarter_blocks=1).to(memory_format=torch.channels_last)
     for h, w in ((48, 40), (37, 29)):
         content = _img(7, batch, 3, h, w).contiguous(memory_format=torch.channels_last)
         codes = net.style_code(_img(8, 2, 3, 30, 30)).detach()

@@ -12,11 +12,11 @@ from brushwork.errors import CheckpointError, ConfigError
 __all__ = ["train_student"]
 
 #: Settings that describe the network (taken from the ``--init-from`` model).
-_ARCH = ("widths", "enc_blocks", "dec_blocks", "style_dim", "dynamic", "noise")
+_ARCH = ("widths", "enc_blocks", "dec_blocks", "quarter_blocks", "style_dim", "dynamic", "noise")
 #: Taken from the ``--init-from`` model unless given (no weight depends on them).
 _SWITCHABLE = ("upsample",)
 #: Taken from the ``--init-from`` model unless given larger: the new blocks start as the identity.
-_GROWABLE = ("enc_blocks", "noise")
+_GROWABLE = ("enc_blocks", "quarter_blocks", "noise")
 #: Taken from the ``--init-from`` model unless given a superset: the new static sites drop their filter heads.
 _PRUNABLE = ("static",)
 
@@ -69,9 +69,9 @@ def train_student(
         balance: draw every style folder about equally often.
         init_from: a student model or run directory whose network starts a new run (its shape is taken, and its
             ``upsample`` unless ``config`` sets it: a :class:`StudentConfig` object sets every field, a dict only
-            its keys; the optimiser starts fresh). Its held-out styles must stay held out. ``enc_blocks`` may be
-            set larger than the model's: the encoders' new residual blocks start as the identity, so the grown
-            network starts as the model; so does ``noise`` set on a model without it (the noise starts at zero).
+            its keys; the optimiser starts fresh). Its held-out styles must stay held out. ``enc_blocks`` and
+            ``quarter_blocks`` may be set larger than the model's: the new residual blocks start as the identity,
+            so the grown network starts as the model; so does ``noise`` set on a model without it (the noise starts at zero).
             ``static`` may add sites: their dynamic filters are dropped.
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``, ``preview_every_s``).

@@ -246,6 +246,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "new blocks start as the identity)",
     )
     arch.add_argument("--dec-blocks", type=int, help="modulated residual blocks in the decoder (default 2)")
+    arch.add_argument(
+        "--quarter-blocks",
+        type=int,
+        help="residual blocks after the decoder's 1/4 modulation (default 0; with --init-from, more grows the "
+        "model: new blocks start as the identity)",
+    )
     arch.add_argument("--style-dim", type=positive_int, help="length of the style code (default 64)")
     arch.add_argument("--dynamic", action=argparse.BooleanOptionalAction, help="dynamic depthwise filters (default on)")
     arch.add_argument(
@@ -314,6 +320,7 @@ def run_student(args: argparse.Namespace) -> int:
         "widths",
         "enc_blocks",
         "dec_blocks",
+        "quarter_blocks",
         "style_dim",
         "dynamic",
         "upsample",

@@ -68,7 +68,7 @@ class StudentConfig(DictConfig):
     """Everything that defines a student and its training (the contract stored in ``config.json``).
 
     Attributes:
-        widths, enc_blocks, dec_blocks, style_dim, dynamic, upsample, noise, static: the network (see
+        widths, enc_blocks, dec_blocks, quarter_blocks, style_dim, dynamic, upsample, noise, static: the network (see
             :class:`MicroAST`).
         pixel_weight: L1 between the student's and the teacher's pictures.
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
@@ -106,6 +106,7 @@ class StudentConfig(DictConfig):
     widths: tuple[int, int, int] = (32, 64, 64)
     enc_blocks: int = 1
     dec_blocks: int = 2
+    quarter_blocks: int = 0
     style_dim: int = 64
     dynamic: bool = True
     upsample: str = "nearest"
@@ -142,6 +143,7 @@ class StudentConfig(DictConfig):
             "widths": len(self.widths) == 3 and min(self.widths) >= 1,
             "enc_blocks": self.enc_blocks >= 0,
             "dec_blocks": self.dec_blocks >= 0,
+            "quarter_blocks": self.quarter_blocks >= 0,
             "noise": self.noise >= 0,
             "static": set(self.static) <= {2, 4, 8},
             "style_dim": self.style_dim >= 1,
@@ -165,6 +167,7 @@ class StudentConfig(DictConfig):
             widths=self.widths,
             enc_blocks=self.enc_blocks,
             dec_blocks=self.dec_blocks,
+            quarter_blocks=self.quarter_blocks,
             style_dim=self.style_dim,
             dynamic=self.dynamic,
             upsample=self.upsample,

@@ -116,11 +116,13 @@ def _up_to(x: torch.Tensor, like: torch.Tensor, mode: str) -> torch.Tensor:
 
 
 class _ResBlock(nn.Module):
-    """``x + conv(relu(conv(x)))`` with 3×3 reflection-padded convolutions."""
+    """``x + conv(relu(conv(x)))`` with 3×3 reflection-padded convolutions (``mid`` channels between; 0: as many
+    as ``x`` has)."""
 
-    def __init__(self, channels: int) -> None:
+    def __init__(self, channels: int, mid: int = 0) -> None:
         super().__init__()
-        self.conv1, self.conv2 = _conv(channels, channels), _conv(channels, channels)
+        mid = mid or channels
+        self.conv1, self.conv2 = _conv(channels, mid), _conv(mid, channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _add(self.conv2(_relu(self.conv1(x))), x)
@@ -233,9 +235,11 @@ class MicroAST(nn.Module):
     """The student: content ``(N, 3, H, W)`` + style code ``(N|1, style_dim)`` → image ``(N, 3, H, W)``.
 
     Args:
-        widths: channels at full, half and quarter resolution ``(c1, c2, c3)``.
-        enc_blocks: residual blocks at the end of each encoder (quarter resolution).
-        dec_blocks: modulated residual blocks at the start of the decoder (quarter resolution).
+        widths: channels at 1/2, 1/4 and 1/8 resolution ``(c1, c2, c3)``.
+        enc_blocks: residual blocks at the end of each encoder (1/8 resolution).
+        dec_blocks: modulated residual blocks at the start of the decoder (1/8 resolution).
+        quarter_blocks: residual blocks after the 1/4 modulation (``c2`` channels, ``c2 // 2`` between their two
+            convolutions): room at 1/4 for the decoder to draw shapes longer than one 3×3 layer can.
         style_dim: length of the style code.
         dynamic: also generate the dynamic depthwise filters (else the modulation is the affine map only).
         upsample: ``"nearest"`` (the first campaigns) or ``"bilinear"``: nearest turns a slowly varying 1/8 map
@@ -256,6 +260,7 @@ class MicroAST(nn.Module):
         widths: Sequence[int] = (32, 64, 64),
         enc_blocks: int = 1,
         dec_blocks: int = 2,
+        quarter_blocks: int = 0,
         style_dim: int = 64,
         dynamic: bool = True,
         upsample: str = "nearest",
@@ -264,9 +269,10 @@ class MicroAST(nn.Module):
     ) -> None:
         super().__init__()
         c1, c2, c3 = (int(w) for w in widths)
-        if min(c1, c2, c3) < 1 or enc_blocks < 0 or dec_blocks < 0 or style_dim < 1 or noise < 0:
+        if min(c1, c2, c3) < 1 or min(enc_blocks, dec_blocks, quarter_blocks, noise) < 0 or style_dim < 1:
             raise ValueError(
-                f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks} noise={noise}"
+                f"micro_ast: bad sizes widths={tuple(widths)} blocks={enc_blocks},{dec_blocks},{quarter_blocks} "
+                f"noise={noise}"
             )
         if not set(static) <= {2, 4, 8}:
             raise ValueError(f"micro_ast: static strides {tuple(static)} are not among 8, 4, 2")
@@ -274,6 +280,7 @@ class MicroAST(nn.Module):
             raise ValueError(f"micro_ast: upsample {upsample!r} is not one of {', '.join(UPSAMPLING)}")
         self.upsample = upsample
         self.widths, self.enc_blocks, self.dec_blocks = (c1, c2, c3), int(enc_blocks), int(dec_blocks)
+        self.quarter_blocks = int(quarter_blocks)
         self.style_dim, self.dynamic, self.noise_channels = int(style_dim), bool(dynamic), int(noise)
         self.static = tuple(sorted({int(s) for s in static}, reverse=True))
         self.content_encoder = _Encoder(self.widths, self.enc_blocks)
@@ -293,6 +300,7 @@ class MicroAST(nn.Module):
         )
         self.blocks = nn.ModuleList(_ResBlock(c3) for _ in range(self.dec_blocks))
         self.to_quarter, self.skip_quarter = _conv(c3, c2), Pointwise(c2, c2)
+        self.quarter = nn.ModuleList(_ResBlock(c2, max(1, c2 // 2)) for _ in range(self.quarter_blocks))
         self.to_half, self.skip_half = _conv(c2, c1), Pointwise(c1, c1)
         self.refine, self.to_rgb = _conv(c1, c1), _conv(c1, 12)
         with torch.no_grad():  # ICNR (Aitken et al. 2017): the 4 sub-pixels start alike, no checkerboard
@@ -312,6 +320,7 @@ class MicroAST(nn.Module):
             "widths": list(self.widths),
             "enc_blocks": self.enc_blocks,
             "dec_blocks": self.dec_blocks,
+            "quarter_blocks": self.quarter_blocks,
             "style_dim": self.style_dim,
             "dynamic": self.dynamic,
             "upsample": self.upsample,
@@ -427,6 +436,8 @@ class MicroAST(nn.Module):
         for block in self.blocks:
             x = block(modulate(x))
         x = modulate(self._merge(self.skip_quarter(f2), _relu(self.to_quarter(x))))
+        for block in self.quarter:
+            x = block(x)
         x = self._merge(self.skip_half(f1), _relu(self.to_half(x)))
         if stats_only:
             statistics(x, next(site))
@@ -450,6 +461,7 @@ def build_micro_ast(spec: dict[str, Any]) -> MicroAST:
             widths=tuple(int(w) for w in spec["widths"]),
             enc_blocks=int(spec["enc_blocks"]),
             dec_blocks=int(spec["dec_blocks"]),
+            quarter_blocks=int(spec.get("quarter_blocks", 0)),
             style_dim=int(spec["style_dim"]),
             dynamic=bool(spec.get("dynamic", True)),
             upsample=str(spec.get("upsample", "nearest")),
