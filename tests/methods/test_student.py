@@ -140,18 +140,20 @@ ort = pytest.importorskip("onnxruntime")
 
 
 @pytest.mark.parametrize(
-    ("upsample", "noise", "static", "quarter_blocks"),
-    [("nearest", 0, (), 0), ("bilinear", 0, (), 0), ("nearest", 2, (), 0), ("bilinear", 2, (4,), 1)],
+    "layout",
+    [
+        {"upsample": "nearest"},
+        {"upsample": "bilinear"},
+        {"upsample": "nearest", "noise": 2},
+        {"upsample": "bilinear", "noise": 2, "static": (4,), "quarter_blocks": 1},  # the shipped layout
+    ],
+    ids=["nearest", "bilinear", "noise", "shipped"],
 )
-def test_onnx_export_matches_pytorch_at_other_sizes(
-    tmp_path: Path, make_student, upsample: str, noise: int, static: tuple[int, ...], quarter_blocks: int
-) -> None:
+def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student, layout: dict) -> None:
     from brushwork.checkpoint import read_config
     from brushwork.onnx_export import _build, export_onnx
 
-    model = make_student(
-        tmp_path / "student", upsample=upsample, noise=noise, static=static, quarter_blocks=quarter_blocks
-    )
+    model = make_student(tmp_path / "student", **layout)
     module, _, _ = _build(model, read_config(model), direction=None, encoder=None, sample_size=32)
     assert isinstance(module, StudentExport)
     path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32, detail=0.0)  # the network alone
