@@ -145,7 +145,7 @@ ort = pytest.importorskip("onnxruntime")
         {"upsample": "nearest"},
         {"upsample": "bilinear"},
         {"upsample": "nearest", "noise": 2},
-        {"upsample": "bilinear", "noise": 2, "static": (4,), "quarter_blocks": 1},  # the shipped layout
+        {"upsample": "bilinear", "noise": 2, "static": (4,), "quarter_blocks": 1},  # noise, no 1/4 filter, a 1/4 block
     ],
     ids=["nearest", "bilinear", "noise", "shipped"],
 )

@@ -26,13 +26,13 @@ Layout, widths ``(c1, c2, c3)`` (default 32, 64, 64), ``N`` images of ``H × W``
     style encoder    the same layout, its own weights, any style size → channel mean/std of f1, f2, f3 before
                      and after the blocks (N, 2·(c1+c2+2·c3)) → MLP → code z (N, style_dim)
     decoder          f3 → [DM(c3) → residual block] ×dec_blocks → conv3×3 c2 → ↑ + 1×1(f2) → DM(c2)
-                     → conv3×3 c1 → ↑ + 1×1(f1) → DM(c1) → conv3×3 c1 → conv3×3 12 → depth-to-space
-                     → (N, 3, H, W)
+                     → [residual block, c2/2 between] ×quarter_blocks → conv3×3 c1 → ↑ + 1×1(f1) → DM(c1)
+                     → conv3×3 c1 → conv3×3 12 → depth-to-space → (N, 3, H, W)
 
-Default size (widths 32, 64, 64; 1 encoder and 2 decoder blocks; 64-long code; dynamic filters): 0.67 M
+Default size (widths 32, 64, 64; 1 encoder, 2 decoder and no 1/4 blocks; 64-long code; dynamic filters): 0.67 M
 parameters (the teacher: 2.9 M in VGG16 to relu4_1 plus 3.0 M in its skip decoder); 5.7 GFLOP for a 512×512
 content (multiply-add = 2 FLOP; :func:`count_flops`) plus 1.6 GFLOP for a 512×512 style (0.4 at 256²); the
-teacher needs about 200 GFLOP at 512×512.
+teacher needs about 200 GFLOP at 512×512. A 1/4 block adds 37 k parameters and 1.2 GFLOP at 512×512.
 
 Measured once on the development machine (2-core AVX-512 CPU, fp32, channels-last, glibc allocator tuned as the
 CLI does, median of 5) while a 2-thread training job ran on the same cores, so indicative only (2-thread runs
