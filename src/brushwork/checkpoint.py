@@ -173,7 +173,8 @@ def load_one_net(
         module = build(config["nets"][net])
     except (TypeError, ValueError, KeyError) as exc:
         raise CheckpointError(f"{directory}: cannot build the {net} ({exc})") from exc
-    weights = {k.removeprefix(f"{net}."): v.float() for k, v in load_weights(directory).items()}
+    head = f"{net}."  # a run's checkpoint may hold other networks too (a critic)
+    weights = {k.removeprefix(head): v.float() for k, v in load_weights(directory).items() if k.startswith(head)}
     load_module_weights(module, weights, what=f"{directory} {net}")
     return module.eval().requires_grad_(False).to(device), config
 

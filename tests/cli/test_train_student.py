@@ -195,3 +195,26 @@ def test_stylize_fast_without_a_shipped_model_is_one_line(tmp_path: Path, monkey
     assert len(err) == 1 and "no fast model is shipped yet" in err[0] and "--model" in err[0]
     assert main([*argv, "--steps", "3"]) == 2
     assert "--steps is a gatys option" in capsys.readouterr().err
+
+
+def test_an_adversarial_run_resumes_and_its_checkpoint_stylizes(
+    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder
+) -> None:
+    from brushwork.checkpoint import export_model
+
+    data = make_unpaired(tmp_path / "data")
+    t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
+    assert _train(data, tmp_path / "gan", *t, "--steps", "2", "--adversarial-weight", "0.5") == 0
+    first = latest_checkpoint(tmp_path / "gan")
+    assert any(k.startswith("critic.") for k in load_weights(first))
+    assert read_config(first)["nets"]["critic"]["kind"] == "vgg"
+    assert _train(data, tmp_path / "gan", *t, "--steps", "3", "--resume") == 0
+    logged = [json.loads(line) for line in (tmp_path / "gan" / "metrics.jsonl").read_text().splitlines()]
+    assert {"adversarial", "critic"} <= set(logged[-1]) and logged[-1]["step"] == 3
+    shipped = export_model(latest_checkpoint(tmp_path / "gan"), tmp_path / "model", nets=("student",))
+    assert not any(k.startswith("critic.") for k in load_weights(shipped))
+    photo = str(data / "trainB" / sorted(p.name for p in (data / "trainB").iterdir())[0])
+    for model in (latest_checkpoint(tmp_path / "gan"), shipped):  # a run's checkpoint stylizes as its export does
+        out = tmp_path / f"{model.name}.png"
+        argv = ["stylize", photo, "--style", photo, "--method", "fast", "--model", str(model), "-o", str(out)]
+        assert main(argv) == 0 and load_image(out).shape[1] == 3

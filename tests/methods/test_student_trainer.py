@@ -52,8 +52,11 @@ def test_train_step_lowers_the_loss_and_reports_numbers(tiny_encoder: VGG16Encod
     assert not any(p.requires_grad for p in teacher.parameters())
 
 
-def test_state_round_trip_continues_identically(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
-    config = dataclasses.replace(TINY, style_augment=True, random_alpha=0.5)
+@pytest.mark.parametrize("adversarial", [0.0, 0.5], ids=["plain", "critic"])
+def test_state_round_trip_continues_identically(
+    tiny_encoder: VGG16Encoder, teacher: VGGDecoder, adversarial: float
+) -> None:
+    config = dataclasses.replace(TINY, style_augment=True, random_alpha=0.5, adversarial_weight=adversarial)
     a = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
     for step in range(3):
         a.train_step(_batch(step))
@@ -62,6 +65,9 @@ def test_state_round_trip_continues_identically(tiny_encoder: VGG16Encoder, teac
     la, lb = a.train_step(_batch(9)), b.train_step(_batch(9))
     assert la == lb  # the random alphas and the style augmentation are drawn alike
     assert all(torch.equal(a.weights()[k], b.weights()[k]) for k in a.weights())
+    critic = {k for k in a.weights() if k.startswith("critic.")}
+    assert bool(critic) == (adversarial > 0) and ("critic" in la) == ("adversarial" in la) == bool(critic)
+    assert ("critic" in a.model_config()["nets"]) == bool(critic)
 
 
 def test_random_alphas_are_a_pure_function_of_seed_and_step(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:

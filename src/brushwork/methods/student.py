@@ -28,7 +28,7 @@ frame. :class:`StudentExport` is the ONNX wrapper.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -44,6 +44,7 @@ from brushwork.losses.structure import normalized_feature_loss
 from brushwork.losses.style_contrast import style_contrastive_loss
 from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
 from brushwork.methods.arbitrary import calibration, check_controls, scaled, training_checks
+from brushwork.methods.student_critic import CRITIC_LAYERS
 from brushwork.models.adain import adain
 from brushwork.models.encoders import VGG16Encoder
 from brushwork.models.micro_ast import MIN_SIDE, UPSAMPLING, MicroAST, build_micro_ast
@@ -87,6 +88,9 @@ class StudentConfig(DictConfig):
             orientation, not where (64-px windows; crops under 64 px use their own side). The student paints
             larger flat patches with hard steps and a quarter of the teacher's fine texture (periods under 5 px;
             docs/arbitrary_recipe.md, session 29).
+        adversarial_weight: least-squares GAN loss of a critic on VGG16 features that tells the teacher's pictures
+            from the student's (:mod:`~brushwork.methods.student_critic`): the teacher's shapes, not their
+            statistics or their mean.
         contrast_weight: MicroAST's style-signal contrastive loss
             (:func:`~brushwork.losses.style_contrast.style_contrastive_loss`): the student's own style code of its
             picture near the painting's code, far from the other paintings' in the batch (pairs at alpha 1).
@@ -120,6 +124,7 @@ class StudentConfig(DictConfig):
     gram_layers: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     tv_weight: float = 0.0
     spectrum_weight: float = 0.0
+    adversarial_weight: float = 0.0
     contrast_weight: float = 0.0
     freeze_generator: bool = False
     random_alpha: float = 0.25
@@ -213,6 +218,8 @@ def student_losses(
     *,
     alpha: torch.Tensor,
     config: StudentConfig,
+    critic: Callable[[dict[str, torch.Tensor]], torch.Tensor] | None = None,
+    seen: dict[str, dict[str, torch.Tensor]] | None = None,
 ) -> dict[str, torch.Tensor]:
     """The distillation objective on a batch.
 
@@ -225,32 +232,47 @@ def student_losses(
         content: ``(N, 3, H, W)`` photos in [0, 1], H and W multiples of 8.
         style: ``(N, 3, h, w)`` paintings in [0, 1].
         alpha: ``(N,)`` per-pair strengths in [0, 1].
+        critic: with an adversarial weight, the student's adversarial loss on its picture's raw VGG16 features at
+            :data:`~brushwork.methods.student_critic.CRITIC_LAYERS` (:meth:`TeacherCritic.generator_term`).
+        seen: a dict that receives, with an adversarial weight, those features of the teacher's (``"real"``) and
+            the student's (``"fake"``, detached) pictures: what the critic's own step needs.
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
-        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"spectrum"``, ``"contrast"`` (detached; the style
-        terms are 0 when no pair is at alpha 1, the contrast term also when fewer than two are).
+        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"spectrum"``, ``"adversarial"``, ``"contrast"``
+        (detached; the style terms are 0 when no pair is at alpha 1, the contrast term also when fewer than two
+        are).
     """
     c = config
+    if c.adversarial_weight > 0 and critic is None:
+        raise ValueError("student_losses: an adversarial weight needs a critic")
     # without a teacher term the teacher does not run (a purely perceptual student, as MicroAST trains)
-    teacher_terms = (c.pixel_weight, c.distill_weight, c.tv_weight, c.spectrum_weight)
+    teacher_terms = (c.pixel_weight, c.distill_weight, c.tv_weight, c.spectrum_weight, c.adversarial_weight)
     t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
     structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
+    judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
     with torch.no_grad():
         content_layers = set(t_layers) | set(structure)
         content_raw = encoder(content, content_layers) if content_layers else {}
         style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS))
         target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else content
-        target_feats = scaled(encoder(target, STYLE_LAYERS)) if c.distill_weight > 0 else {}
+        target_raw = encoder(target, set(judged) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set()))
+        target_feats = scaled(target_raw) if c.distill_weight > 0 else {}
         style_feats = scaled(style_raw)
     if c.contrast_weight > 0:
         output, output_codes, style_codes = student(content, style, alpha, codes=True)
     else:
         output = student(content, style, alpha)
-    out_raw = encoder(output, STYLE_LAYERS + structure)
+    out_raw = encoder(output, tuple(dict.fromkeys(STYLE_LAYERS + structure + judged)))
     out_feats = scaled(out_raw)
     zero = torch.zeros((), device=content.device)
     losses: dict[str, torch.Tensor] = {}
+    if judged:
+        assert critic is not None
+        losses["adversarial"] = critic({n: out_raw[n] for n in judged})
+        if seen is not None:
+            seen["real"] = {n: target_raw[n] for n in judged}
+            seen["fake"] = {n: out_raw[n].detach() for n in judged}
     if c.pixel_weight > 0:
         losses["pixel"] = F.l1_loss(output.float(), target)
     if c.tv_weight > 0:

@@ -1,7 +1,8 @@
 """Training the ``fast`` student: the :class:`brushwork.train.Trainable` that :func:`brushwork.train.fit` drives.
 
 The VGG16 encoder and the teacher decoder are frozen and not saved; the checkpoint holds the student
-(``student.*``) and ``config.json`` rebuilds it without them.
+(``student.*``), with an adversarial weight also its critic's heads (``critic.*``), and ``config.json`` rebuilds
+them without the frozen parts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from torch import nn
 from brushwork.device import autocast
 from brushwork.methods.arbitrary_trainer import OneNetTrainer, frozen, wrap_ddp
 from brushwork.methods.student import StudentConfig, student_losses, stylize, teacher_output
+from brushwork.methods.student_critic import TeacherCritic
 from brushwork.models.encoders import VGG16Encoder
 from brushwork.models.micro_ast import MicroAST
 
@@ -89,6 +91,13 @@ class StudentTrainer(OneNetTrainer):
         self.teacher = frozen(teacher, self.device)
         self._call = wrap_ddp(_Pair(self.net), self.device, distributed)
         self._start_adam()
+        self.critic: TeacherCritic | None = None
+        if config.adversarial_weight > 0:
+            self.critic = TeacherCritic(
+                self.encoder, lr=config.lr, lr_decay=config.lr_decay, device=self.device, seed=seed
+            )
+            if weights is not None:
+                self.critic.load_weights(weights)
 
     def _draw(self, style: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int]]:
         """This step's style augmentation, per-pair alphas and noise origin: a pure function of (seed, step)."""
@@ -106,9 +115,18 @@ class StudentTrainer(OneNetTrainer):
         content, style = (x.to(self.device, non_blocking=True) for x in batch)
         style, alpha, origin = self._draw(style, content.shape[0])
         call = functools.partial(self._call, origin=origin)
+        critic = None if self.critic is None else self.critic.generator_term
+        seen: dict[str, dict[str, torch.Tensor]] = {}
         with autocast(self.device, self.config.bf16):
-            losses = student_losses(self.encoder, self.teacher, call, content, style, alpha=alpha, config=self.config)
-        return self._apply(losses)
+            losses = student_losses(
+                self.encoder, self.teacher, call, content, style, alpha=alpha, config=self.config, critic=critic,
+                seen=seen,
+            )  # fmt: skip
+        out = self._apply(losses)
+        if self.critic is not None:
+            with autocast(self.device, self.config.bf16):
+                out["critic"] = self.critic.step(seen["real"], seen["fake"])
+        return out
 
     @torch.no_grad()
     def sample_grid(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
@@ -127,8 +145,20 @@ class StudentTrainer(OneNetTrainer):
         return self._grid(rows)
 
     def model_config(self) -> dict[str, Any]:
-        """The JSON that rebuilds the student (no encoder entry: the student needs no VGG16)."""
-        return {"method": "student", "nets": {"student": self.net.spec()}, "config": self.config.to_dict()}
+        """The JSON that rebuilds the student (no encoder entry: the student needs no VGG16) and its critic."""
+        nets = {"student": self.net.spec(), **({} if self.critic is None else {"critic": self.critic.spec()})}
+        return {"method": "student", "nets": nets, "config": self.config.to_dict()}
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        return {**super().weights(), **({} if self.critic is None else self.critic.weights())}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), **({} if self.critic is None else {"critic": self.critic.state_dict()})}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        if self.critic is not None and "critic" in state:  # a run that had no critic before starts its Adam fresh
+            self.critic.load_state_dict(state["critic"])
 
     def load_weights(self, weights: dict[str, torch.Tensor], *, grow: bool = False) -> None:
         """Load checkpoint ``weights``; with ``grow``, blocks they lack start as the identity and the filter heads

@@ -1,0 +1,43 @@
+"""The student's critic: it learns to tell the teacher's features from the student's, and the student's term
+sends gradients to the student only."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from brushwork.errors import CheckpointError
+from brushwork.methods.student_critic import CRITIC_LAYERS, TeacherCritic
+from brushwork.models.encoders import VGG16Encoder
+from brushwork.models.feature_discriminator import FEATURE_SCALES
+
+
+def _features(encoder: VGG16Encoder, seed: int, scale: float) -> dict[str, torch.Tensor]:
+    """Tiny-VGG features at the real network's typical magnitude (what the heads are scaled for), times ``scale``."""
+    image = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        raw = encoder(image, CRITIC_LAYERS)
+    return {n: v / v.pow(2).mean().sqrt() * FEATURE_SCALES[n] * scale for n, v in raw.items()}
+
+
+def test_the_critic_learns_and_round_trips(tiny_encoder: VGG16Encoder) -> None:
+    critic = TeacherCritic(tiny_encoder, lr=1e-2, lr_decay=0.0, device=torch.device("cpu"))
+    real, fake = _features(tiny_encoder, 0, 1.0), _features(tiny_encoder, 1, 0.2)
+    losses = [critic.step(real, fake) for _ in range(40)]
+    assert losses[-1] < 0.5 * losses[0]
+    again = TeacherCritic(tiny_encoder, lr=1e-2, lr_decay=0.0, device=torch.device("cpu"), seed=1)
+    assert again.load_weights({"student.x": torch.zeros(1), **critic.weights()})
+    again.load_state_dict(critic.state_dict())
+    assert critic.step(real, fake) == again.step(real, fake)
+    assert not again.load_weights({"student.x": torch.zeros(1)})  # a checkpoint without a critic
+    with pytest.raises(CheckpointError, match="critic"):
+        again.load_state_dict({"opt": {}})
+
+
+def test_the_generator_term_reaches_the_student_only(tiny_encoder: VGG16Encoder) -> None:
+    critic = TeacherCritic(tiny_encoder, lr=1e-2, lr_decay=0.0, device=torch.device("cpu"))
+    image = torch.rand(1, 3, 32, 32, requires_grad=True)
+    term = critic.generator_term(tiny_encoder(image, CRITIC_LAYERS))
+    term.backward()
+    assert image.grad is not None and image.grad.abs().sum() > 0
+    assert all(p.grad is None for p in critic.net.parameters())
