@@ -111,7 +111,8 @@ class StudentTrainer(OneNetTrainer):
         return style, alpha.to(self.device), origin
 
     def train_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
-        """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1]; returns the losses."""
+        """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1], then one of the critic (if
+        any) on the same pictures; returns the losses."""
         content, style = (x.to(self.device, non_blocking=True) for x in batch)
         style, alpha, origin = self._draw(style, content.shape[0])
         call = functools.partial(self._call, origin=origin)
@@ -119,9 +120,16 @@ class StudentTrainer(OneNetTrainer):
         seen: dict[str, dict[str, torch.Tensor]] = {}
         with autocast(self.device, self.config.bf16):
             losses = student_losses(
-                self.encoder, self.teacher, call, content, style, alpha=alpha, config=self.config, critic=critic,
+                self.encoder,
+                self.teacher,
+                call,
+                content,
+                style,
+                alpha=alpha,
+                config=self.config,
+                critic=critic,
                 seen=seen,
-            )  # fmt: skip
+            )
         out = self._apply(losses)
         if self.critic is not None:
             with autocast(self.device, self.config.bf16):
