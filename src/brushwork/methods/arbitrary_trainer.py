@@ -13,7 +13,7 @@ from torch import nn
 from brushwork.errors import CheckpointError
 from brushwork.models.encoders import VGG16Encoder
 
-__all__ = ["OneNetTrainer", "frozen", "wrap_ddp"]
+__all__ = ["OneNetTrainer", "adam_state", "frozen", "load_adam_state", "wrap_ddp"]
 
 _M = TypeVar("_M", bound=nn.Module)
 
@@ -108,11 +108,23 @@ class OneNetTrainer:
         return {f"{self.prefix}.{k}": t.detach().cpu().contiguous() for k, t in self._net.state_dict().items()}
 
     def state_dict(self) -> dict[str, Any]:
-        return {"opt": self.opt.state_dict(), "sched": self.sched.state_dict()}
+        return adam_state(self.opt, self.sched)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            self.opt.load_state_dict(state["opt"])
-            self.sched.load_state_dict(state["sched"])
-        except (KeyError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"trainer state does not match this {self.label} ({exc})") from exc
+        load_adam_state(self.opt, self.sched, state, label=self.label)
+
+
+def adam_state(opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler) -> dict[str, Any]:
+    """An optimiser's and its schedule's state, as trainer checkpoints store it."""
+    return {"opt": opt.state_dict(), "sched": sched.state_dict()}
+
+
+def load_adam_state(
+    opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler, state: dict[str, Any], *, label: str
+) -> None:
+    """Restore :func:`adam_state`; a one-line :class:`CheckpointError` naming ``label`` when it does not fit."""
+    try:
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+    except (KeyError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"trainer state does not match this {label} ({exc})") from exc

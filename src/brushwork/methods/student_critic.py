@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from brushwork.errors import CheckpointError
 from brushwork.losses.adversarial import discriminator_loss, generator_loss
+from brushwork.methods.arbitrary_trainer import adam_state, load_adam_state
 from brushwork.models.encoders import VGG16Encoder
 from brushwork.models.feature_discriminator import VGGFeatureDiscriminator
 
@@ -92,11 +92,7 @@ class TeacherCritic:
         return True
 
     def state_dict(self) -> dict[str, Any]:
-        return {"opt": self.opt.state_dict(), "sched": self.sched.state_dict()}
+        return adam_state(self.opt, self.sched)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        try:
-            self.opt.load_state_dict(state["opt"])
-            self.sched.load_state_dict(state["sched"])
-        except (KeyError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"trainer state does not match this critic ({exc})") from exc
+        load_adam_state(self.opt, self.sched, state, label="critic")
