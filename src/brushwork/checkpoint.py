@@ -155,6 +155,13 @@ def load_module_weights(module: nn.Module, weights: dict[str, torch.Tensor], *, 
             tensor.copy_(weights[key])
 
 
+def strip_prefix(weights: dict[str, torch.Tensor], net: str) -> dict[str, torch.Tensor]:
+    """The entries of network ``net`` in checkpoint ``weights`` (``net.*``), without the prefix; a run's checkpoint
+    may hold other networks too (a critic)."""
+    head = f"{net}."
+    return {k.removeprefix(head): v for k, v in weights.items() if k.startswith(head)}
+
+
 def load_one_net(
     directory: str | os.PathLike[str],
     *,
@@ -173,8 +180,7 @@ def load_one_net(
         module = build(config["nets"][net])
     except (TypeError, ValueError, KeyError) as exc:
         raise CheckpointError(f"{directory}: cannot build the {net} ({exc})") from exc
-    head = f"{net}."  # a run's checkpoint may hold other networks too (a critic)
-    weights = {k.removeprefix(head): v.float() for k, v in load_weights(directory).items() if k.startswith(head)}
+    weights = {k: v.float() for k, v in strip_prefix(load_weights(directory), net).items()}
     load_module_weights(module, weights, what=f"{directory} {net}")
     return module.eval().requires_grad_(False).to(device), config
 

@@ -101,8 +101,9 @@ class OneNetTrainer:
 
     def _own(self, weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """The network's entries of checkpoint ``weights``, without the prefix."""
-        head = f"{self.prefix}."
-        return {k.removeprefix(head): v for k, v in weights.items() if k.startswith(head)}
+        from brushwork.checkpoint import strip_prefix
+
+        return strip_prefix(weights, self.prefix)
 
     def weights(self) -> dict[str, torch.Tensor]:
         return {f"{self.prefix}.{k}": t.detach().cpu().contiguous() for k, t in self._net.state_dict().items()}

@@ -82,10 +82,9 @@ class TeacherCritic:
     def load_weights(self, weights: dict[str, torch.Tensor]) -> bool:
         """Load the ``critic.*`` entries of checkpoint ``weights``; ``False`` when there are none (a fresh critic
         beside a student trained without one)."""
-        from brushwork.checkpoint import load_module_weights
+        from brushwork.checkpoint import load_module_weights, strip_prefix
 
-        head = f"{self.prefix}."
-        own = {k.removeprefix(head): v for k, v in weights.items() if k.startswith(head)}
+        own = strip_prefix(weights, self.prefix)
         if not own:
             return False
         load_module_weights(self.net, own, what="critic")
