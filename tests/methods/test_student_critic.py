@@ -3,6 +3,12 @@ sends gradients to the student only."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -41,3 +47,39 @@ def test_the_generator_term_reaches_the_student_only(tiny_encoder: VGG16Encoder)
     term.backward()
     assert image.grad is not None and image.grad.abs().sum() > 0
     assert all(p.grad is None for p in critic.net.parameters())
+
+
+_DDP_SCRIPT = textwrap.dedent(
+    """
+    import os, sys, torch
+    import torch.distributed as dist
+    torch.set_num_threads(1)
+    from brushwork.methods.student_critic import CRITIC_LAYERS, TeacherCritic
+    from brushwork.models.encoders import VGG16Encoder
+
+    dist.init_process_group("gloo")
+    rank = dist.get_rank()
+    torch.manual_seed(0)
+    encoder = VGG16Encoder(widths=(4, 8, 8, 8)).requires_grad_(False).eval()
+    critic = TeacherCritic(encoder, lr=1e-2, lr_decay=0.0, device=torch.device("cpu"), distributed=True)
+    with torch.no_grad():  # each rank sees its own pictures, as under a DistributedSampler
+        real, fake = (encoder(torch.rand(2, 3, 32, 32) * (1 + rank + k), CRITIC_LAYERS) for k in (0, 1))
+    for _ in range(3):
+        critic.step(real, fake)
+    torch.save(critic.weights(), os.path.join(sys.argv[1], f"rank{rank}.pt"))
+    dist.destroy_process_group()
+    """
+)
+
+
+def test_distributed_critics_stay_identical(tmp_path: Path, tiny_encoder: VGG16Encoder) -> None:
+    script = tmp_path / "ddp.py"
+    script.write_text(_DDP_SCRIPT)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([*cmd, str(tmp_path)], capture_output=True, text=True, timeout=180, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
+    assert all(torch.equal(r0[k], r1[k]) for k in r0)
+    start = TeacherCritic(tiny_encoder, lr=1e-2, lr_decay=0.0, device=torch.device("cpu")).weights()
+    assert any(not torch.equal(start[k], r0[k]) for k in r0)  # the heads did learn

@@ -10,7 +10,9 @@ heads on the frozen VGG16 features the losses compute anyway (Projected GANs, Sa
 gradients from the first steps), least-squares GAN losses (Mao et al. 2017).
 
 Only the heads train (Adam β₁ 0.5, as in CycleGAN); their weights are saved as ``critic.*`` beside the student so
-that a run resumes exactly, and a shipped model drops them.
+that a run resumes exactly, and a shipped model drops them. In a distributed run every rank's heads start from the
+same seed and step on the gradients averaged over the ranks (what ``DistributedDataParallel`` does for the
+student), so the critics stay identical.
 """
 
 from __future__ import annotations
@@ -40,13 +42,22 @@ class TeacherCritic:
         lr, lr_decay: as the student's.
         device: where the heads live.
         seed: their initialisation (the global RNG untouched).
+        distributed: average the heads' gradients over the process group before each step.
     """
 
     prefix = "critic"
 
     def __init__(
-        self, encoder: VGG16Encoder, *, lr: float, lr_decay: float, device: torch.device, seed: int = 0
+        self,
+        encoder: VGG16Encoder,
+        *,
+        lr: float,
+        lr_decay: float,
+        device: torch.device,
+        seed: int = 0,
+        distributed: bool = False,
     ) -> None:
+        self.distributed = distributed
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed + 7919)
             self.net = VGGFeatureDiscriminator(layers=CRITIC_LAYERS, encoder=encoder)
@@ -69,9 +80,21 @@ class TeacherCritic:
         loss = torch.stack([discriminator_loss(r, f) for r, f in pairs]).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
+        if self.distributed:
+            self._average_gradients()
         self.opt.step()
         self.sched.step()
         return float(loss.detach())
+
+    def _average_gradients(self) -> None:
+        import torch.distributed as dist
+
+        grads = [p.grad for p in self.net.heads.parameters() if p.grad is not None]
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        dist.all_reduce(flat)
+        flat /= dist.get_world_size()
+        for g, mean in zip(grads, flat.split([g.numel() for g in grads]), strict=True):
+            g.copy_(mean.view_as(g))
 
     def spec(self) -> dict[str, Any]:
         return self.net.spec()

@@ -94,7 +94,12 @@ class StudentTrainer(OneNetTrainer):
         self.critic: TeacherCritic | None = None
         if config.adversarial_weight > 0:
             self.critic = TeacherCritic(
-                self.encoder, lr=config.lr, lr_decay=config.lr_decay, device=self.device, seed=seed
+                self.encoder,
+                lr=config.lr,
+                lr_decay=config.lr_decay,
+                device=self.device,
+                seed=seed,
+                distributed=distributed,
             )
             if weights is not None:
                 self.critic.load_weights(weights)
