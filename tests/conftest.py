@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -107,3 +111,16 @@ def _make_student(
 def make_student():
     """Factory for tiny student model directories: ``make_student(root, seed=0) -> root``."""
     return _make_student
+
+
+def _torchrun(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """``torchrun --standalone --nproc_per_node=2 ARGS`` on the CPU, one thread per process; output captured."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+
+
+@pytest.fixture
+def torchrun() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run two CPU processes under ``torch.distributed.run`` (a script, or ``"-m", "brushwork", ...``)."""
+    return _torchrun

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -213,17 +210,13 @@ _DDP_SCRIPT = textwrap.dedent(
 )
 
 
-def test_ddp_on_cpu_with_two_processes_keeps_ranks_in_sync(tmp_path: Path, make_unpaired) -> None:
+def test_ddp_on_cpu_with_two_processes_keeps_ranks_in_sync(tmp_path: Path, make_unpaired, torchrun) -> None:
     data = make_unpaired(tmp_path / "data")
     script = tmp_path / "ddp.py"
     script.write_text(_DDP_SCRIPT)
     out = tmp_path / "run"
     out.mkdir()
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [*cmd, str(data), str(out)], capture_output=True, text=True, timeout=180, env=env, check=False
-    )
+    proc = torchrun(str(script), str(data), str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     r0, r1 = (torch.load(out / f"rank{r}.pt", weights_only=True) for r in (0, 1))
     assert r0["step"] == r1["step"] == 3 and r0["ddp"] == "DistributedDataParallel"

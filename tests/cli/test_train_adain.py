@@ -98,17 +98,11 @@ def test_a_single_style_image_trains_and_samples(tmp_path: Path, make_unpaired, 
     assert (tmp_path / "run" / "samples" / "step_00000002.png").is_file()
 
 
-def test_ddp_with_two_cpu_processes(tmp_path: Path, make_unpaired, vgg16) -> None:
-    import os
-    import subprocess
-    import sys
-
+def test_ddp_with_two_cpu_processes(tmp_path: Path, make_unpaired, vgg16, torchrun) -> None:
     data = make_unpaired(tmp_path / "data")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "brushwork"]
     args = ["train", "adain", "--content", str(data / "trainB"), "--style", str(data / "trainA")]
     args += ["--out", str(tmp_path / "run"), "--steps", "2", *RUN]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, env=env, check=False)
+    proc = torchrun("-m", "brushwork", *args, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     config = read_config(latest_checkpoint(tmp_path / "run"))
     assert config["world_size"] == 2 and config["step"] == 2

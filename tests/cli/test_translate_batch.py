@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -61,12 +58,10 @@ def test_forced_tiling_matches_whole_images(tmp_path: Path, model_dir: Path) -> 
     assert psnr > 35
 
 
-def test_torchrun_shards_a_folder_without_overlap(tmp_path: Path, model_dir: Path, photos: Path) -> None:
+def test_torchrun_shards_a_folder_without_overlap(tmp_path: Path, model_dir: Path, photos: Path, torchrun) -> None:
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "brushwork"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     args = ["translate", str(model_dir), str(photos), "-o", str(out), "--device", "cpu"]
-    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=180, env=env, check=False)
+    proc = torchrun("-m", "brushwork", *args, timeout=180)
     assert proc.returncode == 1, proc.stderr[-2000:]  # the broken file fails on exactly one rank
     lines = sorted(line for line in proc.stdout.splitlines() if line.startswith("[rank"))
     assert len(lines) == 2  # sorted jobs broken, p0..p4: rank 0 gets broken, p1, p3; rank 1 gets p0, p2, p4
@@ -75,7 +70,7 @@ def test_torchrun_shards_a_folder_without_overlap(tmp_path: Path, model_dir: Pat
     assert sorted(p.name for p in out.iterdir()) == [f"p{i}.png" for i in range(5)]
 
 
-def test_a_rank_with_a_failure_waits_for_the_slower_rank(tmp_path: Path, model_dir: Path) -> None:
+def test_a_rank_with_a_failure_waits_for_the_slower_rank(tmp_path: Path, model_dir: Path, torchrun) -> None:
     """torchrun stops every rank once one exits non-zero: the rank with the broken file (quick) must not exit
     before the rank with the large photos has written them."""
     folder = tmp_path / "photos"
@@ -87,10 +82,8 @@ def test_a_rank_with_a_failure_waits_for_the_slower_rank(tmp_path: Path, model_d
     for i in (1, 3, 5):
         save_image(torch.rand(1, 3, 1200, 1600, generator=gen), folder / f"p{i}_big.png")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "brushwork"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     args = ["translate", str(model_dir), str(folder), "-o", str(out), "--device", "cpu"]
-    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=300, env=env, check=False)
+    proc = torchrun("-m", "brushwork", *args, timeout=300)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert sorted(p.name for p in out.iterdir()) == ["p1_big.png", "p2.png", "p3_big.png", "p4.png", "p5_big.png"]
     assert sum(line.startswith("[rank") for line in proc.stdout.splitlines()) == 2

@@ -3,9 +3,6 @@ sends gradients to the student only."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -72,12 +69,10 @@ _DDP_SCRIPT = textwrap.dedent(
 )
 
 
-def test_distributed_critics_stay_identical(tmp_path: Path, tiny_encoder: VGG16Encoder) -> None:
+def test_distributed_critics_stay_identical(tmp_path: Path, tiny_encoder: VGG16Encoder, torchrun) -> None:
     script = tmp_path / "ddp.py"
     script.write_text(_DDP_SCRIPT)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script)]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([*cmd, str(tmp_path)], capture_output=True, text=True, timeout=180, env=env, check=False)
+    proc = torchrun(str(script), str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     r0, r1 = (torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1))
     assert all(torch.equal(r0[k], r1[k]) for k in r0)
