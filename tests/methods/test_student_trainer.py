@@ -212,6 +212,31 @@ def test_the_spectrum_term_compares_texture_with_the_teacher(tiny_encoder: VGG16
         StudentConfig(spectrum_weight=-1.0)
 
 
+def test_the_orientation_term_compares_stroke_directions_with_the_teacher(
+    tiny_encoder: VGG16Encoder, teacher
+) -> None:
+    from brushwork.methods.student import student_losses, teacher_output
+
+    weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+    config = dataclasses.replace(TINY, **dict.fromkeys(weights, 0.0), orientation_weight=3.0)
+    content, style = _batch(1)
+    alpha = torch.ones(2)
+    with torch.no_grad():
+        layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
+        target = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
+
+    def losses(picture: torch.Tensor) -> dict[str, torch.Tensor]:
+        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+
+    assert set(losses(target)) == {"loss", "orientation"}
+    assert float(losses(target)["loss"]) == 0.0
+    stripes = 0.2 * (torch.arange(32) % 6 < 3).float()[:, None].expand(32, 32)  # horizontal strokes
+    got = losses(target + stripes)  # strokes the teacher does not paint
+    assert float(got["orientation"]) > 0.1 and float(got["loss"]) == pytest.approx(3 * float(got["orientation"]))
+    with pytest.raises(ConfigError, match="orientation_weight"):
+        StudentConfig(orientation_weight=-1.0)
+
+
 def test_static_strides_are_stored_as_the_network_stores_them() -> None:
     assert StudentConfig(static=(2, 4, 4)).static == (4, 2) == StudentConfig(static=(4, 2)).static
     assert StudentConfig.from_dict(StudentConfig(static=(2, 8)).to_dict()).build().static == (8, 2)

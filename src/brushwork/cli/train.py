@@ -294,6 +294,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         help="distance between the log power spectra of the student's and the teacher's pictures (default 0: off)",
     )
     opt.add_argument(
+        "--orientation-weight",
+        type=float,
+        help="distance between the local stroke directions (structure tensor) of the student's and the teacher's "
+        "pictures (default 0: off)",
+    )
+    opt.add_argument(
         "--adversarial-weight",
         type=float,
         help="GAN loss of a VGG16-feature critic that tells the teacher's pictures from the student's (default 0: off)",
@@ -344,6 +350,7 @@ def run_student(args: argparse.Namespace) -> int:
         "gram_layers",
         "tv_weight",
         "spectrum_weight",
+        "orientation_weight",
         "adversarial_weight",
         "contrast_weight",
         "freeze_generator",

@@ -38,6 +38,7 @@ from torch import nn
 
 from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
+from brushwork.losses.orientation import orientation_loss
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
 from brushwork.losses.spectrum import spectrum_loss
 from brushwork.losses.structure import normalized_feature_loss
@@ -88,6 +89,11 @@ class StudentConfig(DictConfig):
             orientation, not where (64-px windows; crops under 64 px use their own side). The student paints
             larger flat patches with hard steps and a quarter of the teacher's fine texture (periods under 5 px;
             docs/arbitrary_recipe.md, session 29).
+        orientation_weight: distance between the local stroke directions of the student's and the teacher's
+            pictures (:func:`~brushwork.losses.orientation.orientation_loss`: structure-tensor orientation and
+            coherence at three scales): where strokes run, which the style and spectrum terms leave free. Without
+            it the student stamps the same short diagonal dash in every 1/8 cell where the photo is busy, while
+            the teacher's strokes follow the photo's edges (docs/arbitrary_recipe.md, session 31).
         adversarial_weight: least-squares GAN loss of a critic on VGG16 features that tells the teacher's pictures
             from the student's (:mod:`~brushwork.methods.student_critic`): the teacher's shapes, not their
             statistics or their mean.
@@ -124,6 +130,7 @@ class StudentConfig(DictConfig):
     gram_layers: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     tv_weight: float = 0.0
     spectrum_weight: float = 0.0
+    orientation_weight: float = 0.0
     adversarial_weight: float = 0.0
     contrast_weight: float = 0.0
     freeze_generator: bool = False
@@ -225,7 +232,8 @@ def student_losses(
 
     Args:
         encoder: the frozen VGG16 (the teacher's encoder and the loss network).
-        teacher: the frozen teacher decoder (not run when the pixel, distillation, TV and spectrum weights are all 0).
+        teacher: the frozen teacher decoder (not run when no term needs its picture: pixel, distillation, TV,
+            spectrum, orientation, adversarial).
         student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``; with a
             contrast weight as ``student(content, style, alpha, codes=True)`` → ``(picture, codes of the picture,
             codes of the paintings)``, the codes ``(N, D)`` from the student's own style encoder.
@@ -239,15 +247,22 @@ def student_losses(
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
-        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"spectrum"``, ``"adversarial"``, ``"contrast"``
-        (detached; the style terms are 0 when no pair is at alpha 1, the contrast term also when fewer than two
-        are).
+        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"spectrum"``, ``"orientation"``, ``"adversarial"``,
+        ``"contrast"`` (detached; the style terms are 0 when no pair is at alpha 1, the contrast term also when
+        fewer than two are).
     """
     c = config
     if c.adversarial_weight > 0 and critic is None:
         raise ValueError("student_losses: an adversarial weight needs a critic")
     # without a teacher term the teacher does not run (a purely perceptual student, as MicroAST trains)
-    teacher_terms = (c.pixel_weight, c.distill_weight, c.tv_weight, c.spectrum_weight, c.adversarial_weight)
+    teacher_terms = (
+        c.pixel_weight,
+        c.distill_weight,
+        c.tv_weight,
+        c.spectrum_weight,
+        c.orientation_weight,
+        c.adversarial_weight,
+    )
     t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
     structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
@@ -279,6 +294,8 @@ def student_losses(
         losses["tv"] = total_variation(output.float() - target)
     if c.spectrum_weight > 0:
         losses["spectrum"] = spectrum_loss(output.float(), target, window=min(64, *target.shape[-2:]))
+    if c.orientation_weight > 0:
+        losses["orientation"] = orientation_loss(output.float(), target)
     if c.distill_weight > 0:
         losses["distill"] = torch.stack([F.mse_loss(out_feats[n], target_feats[n]) for n in STYLE_LAYERS]).mean()
     if c.structure_weight > 0:
