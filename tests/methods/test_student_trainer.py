@@ -212,9 +212,7 @@ def test_the_spectrum_term_compares_texture_with_the_teacher(tiny_encoder: VGG16
         StudentConfig(spectrum_weight=-1.0)
 
 
-def test_the_orientation_term_compares_stroke_directions_with_the_teacher(
-    tiny_encoder: VGG16Encoder, teacher
-) -> None:
+def test_the_orientation_term_compares_stroke_directions_with_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.methods.student import student_losses, teacher_output
 
     weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
