@@ -235,6 +235,30 @@ def test_the_orientation_term_compares_stroke_directions_with_the_teacher(tiny_e
         StudentConfig(orientation_weight=-1.0)
 
 
+def test_the_layout_term_compares_what_is_where_with_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.methods.student import student_losses, teacher_output
+
+    weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+    config = dataclasses.replace(TINY, **dict.fromkeys(weights, 0.0), layout_weight=2.0)
+    content, style = _batch(1)
+    alpha = torch.ones(2)
+    with torch.no_grad():
+        layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
+        target = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
+
+    def losses(picture: torch.Tensor) -> dict[str, torch.Tensor]:
+        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+
+    assert set(losses(target)) == {"loss", "layout"}
+    assert float(losses(target)["loss"]) == pytest.approx(0.0, abs=1e-6)
+    brighter = losses(0.8 * target + 0.1)  # the same picture, other contrast: nearly free
+    moved = losses(target.roll(8, dims=-1))  # the same picture, shifted: what was where has moved
+    assert float(moved["layout"]) > 2 * float(brighter["layout"])
+    assert float(moved["loss"]) == pytest.approx(2 * float(moved["layout"]))
+    with pytest.raises(ConfigError, match="layout_weight"):
+        StudentConfig(layout_weight=-1.0)
+
+
 def test_static_strides_are_stored_as_the_network_stores_them() -> None:
     assert StudentConfig(static=(2, 4, 4)).static == (4, 2) == StudentConfig(static=(4, 2)).static
     assert StudentConfig.from_dict(StudentConfig(static=(2, 8)).to_dict()).build().static == (8, 2)

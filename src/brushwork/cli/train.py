@@ -300,6 +300,11 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "pictures (default 0: off)",
     )
     opt.add_argument(
+        "--layout-weight",
+        type=float,
+        help="channel-normalised feature distance to the teacher's picture: its strokes' places (default 0: off)",
+    )
+    opt.add_argument(
         "--adversarial-weight",
         type=float,
         help="GAN loss of a VGG16-feature critic that tells the teacher's pictures from the student's (default 0: off)",
@@ -351,6 +356,7 @@ def run_student(args: argparse.Namespace) -> int:
         "tv_weight",
         "spectrum_weight",
         "orientation_weight",
+        "layout_weight",
         "adversarial_weight",
         "contrast_weight",
         "freeze_generator",

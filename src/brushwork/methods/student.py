@@ -94,6 +94,9 @@ class StudentConfig(DictConfig):
             coherence at three scales): where strokes run, which the style and spectrum terms leave free. Without
             it the student stamps the same short diagonal dash in every 1/8 cell where the photo is busy, while
             the teacher's strokes follow the photo's edges (docs/arbitrary_recipe.md, session 31).
+        layout_weight: the structure distance to the teacher's picture instead of the photo (the same layers):
+            what is where in the teacher's picture (its strokes' places and directions), not how strongly its
+            features fire, so it does not pull towards the teacher's colours or contrast as a feature MSE does.
         adversarial_weight: least-squares GAN loss of a critic on VGG16 features that tells the teacher's pictures
             from the student's (:mod:`~brushwork.methods.student_critic`): the teacher's shapes, not their
             statistics or their mean.
@@ -131,6 +134,7 @@ class StudentConfig(DictConfig):
     tv_weight: float = 0.0
     spectrum_weight: float = 0.0
     orientation_weight: float = 0.0
+    layout_weight: float = 0.0
     adversarial_weight: float = 0.0
     contrast_weight: float = 0.0
     freeze_generator: bool = False
@@ -233,7 +237,7 @@ def student_losses(
     Args:
         encoder: the frozen VGG16 (the teacher's encoder and the loss network).
         teacher: the frozen teacher decoder (not run when no term needs its picture: pixel, distillation, TV,
-            spectrum, orientation, adversarial).
+            spectrum, orientation, layout, adversarial).
         student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``; with a
             contrast weight as ``student(content, style, alpha, codes=True)`` → ``(picture, codes of the picture,
             codes of the paintings)``, the codes ``(N, D)`` from the student's own style encoder.
@@ -247,9 +251,9 @@ def student_losses(
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
-        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"spectrum"``, ``"orientation"``, ``"adversarial"``,
-        ``"contrast"`` (detached; the style terms are 0 when no pair is at alpha 1, the contrast term also when
-        fewer than two are).
+        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"spectrum"``, ``"orientation"``, ``"layout"``,
+        ``"adversarial"``, ``"contrast"`` (detached; the style terms are 0 when no pair is at alpha 1, the
+        contrast term also when fewer than two are).
     """
     c = config
     if c.adversarial_weight > 0 and critic is None:
@@ -261,17 +265,19 @@ def student_losses(
         c.tv_weight,
         c.spectrum_weight,
         c.orientation_weight,
+        c.layout_weight,
         c.adversarial_weight,
     )
     t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
-    structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
+    structure = STRUCTURE_LAYERS if max(c.structure_weight, c.layout_weight) > 0 else ()
+    layout = STRUCTURE_LAYERS if c.layout_weight > 0 else ()
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
     with torch.no_grad():
         content_layers = set(t_layers) | set(structure)
         content_raw = encoder(content, content_layers) if content_layers else {}
         style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS))
         target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else content
-        target_raw = encoder(target, set(judged) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set()))
+        target_raw = encoder(target, set(judged) | set(layout) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set()))
         target_feats = scaled(target_raw) if c.distill_weight > 0 else {}
         style_feats = scaled(style_raw)
     if c.contrast_weight > 0:
@@ -301,6 +307,9 @@ def student_losses(
     if c.structure_weight > 0:
         terms = [normalized_feature_loss(out_raw[n].float(), content_raw[n].float()) for n in structure]
         losses["structure"] = torch.stack(terms).mean()
+    if layout:
+        terms = [normalized_feature_loss(out_raw[n].float(), target_raw[n].float()) for n in layout]
+        losses["layout"] = torch.stack(terms).mean()
     full = alpha >= 1.0
     if c.style_weight > 0:
         terms = [mean_std_loss(out_feats[n][full], style_feats[n][full]) for n in STYLE_LAYERS]
