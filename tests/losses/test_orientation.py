@@ -60,3 +60,5 @@ def test_bad_inputs_are_clear() -> None:
         orientation_loss(torch.zeros(1, 3, 32, 32), torch.zeros(1, 3, 32, 32), scales=0)
     with pytest.raises(ValueError, match="expected"):
         orientation_field(torch.zeros(3, 32, 32))
+    with pytest.raises(ValueError, match="5\\+ px"):
+        orientation_field(torch.zeros(1, 3, 4, 32))  # the window (radius 4) does not fit

@@ -16,6 +16,8 @@ paints along the gradient's normal).
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -25,9 +27,14 @@ __all__ = ["orientation_field", "orientation_loss"]
 _LUMA = (0.299, 0.587, 0.114)
 
 
+def _radius(sigma: float) -> int:
+    """The Gaussian window's radius: ``⌈2σ⌉``, at least 1."""
+    return max(1, math.ceil(2 * sigma))
+
+
 def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of ``(N, C, H, W)`` with reflection at the borders (radius ``⌈2σ⌉``)."""
-    radius = max(1, int(2 * sigma + 0.999))
+    """Separable Gaussian blur of ``(N, C, H, W)`` with reflection at the borders (radius :func:`_radius`)."""
+    radius = _radius(sigma)
     taps = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
     kernel = kernel / kernel.sum()
@@ -41,15 +48,16 @@ def orientation_field(image: torch.Tensor, *, sigma: float = 2.0, eps: float = 1
     """Doubled-angle orientation vectors of the luminance's structure tensor.
 
     Args:
-        image: ``(N, 3, H, W)`` RGB in [0, 1] (``(N, 1, H, W)`` is read as luminance), ``H, W ≥ 3``.
+        image: ``(N, 3, H, W)`` RGB in [0, 1] (``(N, 1, H, W)`` is read as luminance), ``H, W > ⌈2σ⌉``.
         sigma: standard deviation of the Gaussian window in pixels.
         eps: added to the tensor's trace: textures whose squared gradient is well under it read as flat.
 
     Returns:
         ``(N, 2, H, W)`` float32, each vector's length (the coherence) in [0, 1].
     """
-    if image.ndim != 4 or image.shape[1] not in (1, 3) or min(image.shape[-2:]) < 3:
-        raise ValueError(f"orientation_field: expected (N, 3 or 1, H, W) of 3+ px, got {tuple(image.shape)}")
+    side = _radius(sigma) + 1
+    if image.ndim != 4 or image.shape[1] not in (1, 3) or min(image.shape[-2:]) < side:
+        raise ValueError(f"orientation_field: expected (N, 3 or 1, H, W) of {side}+ px, got {tuple(image.shape)}")
     x = image.float()
     if x.shape[1] == 3:
         x = sum(w * x[:, i : i + 1] for i, w in enumerate(_LUMA))
