@@ -160,28 +160,27 @@ def test_freeze_generator_trains_the_style_path_only(tiny_encoder: VGG16Encoder,
     assert resumed.train_step(_batch(1)) == trainer.train_step(_batch(1))
 
 
-def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
+def _one_teacher_term(encoder: VGG16Encoder, teacher, **weight: float):
+    """The teacher's picture for batch 1 and ``losses(picture)`` with every weight 0 but ``weight``."""
     from brushwork.methods.student import student_losses, teacher_output
 
-    config = dataclasses.replace(
-        TINY,
-        pixel_weight=0.0,
-        distill_weight=0.0,
-        structure_weight=0.0,
-        style_weight=0.0,
-        gram_weight=0.0,
-        tv_weight=1.0,
-    )
+    others = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+    config = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), **weight)
     content, style = _batch(1)
     alpha = torch.ones(2)
     with torch.no_grad():
         layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
-        target = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
-    checker = (torch.arange(32)[:, None] + torch.arange(32)[None, :]) % 2 * 0.2 - 0.1
+        target = teacher_output(teacher, encoder(content, layers), encoder(style, layers), alpha)
 
     def losses(picture: torch.Tensor) -> dict[str, torch.Tensor]:
-        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+        return student_losses(encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
 
+    return target, losses
+
+
+def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
+    target, losses = _one_teacher_term(tiny_encoder, teacher, tv_weight=1.0)
+    checker = (torch.arange(32)[:, None] + torch.arange(32)[None, :]) % 2 * 0.2 - 0.1
     assert set(losses(target)) == {"loss", "tv"}
     assert float(losses(target)["tv"]) == pytest.approx(0.0, abs=1e-10)  # the teacher's own edges are free
     assert float(losses(target + checker)["tv"]) == pytest.approx(0.08, rel=1e-4)  # 2 · mean (±0.2)²
@@ -190,19 +189,7 @@ def test_the_tv_term_penalises_only_what_differs_from_the_teacher(tiny_encoder: 
 
 
 def test_the_spectrum_term_compares_texture_with_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
-    from brushwork.methods.student import student_losses, teacher_output
-
-    weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
-    config = dataclasses.replace(TINY, **dict.fromkeys(weights, 0.0), spectrum_weight=2.0)
-    content, style = _batch(1)
-    alpha = torch.ones(2)
-    with torch.no_grad():
-        layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
-        target = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
-
-    def losses(picture: torch.Tensor) -> dict[str, torch.Tensor]:
-        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
-
+    target, losses = _one_teacher_term(tiny_encoder, teacher, spectrum_weight=2.0)
     assert set(losses(target)) == {"loss", "spectrum"}
     assert float(losses(target)["loss"]) == pytest.approx(0.0, abs=1e-6)
     flat = target.mean(dim=(2, 3), keepdim=True).expand_as(target) + 0.01 * target  # the teacher's shapes, faint
@@ -213,19 +200,7 @@ def test_the_spectrum_term_compares_texture_with_the_teacher(tiny_encoder: VGG16
 
 
 def test_the_orientation_term_compares_stroke_directions_with_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
-    from brushwork.methods.student import student_losses, teacher_output
-
-    weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
-    config = dataclasses.replace(TINY, **dict.fromkeys(weights, 0.0), orientation_weight=3.0)
-    content, style = _batch(1)
-    alpha = torch.ones(2)
-    with torch.no_grad():
-        layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
-        target = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
-
-    def losses(picture: torch.Tensor) -> dict[str, torch.Tensor]:
-        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
-
+    target, losses = _one_teacher_term(tiny_encoder, teacher, orientation_weight=3.0)
     assert set(losses(target)) == {"loss", "orientation"}
     assert float(losses(target)["loss"]) == 0.0
     stripes = 0.2 * (torch.arange(32) % 6 < 3).float()[:, None].expand(32, 32)  # horizontal strokes
@@ -236,19 +211,7 @@ def test_the_orientation_term_compares_stroke_directions_with_the_teacher(tiny_e
 
 
 def test_the_layout_term_compares_what_is_where_with_the_teacher(tiny_encoder: VGG16Encoder, teacher) -> None:
-    from brushwork.methods.student import student_losses, teacher_output
-
-    weights = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
-    config = dataclasses.replace(TINY, **dict.fromkeys(weights, 0.0), layout_weight=2.0)
-    content, style = _batch(1)
-    alpha = torch.ones(2)
-    with torch.no_grad():
-        layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
-        target = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
-
-    def losses(picture: torch.Tensor) -> dict[str, torch.Tensor]:
-        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
-
+    target, losses = _one_teacher_term(tiny_encoder, teacher, layout_weight=2.0)
     assert set(losses(target)) == {"loss", "layout"}
     assert float(losses(target)["loss"]) == pytest.approx(0.0, abs=1e-6)
     brighter = losses(0.8 * target + 0.1)  # the same picture, other contrast: nearly free
