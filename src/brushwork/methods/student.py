@@ -269,7 +269,7 @@ def student_losses(
         c.adversarial_weight,
     )
     t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
-    structure = STRUCTURE_LAYERS if max(c.structure_weight, c.layout_weight) > 0 else ()
+    structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
     layout = STRUCTURE_LAYERS if c.layout_weight > 0 else ()
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
     with torch.no_grad():
@@ -284,7 +284,7 @@ def student_losses(
         output, output_codes, style_codes = student(content, style, alpha, codes=True)
     else:
         output = student(content, style, alpha)
-    out_raw = encoder(output, tuple(dict.fromkeys(STYLE_LAYERS + structure + judged)))
+    out_raw = encoder(output, tuple(dict.fromkeys(STYLE_LAYERS + structure + layout + judged)))
     out_feats = scaled(out_raw)
     zero = torch.zeros((), device=content.device)
     losses: dict[str, torch.Tensor] = {}
