@@ -58,3 +58,12 @@ def _w(sigma: float) -> list[float]:
     pad = max(1, round(3 * sigma))
     raw = [math.exp(-(i * i) / (2 * sigma**2)) for i in range(-pad, pad + 1)]
     return [v / sum(raw) for v in raw]
+
+
+def test_an_image_that_needs_gradients_is_blurred_whole_and_differentiably() -> None:
+    image = torch.rand(1, 2, 300, 40, generator=torch.Generator().manual_seed(0))  # rows past two strips
+    leaf = image.clone().requires_grad_()
+    blurred = gaussian_blur(leaf, 2.0)
+    assert torch.allclose(blurred, gaussian_blur(image, 2.0), atol=1e-6)  # the strip-by-strip sums, no grad
+    blurred.sum().backward()
+    assert leaf.grad is not None and leaf.grad.abs().sum() > 0

@@ -1,4 +1,4 @@
-"""Small image filters shared by masks and detail transfer: a separable Gaussian blur."""
+"""Small image filters shared by masks, detail transfer and the orientation loss: a separable Gaussian blur."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
     """``image`` ``(N, C, H, W)`` blurred by a Gaussian of ``sigma`` pixels (radius 3σ, edges replicated).
 
     Any size from 1×1 up works, and no step depends on the image's size (traceable for ONNX). Same shape, dtype
-    and device as ``image``.
+    and device as ``image``; differentiable (an image that needs gradients is blurred whole, not strip by strip).
     """
     if image.ndim != 4:
         raise ValueError(f"expected (N, C, H, W), got shape {tuple(image.shape)}")
@@ -29,7 +29,7 @@ def gaussian_blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
     work = image if image.dtype in (torch.float32, torch.float64) else image.float()  # sums in float32 at least
     padded = F.pad(work, (pad, pad, pad, pad), mode="replicate")
     rows = image.shape[-2]
-    if torch.jit.is_tracing() or rows <= 2 * STRIP_ROWS:
+    if torch.jit.is_tracing() or rows <= 2 * STRIP_ROWS or work.requires_grad:  # strips write in place
         return _taps(_taps(padded, weights, dim=-1), weights, dim=-2).to(image.dtype)
     out = torch.empty_like(work)
     for top in range(0, rows, STRIP_ROWS):  # the same sums, strip by strip: each strip's passes stay in cache

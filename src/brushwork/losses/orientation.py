@@ -21,27 +21,15 @@ import math
 import torch
 import torch.nn.functional as F
 
+from brushwork.color import luminance
+from brushwork.filters import gaussian_blur
+
 __all__ = ["orientation_field", "orientation_loss"]
 
-#: ITU-R BT.601 luma weights of R, G, B.
-_LUMA = (0.299, 0.587, 0.114)
 
-
-def _radius(sigma: float) -> int:
-    """The Gaussian window's radius: ``⌈2σ⌉``, at least 1."""
-    return max(1, math.ceil(2 * sigma))
-
-
-def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of ``(N, C, H, W)`` with reflection at the borders (radius :func:`_radius`)."""
-    radius = _radius(sigma)
-    taps = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
-    kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    c = x.shape[1]
-    x = F.pad(x, (radius, radius, radius, radius), mode="reflect")
-    x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-    return F.conv2d(x, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+def _min_side(sigma: float) -> int:
+    """The smallest picture side with a local orientation to read: the window's core (±2σ) and one pixel."""
+    return max(1, math.ceil(2 * sigma)) + 1
 
 
 def orientation_field(image: torch.Tensor, *, sigma: float = 2.0, eps: float = 1e-4) -> torch.Tensor:
@@ -49,22 +37,21 @@ def orientation_field(image: torch.Tensor, *, sigma: float = 2.0, eps: float = 1
 
     Args:
         image: ``(N, 3, H, W)`` RGB in [0, 1] (``(N, 1, H, W)`` is read as luminance), ``H, W > ⌈2σ⌉``.
+            The window is :func:`brushwork.filters.gaussian_blur`'s (radius 3σ, edges replicated).
         sigma: standard deviation of the Gaussian window in pixels.
         eps: added to the tensor's trace: textures whose squared gradient is well under it read as flat.
 
     Returns:
         ``(N, 2, H, W)`` float32, each vector's length (the coherence) in [0, 1].
     """
-    side = _radius(sigma) + 1
+    side = _min_side(sigma)
     if image.ndim != 4 or image.shape[1] not in (1, 3) or min(image.shape[-2:]) < side:
         raise ValueError(f"orientation_field: expected (N, 3 or 1, H, W) of {side}+ px, got {tuple(image.shape)}")
-    x = image.float()
-    if x.shape[1] == 3:
-        x = sum(w * x[:, i : i + 1] for i, w in enumerate(_LUMA))
+    x = luminance(image.float()) if image.shape[1] == 3 else image.float()
     x = F.pad(x, (1, 1, 1, 1), mode="replicate")
     gx = (x[..., 1:-1, 2:] - x[..., 1:-1, :-2]) / 2
     gy = (x[..., 2:, 1:-1] - x[..., :-2, 1:-1]) / 2
-    j = _gaussian_blur(torch.cat([gx * gx, gy * gy, gx * gy], dim=1), sigma)
+    j = gaussian_blur(torch.cat([gx * gx, gy * gy, gx * gy], dim=1), sigma)
     jxx, jyy, jxy = j.unbind(dim=1)
     return torch.stack([jxx - jyy, 2 * jxy], dim=1) / (jxx + jyy + eps).unsqueeze(1)
 
