@@ -1,0 +1,160 @@
+"""A short GPU lease for the ``fast`` student: pack what travels, then train several recipes side by side.
+
+The device machine gets only the repository and what a ``carry`` folder holds (64 MiB in all), and nothing can be
+downloaded there. So the lease runs in two steps:
+
+1. here, ``pack``: a carry folder with a subsample of the training photos and paintings (the held-out styles never
+   enter it), the ``content/`` photos and the paintings of ``styles/`` resized to a 512-px short side, and the
+   VGG16 in fp16 (15 MB instead of 30; training upcasts it)::
+
+       python scripts/student_gpu.py pack .gpu --data ../shared/data
+       pip download --no-deps --only-binary=:all: --python-version 3.12 --platform manylinux2014_x86_64 \\
+           -d .gpu/whl simplejpeg==1.9.0   # the only dependency the GPU image lacks
+
+2. there, ``train``: one ``brushwork train student`` process per variant (they share the GPU), each stopping
+   itself after ``--minutes``; then each run's newest checkpoint and its ``metrics.jsonl`` go into
+   ``OUT/VARIANT.tar`` (``--resume`` continues such a run anywhere; its checkpoint directory is a model)::
+
+       python scripts/student_gpu.py train .gpu $OUT --minutes 7 --variants a,b,c,d
+
+Session 33 ran this on one H200: four variants at 0.27 s a step each (100 % GPU), then two continued
+(docs/arbitrary_recipe.md "Session 33").
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+HELD_OUT = ("candy", "feathers", "la_muse", "udnie")
+#: Every variant's settings: the shipped student's recipe (session 29's ``st4``) at the benchmark's scale.
+COMMON = (
+    "--teacher adain --style-augment --load-size 512 --spectrum-weight 1 --gram-weight 5"
+    " --gram-layers 0.5,0.5,1.5,1.5 --style-weight 0.5 --structure-weight 1 --random-alpha 0.1 --lr 2e-4"
+    " --threads 2 --log-every 50 --ckpt-every 500 --keep 1 --sample-every 2000 --no-progress --steps 100000"
+)
+#: What each variant changes.
+VARIANTS = {
+    "a": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0",
+    "b": "--crop 256 --batch-size 16 --pixel-weight 10 --distill-weight 1",
+    "c": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6",
+    "d": "--crop 384 --batch-size 8 --pixel-weight 0 --distill-weight 0",
+}
+_FOLDERS = {
+    "photos": "vangogh2photo/trainB",
+    "content": "content",
+    "styles": "styles",
+    "vangogh": "vangogh2photo/trainA",
+}
+
+
+def _save(src: Path, dst: Path, *, short: int | None, quality: int) -> None:
+    from PIL import Image
+
+    with Image.open(src) as opened:
+        image = opened.convert("RGB")
+    if short is not None and min(image.size) > short:
+        scale = short / min(image.size)
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+    image.save(dst.with_suffix(".jpg"), quality=quality)
+
+
+def _every(files: list[Path], count: int) -> list[Path]:
+    return files[:: max(1, len(files) // count)][:count]
+
+
+def pack(carry: Path, data: Path, vgg16: Path, *, photos: int = 600, vangogh: int = 116) -> dict[str, int]:
+    """Write the carry folder; returns the number of images per folder."""
+    from safetensors.torch import load_file, save_file
+
+    from brushwork.imageio import find_images
+
+    counts = {}
+    for name, sub in _FOLDERS.items():
+        files = [f for f in find_images(data / sub) if f.stem not in HELD_OUT]
+        files = {"photos": _every(files, photos), "vangogh": _every(files, vangogh)}.get(name, files)
+        (carry / "data" / name).mkdir(parents=True, exist_ok=True)
+        for f in files:
+            short = 512 if name in ("content", "styles") else None
+            _save(f, carry / "data" / name / f.name, short=short, quality=85 if short is None else 90)
+        counts[name] = len(files)
+    save_file(
+        {k: v.half().contiguous() for k, v in load_file(str(vgg16)).items()}, str(carry / "vgg16_fp16.safetensors")
+    )
+    return counts
+
+
+def command(variant: str, carry: Path, run: Path, *, minutes: float, device: str, init_from: str) -> list[str]:
+    """The ``brushwork train student`` command line of one variant."""
+    data = carry / "data"
+    return [
+        sys.executable, "-m", "brushwork", "train", "student",
+        *shlex.split(COMMON), *shlex.split(VARIANTS[variant]),
+        "--init-from", init_from,
+        "--content", str(data / "photos"), str(data / "content"),
+        "--style", str(data / "vangogh"), str(data / "styles"),
+        "--exclude-style", *HELD_OUT,
+        "--vgg16", str(carry / "vgg16_fp16.safetensors"),
+        "--time-limit", str(minutes), "--device", device, "--out", str(run),
+    ]  # fmt: skip
+
+
+def collect(run: Path, dest: Path) -> bool:
+    """Tar ``run``'s newest checkpoint and ``metrics.jsonl`` into ``dest``; False when it saved none."""
+    checkpoints = sorted((run / "checkpoints").glob("step_*"))
+    if not checkpoints:
+        return False
+    with tarfile.open(dest, "w") as tar:
+        for path in (run / "metrics.jsonl", checkpoints[-1]):
+            if path.exists():
+                tar.add(path, arcname=str(path.relative_to(run)))
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pack", help="write the carry folder (here)")
+    p.add_argument("carry", type=Path)
+    p.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    p.add_argument("--vgg16", type=Path, help="VGG16 safetensors (default: the resolved one)")
+    p.add_argument("--photos", type=int, default=600)
+    p.add_argument("--vangogh", type=int, default=116)
+    t = sub.add_parser("train", help="train the variants side by side (on the GPU machine)")
+    t.add_argument("carry", type=Path)
+    t.add_argument("out", type=Path, help="where VARIANT.tar and VARIANT.log go")
+    t.add_argument("--runs", type=Path, default=Path("/tmp/student-runs"))
+    t.add_argument("--minutes", type=float, default=7.0)
+    t.add_argument("--variants", default="a,b,c,d")
+    t.add_argument("--init-from", default="fast")
+    t.add_argument("--device", default="cuda")
+    args = parser.parse_args(argv)
+    if args.cmd == "pack":
+        from brushwork.weights import resolve_vgg16
+
+        print(pack(args.carry, args.data, args.vgg16 or resolve_vgg16(), photos=args.photos, vangogh=args.vangogh))
+        return 0
+    names = args.variants.split(",")
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        parser.error(f"--variants: unknown {unknown}; known: {sorted(VARIANTS)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    procs = {}
+    for name in names:
+        line = command(
+            name, args.carry, args.runs / name, minutes=args.minutes, device=args.device, init_from=args.init_from
+        )
+        with open(args.out / f"{name}.log", "w") as log:
+            procs[name] = subprocess.Popen(line, stdout=log, stderr=subprocess.STDOUT)
+    failed = [name for name, proc in procs.items() if proc.wait() != 0]
+    for name in names:
+        print(name, "collected" if collect(args.runs / name, args.out / f"{name}.tar") else "no checkpoint")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

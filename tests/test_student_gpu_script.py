@@ -1,0 +1,91 @@
+"""scripts/student_gpu.py: the carry folder it packs, the command lines it runs and what it brings back."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file, save_file
+
+from brushwork.cli import build_parser
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "student_gpu.py"
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("student_gpu", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _images(folder: Path, names: list[str], size: tuple[int, int] = (40, 32)) -> None:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in names:
+        Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(folder / name)
+
+
+def _size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+def test_pack_subsamples_resizes_halves_and_leaves_the_held_out_styles_out(script, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _images(data / "vangogh2photo/trainB", [f"{i}.jpg" for i in range(10)])
+    _images(data / "vangogh2photo/trainA", [f"{i}.jpg" for i in range(6)])
+    _images(data / "content", ["big.png"], size=(900, 600))
+    _images(data / "styles", ["candy.jpg", "udnie.jpg", "mosaic.png"], size=(700, 1000))
+    vgg = tmp_path / "vgg.safetensors"
+    save_file({"conv1_1.weight": torch.randn(4, 3, 3, 3), "conv1_1.bias": torch.randn(4)}, str(vgg))
+
+    counts = script.pack(tmp_path / "carry", data, vgg, photos=5, vangogh=3)
+
+    assert counts == {"photos": 5, "content": 1, "styles": 1, "vangogh": 3}
+    carry = tmp_path / "carry"
+    assert sorted(p.name for p in (carry / "data/styles").iterdir()) == ["mosaic.jpg"]
+    assert _size(carry / "data/styles/mosaic.jpg") == (512, 731)
+    assert _size(carry / "data/content/big.jpg") == (768, 512)
+    assert _size(carry / "data/photos/0.jpg") == (40, 32)  # photos keep their size
+    halved = load_file(str(carry / "vgg16_fp16.safetensors"))
+    assert {v.dtype for v in halved.values()} == {torch.float16}
+
+
+@pytest.mark.parametrize("variant", ["a", "b", "c", "d"])
+def test_every_variant_is_a_valid_train_student_command(script, variant: str, tmp_path: Path) -> None:
+    line = script.command(variant, tmp_path / "carry", tmp_path / "run", minutes=7, device="cuda", init_from="fast")
+    assert line[1:3] == ["-m", "brushwork"]
+    args = build_parser().parse_args(line[3:])
+    assert args.time_limit == 7 and args.device == "cuda" and args.init_from == "fast"
+    assert set(args.exclude_style) == set(script.HELD_OUT)
+    assert args.load_size == 512 and args.crop in (256, 384)
+
+
+def test_collect_brings_back_the_newest_checkpoint_and_the_metrics(script, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    for step in (500, 1000):
+        (run / "checkpoints" / f"step_{step:08d}").mkdir(parents=True)
+        (run / "checkpoints" / f"step_{step:08d}" / "config.json").write_text(json.dumps({"step": step}))
+    (run / "metrics.jsonl").write_text('{"step": 1000}\n')
+    assert script.collect(run, tmp_path / "a.tar")
+    with tarfile.open(tmp_path / "a.tar") as tar:
+        assert sorted(tar.getnames()) == [
+            "checkpoints/step_00001000",
+            "checkpoints/step_00001000/config.json",
+            "metrics.jsonl",
+        ]
+    assert not script.collect(tmp_path / "empty", tmp_path / "b.tar")
+
+
+def test_unknown_variants_are_refused(script, tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit):
+        script.main(["train", str(tmp_path), str(tmp_path / "out"), "--variants", "a,z"])
+    assert "unknown ['z']" in capsys.readouterr().err
