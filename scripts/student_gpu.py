@@ -17,8 +17,8 @@ downloaded there. So the lease runs in two steps:
 
        python scripts/student_gpu.py train .gpu $OUT --minutes 7 --variants a,b,c,d
 
-Session 33 ran this on one H200: four variants at 0.27 s a step each (100 % GPU), then two continued
-(docs/arbitrary_recipe.md "Session 33").
+These are the command lines of session 33's lease on one H200 (run then from a shell script): four variants at
+0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33").
 """
 
 from __future__ import annotations
