@@ -15,7 +15,8 @@ downloaded there. So the lease runs in two steps:
    itself after ``--minutes``; then each run's newest checkpoint and its ``metrics.jsonl`` go into
    ``OUT/VARIANT.tar`` (``--resume`` continues such a run anywhere; its checkpoint directory is a model)::
 
-       python scripts/student_gpu.py train .gpu $OUT --minutes 7 --variants a,b,c,d
+       pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl && export PYTHONPATH=/tmp/site:$PWD/src
+       python3 scripts/student_gpu.py train .gpu $OUT --minutes 7 --variants a,b,c,d
 
 These are the command lines of session 33's lease on one H200 (run then from a shell script): four variants at
 0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33").
