@@ -151,10 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         with open(args.out / f"{name}.log", "w") as log:
             procs[name] = subprocess.Popen(line, stdout=log, stderr=subprocess.STDOUT)
-    failed = [name for name, proc in procs.items() if proc.wait() != 0]
+    codes = {name: proc.wait() for name, proc in procs.items()}
     for name in names:
-        print(name, "collected" if collect(args.runs / name, args.out / f"{name}.tar") else "no checkpoint")
-    return 1 if failed else 0
+        kept = "collected" if collect(args.runs / name, args.out / f"{name}.tar") else "no checkpoint"
+        print(f"{name}: exit {codes[name]}, {kept} (log: {args.out / f'{name}.log'})")
+    return 1 if any(codes.values()) else 0
 
 
 if __name__ == "__main__":
