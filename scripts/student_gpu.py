@@ -105,12 +105,14 @@ def command(variant: str, carry: Path, run: Path, *, minutes: float, device: str
 
 
 def collect(run: Path, dest: Path) -> bool:
-    """Tar ``run``'s newest checkpoint and ``metrics.jsonl`` into ``dest``; False when it saved none."""
-    checkpoints = sorted((run / "checkpoints").glob("step_*"))
-    if not checkpoints:
+    """Tar ``run``'s newest complete checkpoint and ``metrics.jsonl`` into ``dest``; False when it saved none."""
+    from brushwork.checkpoint import latest_checkpoint
+
+    newest = latest_checkpoint(run)
+    if newest is None:
         return False
     with tarfile.open(dest, "w") as tar:
-        for path in (run / "metrics.jsonl", checkpoints[-1]):
+        for path in (run / "metrics.jsonl", newest):
             if path.exists():
                 tar.add(path, arcname=str(path.relative_to(run)))
     return True

@@ -69,17 +69,20 @@ def test_every_variant_is_a_valid_train_student_command(script, variant: str, tm
     assert args.load_size == 512 and args.crop in (256, 384)
 
 
-def test_collect_brings_back_the_newest_checkpoint_and_the_metrics(script, tmp_path: Path) -> None:
+def test_collect_brings_back_the_newest_complete_checkpoint_and_the_metrics(script, tmp_path: Path) -> None:
     run = tmp_path / "run"
     for step in (500, 1000):
         (run / "checkpoints" / f"step_{step:08d}").mkdir(parents=True)
         (run / "checkpoints" / f"step_{step:08d}" / "config.json").write_text(json.dumps({"step": step}))
+        (run / "checkpoints" / f"step_{step:08d}" / "trainer.pt").write_bytes(b"state")
+    (run / "checkpoints" / "step_00001500").mkdir()  # a save cut off by a kill: no trainer state, not collected
     (run / "metrics.jsonl").write_text('{"step": 1000}\n')
     assert script.collect(run, tmp_path / "a.tar")
     with tarfile.open(tmp_path / "a.tar") as tar:
         assert sorted(tar.getnames()) == [
             "checkpoints/step_00001000",
             "checkpoints/step_00001000/config.json",
+            "checkpoints/step_00001000/trainer.pt",
             "metrics.jsonl",
         ]
     assert not script.collect(tmp_path / "empty", tmp_path / "b.tar")
