@@ -44,6 +44,11 @@ VARIANTS = {
     "b": "--crop 256 --batch-size 16 --pixel-weight 10 --distill-weight 1",
     "c": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6",
     "d": "--crop 384 --batch-size 8 --pixel-weight 0 --distill-weight 0",
+    # session 34: stroke direction from the teacher (``c`` drew the photo's large forms best), weaker or with the
+    # Gram term raised to hold the style distance
+    "e": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 3",
+    "f": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --gram-weight 8",
+    "g": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 10 --gram-weight 8",
 }
 _FOLDERS = {
     "photos": "vangogh2photo/trainB",
@@ -90,12 +95,16 @@ def pack(carry: Path, data: Path, vgg16: Path, *, photos: int = 600, vangogh: in
 
 
 def command(variant: str, carry: Path, run: Path, *, minutes: float, device: str, init_from: str) -> list[str]:
-    """The ``brushwork train student`` command line of one variant."""
+    """The ``brushwork train student`` command line of one variant; a run that already saved is resumed (a second
+    call on the warm machine continues it)."""
+    from brushwork.checkpoint import latest_checkpoint
+
+    resumed = latest_checkpoint(run) is not None
     data = carry / "data"
     return [
         sys.executable, "-m", "brushwork", "train", "student",
         *shlex.split(COMMON), *shlex.split(VARIANTS[variant]),
-        "--init-from", init_from,
+        *(["--resume"] if resumed else ["--init-from", init_from]),
         "--content", str(data / "photos"), str(data / "content"),
         "--style", str(data / "vangogh"), str(data / "styles"),
         "--exclude-style", *HELD_OUT,

@@ -59,7 +59,7 @@ def test_pack_subsamples_resizes_halves_and_leaves_the_held_out_styles_out(scrip
     assert {v.dtype for v in halved.values()} == {torch.float16}
 
 
-@pytest.mark.parametrize("variant", ["a", "b", "c", "d"])
+@pytest.mark.parametrize("variant", ["a", "b", "c", "d", "e", "f", "g"])
 def test_every_variant_is_a_valid_train_student_command(script, variant: str, tmp_path: Path) -> None:
     line = script.command(variant, tmp_path / "carry", tmp_path / "run", minutes=7, device="cuda", init_from="fast")
     assert line[1:3] == ["-m", "brushwork"]
@@ -67,6 +67,17 @@ def test_every_variant_is_a_valid_train_student_command(script, variant: str, tm
     assert args.time_limit == 7 and args.device == "cuda" and args.init_from == "fast"
     assert set(args.exclude_style) == set(script.HELD_OUT)
     assert args.load_size == 512 and args.crop in (256, 384)
+
+
+def test_a_run_that_already_saved_is_resumed_with_its_own_settings(script, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    (run / "checkpoints" / "step_00000500").mkdir(parents=True)
+    (run / "checkpoints" / "step_00000500" / "config.json").write_text(json.dumps({"step": 500}))
+    (run / "checkpoints" / "step_00000500" / "trainer.pt").write_bytes(b"state")
+    line = script.command("e", tmp_path / "carry", run, minutes=3, device="cuda", init_from="fast")
+    args = build_parser().parse_args(line[3:])
+    assert args.resume and args.out == str(run) and args.time_limit == 3 and args.device == "cuda"
+    assert args.init_from is None and args.orientation_weight == 3  # the run's own folders and settings
 
 
 def test_collect_brings_back_the_newest_complete_checkpoint_and_the_metrics(script, tmp_path: Path) -> None:
