@@ -155,6 +155,26 @@ def test_init_from_with_more_encoder_blocks_grows_the_student(
     assert _train(data, tmp_path / "grown", *t, "--steps", "2", "--resume") == 0  # resume: its own shape
 
 
+def test_a_run_from_a_shipped_model_keeps_its_inference_defaults(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder):
+    """A checkpoint of a run started from a shipped student stylises as that model does (its ``detail`` default),
+    not with the generic default; resuming keeps it."""
+    from brushwork.checkpoint import export_model
+    from brushwork.detail import DEFAULT_AMOUNT, default_amount
+
+    data = make_unpaired(tmp_path / "data")
+    t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
+    assert _train(data, tmp_path / "first", *t, "--steps", "1") == 0
+    plain = latest_checkpoint(tmp_path / "first")
+    assert "defaults" not in read_config(plain) and default_amount(read_config(plain)) == DEFAULT_AMOUNT
+    shipped = export_model(plain, tmp_path / "shipped", nets=("student",), defaults={"detail": 0.0})
+    assert _train(data, tmp_path / "next", *t, "--steps", "1", "--init-from", str(shipped)) == 0
+    assert read_config(latest_checkpoint(tmp_path / "next"))["defaults"] == {"detail": 0.0}
+    assert _train(data, tmp_path / "next", *t, "--steps", "2", "--resume") == 0
+    resumed = read_config(latest_checkpoint(tmp_path / "next"))
+    assert resumed["step"] == 2 and resumed["defaults"] == {"detail": 0.0}
+    assert default_amount(resumed) == 0.0
+
+
 def test_freeze_generator_retrains_the_style_path_without_a_teacher(
     tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder
 ) -> None:

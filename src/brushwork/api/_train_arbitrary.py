@@ -7,7 +7,7 @@ import logging
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +66,9 @@ class Start:
     seed: int
     weights: dict[str, Any] | None
     inherited: dict[str, Any]
+    #: the inference defaults (``config.json`` ``defaults``, e.g. the student's ``detail``) of the model the run
+    #: started from: its checkpoints keep them, so a checkpoint stylises as the model it would ship as
+    defaults: dict[str, Any] = field(default_factory=dict)
 
 
 def collect_images(folders: Folders, *, exclude: Sequence[str] = (), balance: bool = True) -> list[Path]:
@@ -102,8 +105,8 @@ def check_held_out(saved: dict[str, Any], exclude: Sequence[str], *, flag: str, 
 
 def _init_weights(
     method: Method, init_from: str | os.PathLike[str], exclude: Sequence[str]
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Weights, data lineage and network shape of a ``method`` model that starts a new run."""
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Weights, data lineage, network shape and inference defaults of a ``method`` model that starts a new run."""
     from brushwork.api._models import find_model
     from brushwork.checkpoint import load_weights, read_config
 
@@ -117,7 +120,8 @@ def _init_weights(
     data = saved.get("data", {})
     lineage = {"init_from": {"model": str(src), "steps": saved.get("step"), "content": data.get("content")}}
     log.info("starting from %s (step %s)", src, saved.get("step"))
-    return load_weights(src), lineage, arch
+    defaults = saved.get("defaults")
+    return load_weights(src), lineage, arch, dict(defaults) if isinstance(defaults, dict) else {}
 
 
 def open_run(
@@ -141,9 +145,9 @@ def start_run(method: Method, given: Inputs, point: ResumePoint | None, override
     """A new run's settings (defaults, ``--init-from``'s shape, ``overrides``; bf16 where native) or a resumed
     run's, whose folders and held-out styles must be the run's own."""
     if point is None:
-        weights, inherited = None, {}
+        weights, inherited, defaults = None, {}, {}
         if given.init_from is not None:
-            weights, inherited, arch = _init_weights(method, given.init_from, given.exclude)
+            weights, inherited, arch, defaults = _init_weights(method, given.init_from, given.exclude)
             for key in set(method.growable) & set(arch) & set(overrides):
                 if overrides[key] < arch[key]:
                     raise ConfigError(f"--init-from has {key}={arch[key]}; a grown network cannot have fewer")
@@ -158,7 +162,7 @@ def start_run(method: Method, given: Inputs, point: ResumePoint | None, override
             from brushwork.device import bf16_supported, resolve_device
 
             values["bf16"] = bf16_supported(resolve_device(given.device))
-        return Start(None, values, given.seed, weights, inherited)
+        return Start(None, values, given.seed, weights, inherited, defaults)
     data = point.saved.get("data", {})
     now = {**_data(given.content, given.style), "held_out_styles": sorted(given.exclude)}
     for key, value in now.items():
@@ -167,7 +171,8 @@ def start_run(method: Method, given: Inputs, point: ResumePoint | None, override
     lineage = data.get("init_from")
     inherited = {} if lineage is None else {"init_from": lineage}
     seed = point.seed if point.seed is not None else given.seed
-    return Start(point, point.values, seed, point.weights, inherited)
+    defaults = point.saved.get("defaults")
+    return Start(point, point.values, seed, point.weights, inherited, defaults if isinstance(defaults, dict) else {})
 
 
 def fit_run(
@@ -213,6 +218,8 @@ def fit_run(
             **start.inherited,
         }
         info = {"data": data, **(meta or {}), "seed": start.seed, "world_size": dist_info.world_size}
+        if start.defaults:
+            info["defaults"] = start.defaults
         loop.setdefault("sample_every", max(1, min(500, math.ceil(cfg.steps / 10))))
         return fit(
             trainer,
