@@ -19,7 +19,9 @@ downloaded there. So the lease runs in two steps:
        python3 scripts/student_gpu.py train .gpu $OUT --minutes 7 --variants a,b,c,d
 
 These are the command lines of session 33's lease on one H200 (run then from a shell script): four variants at
-0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33").
+0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this
+script itself: ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine,
+which resumes each run (a run folder that already saved is continued, not restarted).
 """
 
 from __future__ import annotations
