@@ -59,7 +59,7 @@ def test_pack_subsamples_resizes_halves_and_leaves_the_held_out_styles_out(scrip
     assert {v.dtype for v in halved.values()} == {torch.float16}
 
 
-@pytest.mark.parametrize("variant", ["a", "b", "c", "d", "e", "f", "g"])
+@pytest.mark.parametrize("variant", sorted("abcdefgh"))
 def test_every_variant_is_a_valid_train_student_command(script, variant: str, tmp_path: Path) -> None:
     line = script.command(variant, tmp_path / "carry", tmp_path / "run", minutes=7, device="cuda", init_from="fast")
     assert line[1:3] == ["-m", "brushwork"]

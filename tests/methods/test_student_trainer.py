@@ -261,3 +261,28 @@ def test_style_sizes_default_to_the_photos_and_are_checked() -> None:
     assert StudentConfig(crop=128, load_size=256, style_crop=320, style_load_size=384).style_load_size == 384
     with pytest.raises(ConfigError, match="style_crop"):
         StudentConfig(style_crop=100)
+
+
+def test_the_coarse_gram_term_compares_half_scale_texture_with_the_painting(
+    tiny_encoder: VGG16Encoder, teacher
+) -> None:
+    from brushwork.methods.student import student_losses
+
+    content, style = _batch(1)
+    others = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+    config = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), coarse_gram_weight=2.0)
+
+    def losses(picture: torch.Tensor, alpha: torch.Tensor) -> dict[str, torch.Tensor]:
+        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+
+    ones = torch.ones(2)
+    assert set(losses(style, ones)) == {"loss", "coarse_gram"}
+    assert float(losses(style, ones)["loss"]) == pytest.approx(0.0, abs=1e-6)  # the painting itself: free
+    got = losses(content, ones)
+    assert float(got["coarse_gram"]) > 0.01 and float(got["loss"]) == pytest.approx(2 * float(got["coarse_gram"]))
+    # at half scale the painting's 2 × 2 blocks count, not its finest grain: a pixel checker on it costs little
+    checker = ((torch.arange(32)[:, None] + torch.arange(32)[None, :]) % 2 * 0.2 - 0.1).expand_as(style)
+    assert float(losses((style + checker).clamp(0, 1), ones)["coarse_gram"]) < 0.1 * float(got["coarse_gram"])
+    assert float(losses(content, torch.full((2,), 0.5))["loss"]) == 0.0  # style terms: pairs at alpha 1 only
+    with pytest.raises(ConfigError, match="coarse_gram_weight"):
+        StudentConfig(coarse_gram_weight=-1.0)

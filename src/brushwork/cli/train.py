@@ -287,6 +287,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         metavar="W1,W2,W3,W4",
         help="relative weights of relu1_1, relu2_1, relu3_1, relu4_1 in the Gram term (default 1,1,1,1)",
     )
+    opt.add_argument(
+        "--coarse-gram-weight",
+        type=float,
+        help="relative Gram distance to the painting at half scale, relu3_1 and relu4_1: its larger motifs "
+        "(default 0: off)",
+    )
     opt.add_argument("--tv-weight", type=float, help="TV² of the difference to the teacher's picture (default 0: off)")
     opt.add_argument(
         "--spectrum-weight",
@@ -353,6 +359,7 @@ def run_student(args: argparse.Namespace) -> int:
         "style_weight",
         "gram_weight",
         "gram_layers",
+        "coarse_gram_weight",
         "tv_weight",
         "spectrum_weight",
         "orientation_weight",

@@ -51,6 +51,7 @@ from brushwork.models.encoders import VGG16Encoder
 from brushwork.models.micro_ast import MIN_SIDE, UPSAMPLING, MicroAST, build_micro_ast
 
 __all__ = [
+    "COARSE_LAYERS",
     "MIN_TILE",
     "StudentConfig",
     "StudentExport",
@@ -63,6 +64,8 @@ __all__ = [
 
 #: The smallest tile side: the network's 1/8 maps need a few pixels beyond their reflection padding.
 MIN_TILE = 32
+#: The layers of the half-scale Gram term (``coarse_gram_weight``): the deep ones, whose field it doubles.
+COARSE_LAYERS = ("relu3_1", "relu4_1")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,11 @@ class StudentConfig(DictConfig):
             orientation, not where (64-px windows; crops under 64 px use their own side). The student paints
             larger flat patches with hard steps and a quarter of the teacher's fine texture (periods under 5 px;
             docs/arbitrary_recipe.md, session 29).
+        coarse_gram_weight: the relative Gram distance to the painting at half scale: the picture and the
+            painting each averaged over 2 × 2 blocks before the VGG16, relu3_1 and relu4_1 (:data:`COARSE_LAYERS`),
+            pairs at alpha 1. Those layers then see twice the picture, so the term asks for the painting's
+            larger motifs and their arrangement, not only its strokes (multi-scale Gram matrices: Snelgrove,
+            SIGGRAPH Asia 2017 technical briefs).
         orientation_weight: distance between the local stroke directions of the student's and the teacher's
             pictures (:func:`~brushwork.losses.orientation.orientation_loss`: structure-tensor orientation and
             coherence at three scales): where strokes run, which the style and spectrum terms leave free. Without
@@ -131,6 +139,7 @@ class StudentConfig(DictConfig):
     style_weight: float = 0.5
     gram_weight: float = 1.5
     gram_layers: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    coarse_gram_weight: float = 0.0
     tv_weight: float = 0.0
     spectrum_weight: float = 0.0
     orientation_weight: float = 0.0
@@ -251,8 +260,8 @@ def student_losses(
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
-        ``"structure"``, ``"style"``, ``"gram"``, ``"tv"``, ``"spectrum"``, ``"orientation"``, ``"layout"``,
-        ``"adversarial"``, ``"contrast"`` (detached; the style terms are 0 when no pair is at alpha 1, the
+        ``"structure"``, ``"style"``, ``"gram"``, ``"coarse_gram"``, ``"tv"``, ``"spectrum"``, ``"orientation"``,
+        ``"layout"``, ``"adversarial"``, ``"contrast"`` (detached; the style terms are 0 when no pair is at alpha 1, the
         contrast term also when fewer than two are).
     """
     c = config
@@ -318,11 +327,22 @@ def student_losses(
         terms = [relative_gram_loss(out_feats[n][full], gram_matrix(style_feats[n][full])) for n in STYLE_LAYERS]
         layer_weights = torch.tensor(c.gram_layers, device=content.device) / sum(c.gram_layers)
         losses["gram"] = (torch.stack(terms) * layer_weights).sum() if bool(full.any()) else zero
+    if c.coarse_gram_weight > 0:
+        losses["coarse_gram"] = _coarse_gram(encoder, output[full], style[full]) if bool(full.any()) else zero
     if c.contrast_weight > 0:
         pairs = int(full.sum())
         losses["contrast"] = style_contrastive_loss(output_codes[full], style_codes[full]) if pairs >= 2 else zero
     loss = sum((getattr(c, f"{name}_weight") * value for name, value in losses.items()), zero)
     return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
+
+
+def _coarse_gram(encoder: VGG16Encoder, output: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+    """Relative Gram distance on :data:`COARSE_LAYERS` between ``output`` and ``style`` ``(N, 3, H, W)``, each
+    averaged over 2 × 2 blocks first (the painting under ``no_grad``)."""
+    with torch.no_grad():
+        target = scaled(encoder(F.avg_pool2d(style, 2), COARSE_LAYERS))
+    feats = scaled(encoder(F.avg_pool2d(output, 2), COARSE_LAYERS))
+    return torch.stack([relative_gram_loss(feats[n], gram_matrix(target[n])) for n in COARSE_LAYERS]).mean()
 
 
 @torch.no_grad()  # not inference_mode: callers get a normal tensor they may change in place
