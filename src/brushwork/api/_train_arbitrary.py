@@ -120,8 +120,13 @@ def _init_weights(
     data = saved.get("data", {})
     lineage = {"init_from": {"model": str(src), "steps": saved.get("step"), "content": data.get("content")}}
     log.info("starting from %s (step %s)", src, saved.get("step"))
+    return load_weights(src), lineage, arch, _inference_defaults(saved)
+
+
+def _inference_defaults(saved: dict[str, Any]) -> dict[str, Any]:
+    """A model's or checkpoint's ``config.json`` ``defaults`` (``{}`` when it has none)."""
     defaults = saved.get("defaults")
-    return load_weights(src), lineage, arch, dict(defaults) if isinstance(defaults, dict) else {}
+    return dict(defaults) if isinstance(defaults, dict) else {}
 
 
 def open_run(
@@ -171,8 +176,7 @@ def start_run(method: Method, given: Inputs, point: ResumePoint | None, override
     lineage = data.get("init_from")
     inherited = {} if lineage is None else {"init_from": lineage}
     seed = point.seed if point.seed is not None else given.seed
-    defaults = point.saved.get("defaults")
-    return Start(point, point.values, seed, point.weights, inherited, defaults if isinstance(defaults, dict) else {})
+    return Start(point, point.values, seed, point.weights, inherited, _inference_defaults(point.saved))
 
 
 def fit_run(
