@@ -24,6 +24,23 @@ def test_normalized_loss_sees_structure_not_strength() -> None:
         normalized_feature_loss(x, x[:, :4])
 
 
+def test_magnitude_power_leaves_weak_positions_free() -> None:
+    g = torch.Generator().manual_seed(2)
+    target = torch.rand(1, 6, 4, 4, generator=g) + 0.1
+    target[..., :2] *= 0.01  # a flat, faint left half (a sky), strong features on the right
+    wrong_left, wrong_right = target.clone(), target.clone()
+    wrong_left[..., :2] = -wrong_left[..., :2]  # every direction reversed where the photo is faint
+    wrong_right[..., 2:] = -wrong_right[..., 2:]  # ... where it is strong
+    plain = [float(normalized_feature_loss(w, target)) for w in (wrong_left, wrong_right)]
+    assert plain[0] == pytest.approx(plain[1]) == pytest.approx(2.0)  # unweighted: half the positions at 4
+    left, right = (float(normalized_feature_loss(w, target, magnitude_power=1.0)) for w in (wrong_left, wrong_right))
+    assert left < 0.05 and right > 3.9  # weights of mean 1: the strong half carries nearly all of it
+    assert float(normalized_feature_loss(target * 2, target, magnitude_power=1.0)) < 1e-10
+    assert float(normalized_feature_loss(wrong_left, target, magnitude_power=0.0)) == pytest.approx(plain[0])
+    with pytest.raises(ValueError, match="negative"):
+        normalized_feature_loss(target, target, magnitude_power=-1.0)
+
+
 def test_relative_gram_loss() -> None:
     g = torch.Generator().manual_seed(1)
     x = torch.rand(3, 4, 6, 6, generator=g)

@@ -286,3 +286,26 @@ def test_the_coarse_gram_term_compares_half_scale_texture_with_the_painting(
     assert float(losses(content, torch.full((2,), 0.5))["loss"]) == 0.0  # style terms: pairs at alpha 1 only
     with pytest.raises(ConfigError, match="coarse_gram_weight"):
         StudentConfig(coarse_gram_weight=-1.0)
+
+
+def test_structure_magnitude_weighs_the_structure_term_by_the_photos_feature_strength(
+    tiny_encoder: VGG16Encoder, teacher
+) -> None:
+    from brushwork.methods.student import student_losses
+
+    content, style = _batch(1)
+    others = ("pixel_weight", "distill_weight", "style_weight", "gram_weight")
+    plain = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), structure_weight=1.0)
+    weighted = dataclasses.replace(plain, structure_magnitude=2.0)
+
+    def structure(picture: torch.Tensor, config: StudentConfig) -> float:
+        got = student_losses(
+            tiny_encoder, teacher, lambda *_: picture, content, style, alpha=torch.ones(2), config=config
+        )
+        assert set(got) == {"loss", "structure"}
+        return float(got["structure"])
+
+    assert structure(content, weighted) == pytest.approx(0.0, abs=1e-6)  # the photo itself: free either way
+    assert structure(style, weighted) != pytest.approx(structure(style, plain), rel=1e-3)  # the weights count
+    with pytest.raises(ConfigError, match="structure_magnitude"):
+        StudentConfig(structure_magnitude=-0.5)

@@ -279,6 +279,13 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
     opt.add_argument("--pixel-weight", type=float, help="L1 to the teacher's picture (default 10)")
     opt.add_argument("--distill-weight", type=float, help="VGG16 feature MSE to the teacher's picture (default 1)")
     opt.add_argument("--structure-weight", type=float, help="channel-normalised distance to the photo (default 0.1)")
+    opt.add_argument(
+        "--structure-magnitude",
+        type=float,
+        metavar="P",
+        help="weigh the structure term by the photo's feature strength to this power: flat areas left to the "
+        "style terms (default 0: all alike)",
+    )
     opt.add_argument("--style-weight", type=float, help="mean/std distance to the painting (default 0.5)")
     opt.add_argument("--gram-weight", type=float, help="relative Gram distance to the painting (default 1.5)")
     opt.add_argument(
@@ -356,6 +363,7 @@ def run_student(args: argparse.Namespace) -> int:
         "pixel_weight",
         "distill_weight",
         "structure_weight",
+        "structure_magnitude",
         "style_weight",
         "gram_weight",
         "gram_layers",

@@ -78,6 +78,10 @@ class StudentConfig(DictConfig):
         pixel_weight: L1 between the student's and the teacher's pictures.
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
         structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
+        structure_magnitude: the structure term weighs each position by the photo's feature strength to this
+            power (:func:`~brushwork.losses.structure.normalized_feature_loss`); 0: all alike. Unweighted, a sky's
+            faint grain is held as firmly as an edge, so the student keeps the photo's fine texture over flat
+            areas where the teacher paints the painting's own motifs.
         style_weight, gram_weight: mean/std and relative Gram distances to the painting (relu1_1…relu4_1).
         gram_layers: relative weights of relu1_1, relu2_1, relu3_1, relu4_1 in the Gram term (a weighted mean;
             default equal, as the benchmark's style distance weighs them). Measured on the held-out styles, the
@@ -136,6 +140,7 @@ class StudentConfig(DictConfig):
     pixel_weight: float = 10.0
     distill_weight: float = 1.0
     structure_weight: float = 0.1
+    structure_magnitude: float = 0.0
     style_weight: float = 0.5
     gram_weight: float = 1.5
     gram_layers: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
@@ -173,6 +178,7 @@ class StudentConfig(DictConfig):
             "static": set(self.static) <= {2, 4, 8},
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
+            "structure_magnitude": self.structure_magnitude >= 0,
             "upsample": self.upsample in UPSAMPLING,
             "gram_layers": len(self.gram_layers) == len(STYLE_LAYERS)
             and min(self.gram_layers) >= 0
@@ -314,7 +320,11 @@ def student_losses(
     if c.distill_weight > 0:
         losses["distill"] = torch.stack([F.mse_loss(out_feats[n], target_feats[n]) for n in STYLE_LAYERS]).mean()
     if c.structure_weight > 0:
-        terms = [normalized_feature_loss(out_raw[n].float(), content_raw[n].float()) for n in structure]
+        power = c.structure_magnitude
+        terms = [
+            normalized_feature_loss(out_raw[n].float(), content_raw[n].float(), magnitude_power=power)
+            for n in structure
+        ]
         losses["structure"] = torch.stack(terms).mean()
     if layout:
         terms = [normalized_feature_loss(out_raw[n].float(), target_raw[n].float()) for n in layout]
