@@ -21,7 +21,8 @@ downloaded there. So the lease runs in two steps:
 These are the command lines of session 33's lease on one H200 (run then from a shell script): four variants at
 0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this
 script itself: ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine,
-which resumes each run (a run folder that already saved is continued, not restarted).
+which resumes each run (a run folder that already saved is continued, not restarted). For the next lease:
+``--variants c,h,i`` (the control, the half-scale Gram term, the magnitude-weighted structure term).
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ VARIANTS = {
     "g": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 10 --gram-weight 8",
     # for the next lease: the shipped c2's recipe with the painting's larger motifs asked for (half-scale Gram)
     "h": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --coarse-gram-weight 5",
+    # session 35: c2's recipe with the structure term weighted by the photo's feature strength (flat areas left to
+    # the style terms; a CPU pilot moved structure from the faint to the strong positions, too slowly to see)
+    "i": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
+    " --structure-magnitude 2",
 }
 _FOLDERS = {
     "photos": "vangogh2photo/trainB",
