@@ -32,8 +32,8 @@ def normalized_feature_loss(
 
     Args:
         features, target: ``(N, C, H, W)`` of equal shape (``target`` may be ``(1, C, H, W)``).
-        magnitude_power: each position weighted by ``(‖target‖ / mean ‖target‖) ** magnitude_power`` (the
-            weights of each picture rescaled to mean 1); 0: every position alike.
+        magnitude_power: each position weighted by ``‖target‖ ** magnitude_power``, the weights of each picture
+            rescaled to mean 1; 0: every position alike.
 
     Returns:
         a scalar in [0, 4] (0: same directions everywhere).
@@ -45,7 +45,6 @@ def normalized_feature_loss(
     distance = (unit_channels(features, eps) - unit_channels(target, eps)).pow(2).sum(dim=1)  # (N, H, W)
     if magnitude_power == 0:
         return distance.mean()
-    strength = target.pow(2).sum(dim=1).sqrt()  # (N or 1, H, W)
-    weight = (strength / (strength.mean(dim=(1, 2), keepdim=True) + eps)).pow(magnitude_power)
+    weight = target.pow(2).sum(dim=1).sqrt().pow(magnitude_power)  # (N or 1, H, W): ‖target‖ ** power
     weight = weight / (weight.mean(dim=(1, 2), keepdim=True) + eps)
     return (distance * weight).mean()
