@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from brushwork.checkpoint import save_model_dir
 from brushwork.detail import add_detail
@@ -47,8 +48,23 @@ def test_alpha_style_weights_and_range(net: MicroAST) -> None:
     assert torch.allclose(stylize(content, [s1, s2], net=net, style_weights=[1, 0]), full, atol=1e-6)
     half = stylize(content, [s1, s2], net=net, style_weights=[0.5, 0.5])
     code = 0.5 * net.style_code(s1) + 0.5 * net.style_code(s2)
-    assert torch.allclose(half, net(content, code).clamp(0, 1), atol=1e-6)  # the codes blend
+    unpadded = stylize(content, [s1, s2], net=net, style_weights=[0.5, 0.5], margin=0)
+    assert torch.allclose(unpadded, net(content, code).clamp(0, 1), atol=1e-6)  # the codes blend
     assert torch.allclose(stylize(content, [s1, s2], net=net), half, atol=1e-6)  # default: equal weights
+
+
+def test_the_margin_pads_the_edges_and_crops(net: MicroAST) -> None:
+    content, style = _img(0, 17, 30), _img(1, 32, 32)  # smaller than the margin: replication pads any size
+    code = net.style_code(style)
+    padded = F.pad(content, (16, 16, 16, 16), mode="replicate")
+    expected = net(padded, code).clamp(0, 1)[..., 16:33, 16:46]
+    got = stylize(content, [style], net=net, margin=20)  # rounded down to the 8-px grid
+    assert got.shape == content.shape and got.is_contiguous()
+    assert torch.allclose(got, expected, atol=1e-6)
+    assert (got - stylize(content, [style], net=net, margin=0)).abs().max() > 1e-3  # the border changes
+    assert torch.equal(stylize(content, [style], net=net, margin=7), stylize(content, [style], net=net, margin=0))
+    with pytest.raises(ConfigError, match="margin -8"):
+        stylize(content, [style], net=net, margin=-8)
 
 
 def test_masks_place_one_or_two_styles(net: MicroAST) -> None:
@@ -66,17 +82,19 @@ def test_masks_place_one_or_two_styles(net: MicroAST) -> None:
 
 def test_tiles_agree_with_the_whole_image(net: MicroAST) -> None:
     content, style = _img(0, 120, 160), _img(1, 40, 40)
-    whole = stylize(content, [style], net=net)
-    tiled = stylize(content, [style], net=net, tile=96, overlap=64)  # 2 x 3 tiles
+    whole = stylize(content, [style], net=net, margin=0)
+    tiled = stylize(content, [style], net=net, tile=96, overlap=64, margin=0)  # 2 x 3 tiles
     assert tiled.shape == whole.shape and _psnr(tiled, whole) > 35
+    padded = stylize(content, [style], net=net, tile=128, overlap=64)  # the margin: 184 x 224 px in 2 x 3 tiles
+    assert padded.shape == whole.shape and _psnr(padded, stylize(content, [style], net=net)) > 35
     mask = (torch.arange(160) < 80).float().expand(1, 1, 120, 160)
-    two = stylize(content, [style, style * 0.3], net=net, mask=mask)
-    assert _psnr(stylize(content, [style, style * 0.3], net=net, mask=mask, tile=96, overlap=64), two) > 35
+    two = stylize(content, [style, style * 0.3], net=net, mask=mask, margin=0)
+    assert _psnr(stylize(content, [style, style * 0.3], net=net, mask=mask, tile=96, overlap=64, margin=0), two) > 35
     code = net.style_code(style)
     halves = [net(content[..., :, :80], code), net(content[..., :, 80:], code)]  # each with its own statistics
     naive = torch.cat(halves, dim=-1).clamp(0, 1)
     assert _psnr(naive[..., 40:120], whole[..., 40:120]) < 30  # would disagree in colour and contrast
-    small = stylize(content, [style], net=net, tile=96, overlap=64, calibration_side=80)  # statistics of a copy
+    small = stylize(content, [style], net=net, tile=96, overlap=64, calibration_side=80, margin=0)  # stats of a copy
     assert small.shape == whole.shape and torch.isfinite(small).all()
 
 

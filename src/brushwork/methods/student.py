@@ -51,6 +51,7 @@ from brushwork.models.encoders import VGG16Encoder
 from brushwork.models.micro_ast import MIN_SIDE, UPSAMPLING, MicroAST, build_micro_ast
 
 __all__ = [
+    "BORDER_MARGIN",
     "COARSE_LAYERS",
     "MIN_TILE",
     "StudentConfig",
@@ -64,6 +65,11 @@ __all__ = [
 
 #: The smallest tile side: the network's 1/8 maps need a few pixels beyond their reflection padding.
 MIN_TILE = 32
+#: Pixels of the content's edge repeated around it before the network runs and cropped after: the student draws a
+#: frame of lines within about 24 px of its input's edges (the border of its 1/8-resolution 3×3 layers; session 36
+#: in docs/arbitrary_recipe.md), which this margin moves outside the picture. Replicated rather than reflected,
+#: so any size works and the ONNX export pads alike.
+BORDER_MARGIN = 32
 #: The layers of the half-scale Gram term (``coarse_gram_weight``): the deep ones, whose field it doubles.
 COARSE_LAYERS = ("relu3_1", "relu4_1")
 
@@ -367,6 +373,7 @@ def stylize(
     tile: int | None = None,
     overlap: int = 64,
     calibration_side: int = 1024,
+    margin: int = BORDER_MARGIN,
 ) -> torch.Tensor:
     """Stylise ``content`` ``(1, 3, H, W)`` (H, W ≥ 9) with one or more style images in one student pass.
 
@@ -380,6 +387,8 @@ def stylize(
         tile: run in tiles of this many pixels (``None``: whole). The per-site statistics are then measured
             once, on the whole image or, when its long side exceeds ``calibration_side``, a downscaled copy.
         overlap: pixels shared by neighbouring tiles.
+        margin: pixels of the edge repeated around the content (and mask) first and cropped after, so that the
+            network's border frame falls outside the picture (rounded down to a multiple of 8; 0: none).
 
     Returns:
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
@@ -398,10 +407,18 @@ def stylize(
         total = sum(weights)
         code = sum((w / total * z for w, z in zip(weights, codes, strict=True)), torch.zeros_like(codes[0]))
     source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
+    pad = border_margin(margin, net.factor)
+    if pad:
+        source = F.pad(source, (pad, pad, pad, pad), mode="replicate")
+
+    def crop(picture: torch.Tensor) -> torch.Tensor:
+        h, w = content.shape[-2:]
+        return picture[..., pad : pad + h, pad : pad + w].contiguous() if pad else picture
+
     calib = calibration(source, tile, calibration_side).to(device)
     m = calib[:, 3:] if mask is not None else None
     if tile is None:
-        return net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float().clamp_(0, 1)  # fresh: in place
+        return crop(net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float().clamp_(0, 1))
     stats = net.site_stats(calib[:, :3], code, alpha=alpha, outside=outside, mask=m)
 
     def run(x: torch.Tensor, origins: list[tuple[int, int]]) -> torch.Tensor:
@@ -424,7 +441,15 @@ def stylize(
         workers=workers,
         positional=True,
     )
-    return tiled.clamp_(0, 1)
+    return crop(tiled.clamp_(0, 1))
+
+
+def border_margin(margin: int, multiple: int) -> int:
+    """``margin`` rounded down to a multiple of ``multiple`` (tiles and the noise field stay on the network's grid);
+    ``ConfigError`` for a negative one."""
+    if margin < 0:
+        raise ConfigError(f"fast: margin {margin} must be ≥ 0")
+    return margin - margin % multiple
 
 
 def load_student(
@@ -443,14 +468,19 @@ class StudentExport(nn.Module):
     """:func:`stylize` with one style, no mask and no tiles, for ONNX: ``content`` ``(1, 3, H, W)``, ``style``
     ``(1, 3, h, w)`` in [0, 1] (any sizes ≥ 9 px), ``alpha`` ``(1,)`` (clamped to [0, 1]) → ``(1, 3, H, W)``.
 
-    The network needs no padding (it upsamples to its skips' exact sizes and crops its depth-to-space output),
-    so the trace has no size-dependent Python control flow.
+    The network needs no padding (it upsamples to its skips' exact sizes and crops its depth-to-space output);
+    the border margin is a fixed replication pad and crop (as :func:`stylize`'s), so the trace has no
+    size-dependent Python control flow.
     """
 
-    def __init__(self, net: MicroAST) -> None:
+    def __init__(self, net: MicroAST, margin: int = BORDER_MARGIN) -> None:
         super().__init__()
-        self.net = net
+        self.net, self.margin = net, border_margin(margin, net.factor)
 
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
         a = alpha.reshape(-1)[:1].clamp(0, 1)
-        return self.net(content, self.net.style_code(style), alpha=a).clamp(0, 1)
+        m = self.margin
+        if m:
+            content = F.pad(content, (m, m, m, m), mode="replicate")
+        out = self.net(content, self.net.style_code(style), alpha=a).clamp(0, 1)
+        return out[..., m:-m, m:-m] if m else out
