@@ -58,6 +58,9 @@ VARIANTS = {
     # the style terms; a CPU pilot moved structure from the faint to the strong positions, too slowly to see)
     "i": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
     " --structure-magnitude 2",
+    # session 36: blind viewers reject the fine grid the 1/8 sites' dynamic filters stamp (zeroed at inference the
+    # lattice is gone); c2's recipe with those filters dropped (``--init-from`` keeps every other weight)
+    "j": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --static 8 4",
 }
 _FOLDERS = {
     "photos": "vangogh2photo/trainB",
