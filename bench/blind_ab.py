@@ -137,7 +137,7 @@ def score(key: list[dict[str, Any]], viewers: dict[str, dict[int, tuple[str, int
             "wins": t["wins"],
             "losses": t["losses"],
             "win_rate": round(t["wins"] / n, 3) if n else None,
-            "p_value": round(sign_test(t["wins"], t["losses"]), 5),
+            "p_value": sign_test(t["wins"], t["losses"]),
             "confidence_weighted": t["weighted"],
             "per_viewer": t["viewers"],
             "per_style": dict(t["styles"]),
@@ -187,7 +187,7 @@ def report(key_path: Path, answer_files: Iterable[Path], out: Path | None) -> di
     for opponent, r in result["opponents"].items():
         print(
             f"{key['ours']} vs {opponent}: ours picked {r['wins']} / {r['wins'] + r['losses']} "
-            f"({r['win_rate']:.0%}), p = {r['p_value']:.3g}; per viewer {r['per_viewer']}; per style {r['per_style']}"
+            f"({r['win_rate']:.0%}), p = {r['p_value']:.2g}; per viewer {r['per_viewer']}; per style {r['per_style']}"
         )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
