@@ -1,11 +1,11 @@
-"""``brushwork.filters``: the separable Gaussian blur."""
+"""``brushwork.filters``: the separable Gaussian blur and the Nyquist notch."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from brushwork.filters import gaussian_blur
+from brushwork.filters import STRIP_ROWS, gaussian_blur, nyquist_notch
 
 
 def test_keeps_constants_and_shape_and_smooths_noise() -> None:
@@ -67,3 +67,26 @@ def test_an_image_that_needs_gradients_is_blurred_whole_and_differentiably() -> 
     assert torch.allclose(blurred, gaussian_blur(image, 2.0), atol=1e-6)  # the strip-by-strip sums, no grad
     blurred.sum().backward()
     assert leaf.grad is not None and leaf.grad.abs().sum() > 0
+
+
+def test_the_notch_removes_2px_patterns_and_keeps_coarser_ones() -> None:
+    y, x = torch.meshgrid(torch.arange(48.0), torch.arange(40.0), indexing="ij")
+    rows, checker = 0.5 + 0.1 * torch.cos(torch.pi * y), 0.5 + 0.1 * torch.cos(torch.pi * (x + y))
+    for pattern in (rows, checker):
+        out = nyquist_notch(pattern.expand(1, 3, 48, 40))
+        assert (out[..., 4:-4, 4:-4] - 0.5).abs().max() < 1e-6  # the 2-px pattern is gone
+    wave = 0.5 + 0.1 * torch.cos(2 * torch.pi * x / 8)  # an 8-px period keeps 98 % of its amplitude
+    kept = (nyquist_notch(wave.expand(1, 1, 48, 40)) - 0.5)[..., 4:-4, 4:-4].abs().max() / 0.1
+    assert 0.97 < float(kept) < 0.99
+    flat = torch.full((1, 3, 9, 7), 0.3, dtype=torch.float64)
+    assert torch.allclose(nyquist_notch(flat), flat) and nyquist_notch(flat).dtype == torch.float64
+
+
+def test_the_notch_in_strips_equals_the_whole_image() -> None:
+    image = torch.rand(1, 3, 3 * STRIP_ROWS + 5, 50, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        stripped = nyquist_notch(image)
+    whole = nyquist_notch(image.clone().requires_grad_())  # autograd: the one-pass path
+    assert torch.allclose(stripped, whole.detach(), atol=1e-6)
+    with pytest.raises(ValueError, match="expected"):
+        nyquist_notch(image[0])

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from brushwork.checkpoint import save_model_dir
 from brushwork.detail import add_detail
 from brushwork.errors import CheckpointError, ConfigError
+from brushwork.filters import nyquist_notch
 from brushwork.methods import adain
 from brushwork.methods.student import (
     StudentConfig,
@@ -48,7 +49,7 @@ def test_alpha_style_weights_and_range(net: MicroAST) -> None:
     assert torch.allclose(stylize(content, [s1, s2], net=net, style_weights=[1, 0]), full, atol=1e-6)
     half = stylize(content, [s1, s2], net=net, style_weights=[0.5, 0.5])
     code = 0.5 * net.style_code(s1) + 0.5 * net.style_code(s2)
-    unpadded = stylize(content, [s1, s2], net=net, style_weights=[0.5, 0.5], margin=0)
+    unpadded = stylize(content, [s1, s2], net=net, style_weights=[0.5, 0.5], margin=0, notch=False)
     assert torch.allclose(unpadded, net(content, code).clamp(0, 1), atol=1e-6)  # the codes blend
     assert torch.allclose(stylize(content, [s1, s2], net=net), half, atol=1e-6)  # default: equal weights
 
@@ -58,11 +59,13 @@ def test_the_margin_pads_the_edges_and_crops(net: MicroAST) -> None:
     code = net.style_code(style)
     padded = F.pad(content, (16, 16, 16, 16), mode="replicate")
     expected = net(padded, code).clamp(0, 1)[..., 16:33, 16:46]
-    got = stylize(content, [style], net=net, margin=20)  # rounded down to the 8-px grid
+    got = stylize(content, [style], net=net, margin=20, notch=False)  # rounded down to the 8-px grid
     assert got.shape == content.shape and got.is_contiguous()
     assert torch.allclose(got, expected, atol=1e-6)
-    assert (got - stylize(content, [style], net=net, margin=0)).abs().max() > 1e-3  # the border changes
+    assert (got - stylize(content, [style], net=net, margin=0, notch=False)).abs().max() > 1e-3  # the border changes
     assert torch.equal(stylize(content, [style], net=net, margin=7), stylize(content, [style], net=net, margin=0))
+    notched = nyquist_notch(net(padded, code)).clamp(0, 1)[..., 16:33, 16:46]  # the notch runs before the crop
+    assert torch.allclose(stylize(content, [style], net=net, margin=16), notched, atol=1e-6)
     with pytest.raises(ConfigError, match="margin -8"):
         stylize(content, [style], net=net, margin=-8)
 

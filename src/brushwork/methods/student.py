@@ -38,6 +38,7 @@ from torch import nn
 
 from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
+from brushwork.filters import nyquist_notch
 from brushwork.losses.orientation import orientation_loss
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
 from brushwork.losses.spectrum import spectrum_loss
@@ -374,6 +375,7 @@ def stylize(
     overlap: int = 64,
     calibration_side: int = 1024,
     margin: int = BORDER_MARGIN,
+    notch: bool = True,
 ) -> torch.Tensor:
     """Stylise ``content`` ``(1, 3, H, W)`` (H, W ≥ 9) with one or more style images in one student pass.
 
@@ -389,6 +391,8 @@ def stylize(
         overlap: pixels shared by neighbouring tiles.
         margin: pixels of the edge repeated around the content (and mask) first and cropped after, so that the
             network's border frame falls outside the picture (rounded down to a multiple of 8; 0: none).
+        notch: remove the 2-px screen the depth-to-space output leaves (:func:`~brushwork.filters.nyquist_notch`,
+            on the whole picture, margin included, before the crop).
 
     Returns:
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
@@ -411,14 +415,17 @@ def stylize(
     if pad:
         source = F.pad(source, (pad, pad, pad, pad), mode="replicate")
 
-    def crop(picture: torch.Tensor) -> torch.Tensor:
+    def finish(picture: torch.Tensor) -> torch.Tensor:
+        """The network's picture notched, clamped and cropped to the content (a fresh tensor)."""
         h, w = content.shape[-2:]
+        picture = nyquist_notch(picture) if notch else picture
+        picture = picture.clamp_(0, 1)
         return picture[..., pad : pad + h, pad : pad + w].contiguous() if pad else picture
 
     calib = calibration(source, tile, calibration_side).to(device)
     m = calib[:, 3:] if mask is not None else None
     if tile is None:
-        return crop(net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float().clamp_(0, 1))
+        return finish(net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float())
     stats = net.site_stats(calib[:, :3], code, alpha=alpha, outside=outside, mask=m)
 
     def run(x: torch.Tensor, origins: list[tuple[int, int]]) -> torch.Tensor:
@@ -441,7 +448,7 @@ def stylize(
         workers=workers,
         positional=True,
     )
-    return crop(tiled.clamp_(0, 1))
+    return finish(tiled)
 
 
 def border_margin(margin: int, multiple: int) -> int:
@@ -482,5 +489,5 @@ class StudentExport(nn.Module):
         m = self.margin
         if m:
             content = F.pad(content, (m, m, m, m), mode="replicate")
-        out = self.net(content, self.net.style_code(style), alpha=a).clamp(0, 1)
+        out = nyquist_notch(self.net(content, self.net.style_code(style), alpha=a).float()).clamp(0, 1)
         return out[..., m:-m, m:-m] if m else out
