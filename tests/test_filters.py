@@ -90,3 +90,13 @@ def test_the_notch_in_strips_equals_the_whole_image() -> None:
     assert torch.allclose(stripped, whole.detach(), atol=1e-6)
     with pytest.raises(ValueError, match="expected"):
         nyquist_notch(image[0])
+
+
+def test_a_weaker_notch_leaves_part_of_the_pattern() -> None:
+    y = torch.arange(48.0)[:, None].expand(48, 40)
+    rows = (0.5 + 0.1 * torch.cos(torch.pi * y)).expand(1, 1, 48, 40)
+    half = nyquist_notch(rows, 0.5) - 0.5
+    assert torch.allclose(half[..., 4:-4, 4:-4].abs(), torch.full_like(half[..., 4:-4, 4:-4], 0.05), atol=1e-6)
+    assert torch.equal(nyquist_notch(rows, 0.0), rows)
+    with pytest.raises(ValueError, match=r"strength 1\.5"):
+        nyquist_notch(rows, 1.5)

@@ -15,6 +15,7 @@ from brushwork.errors import CheckpointError, ConfigError
 from brushwork.filters import nyquist_notch
 from brushwork.methods import adain
 from brushwork.methods.student import (
+    NOTCH_STRENGTH,
     StudentConfig,
     StudentExport,
     load_student,
@@ -64,8 +65,10 @@ def test_the_margin_pads_the_edges_and_crops(net: MicroAST) -> None:
     assert torch.allclose(got, expected, atol=1e-6)
     assert (got - stylize(content, [style], net=net, margin=0, notch=False)).abs().max() > 1e-3  # the border changes
     assert torch.equal(stylize(content, [style], net=net, margin=7), stylize(content, [style], net=net, margin=0))
-    notched = nyquist_notch(net(padded, code)).clamp(0, 1)[..., 16:33, 16:46]  # the notch runs before the crop
+    notched = nyquist_notch(net(padded, code), NOTCH_STRENGTH).clamp(0, 1)[..., 16:33, 16:46]  # before the crop
     assert torch.allclose(stylize(content, [style], net=net, margin=16), notched, atol=1e-6)
+    full = nyquist_notch(net(padded, code)).clamp(0, 1)[..., 16:33, 16:46]
+    assert torch.allclose(stylize(content, [style], net=net, margin=16, notch=1.0), full, atol=1e-6)
     with pytest.raises(ConfigError, match="margin -8"):
         stylize(content, [style], net=net, margin=-8)
 

@@ -55,6 +55,7 @@ __all__ = [
     "BORDER_MARGIN",
     "COARSE_LAYERS",
     "MIN_TILE",
+    "NOTCH_STRENGTH",
     "StudentConfig",
     "StudentExport",
     "load_student",
@@ -66,6 +67,11 @@ __all__ = [
 
 #: The smallest tile side: the network's 1/8 maps need a few pixels beyond their reflection padding.
 MIN_TILE = 32
+#: How much of the 2-px screen of the student's depth-to-space output :func:`stylize` removes
+#: (:func:`~brushwork.filters.nyquist_notch`): blind viewers kept the fully notched picture over the raw one 38 / 48
+#: times and could not tell half from full (20 / 48), while the full notch costs the style distance 12 % (the
+#: screen counts as texture there) and half of it 6 % (docs/arbitrary_recipe.md, session 36).
+NOTCH_STRENGTH = 0.5
 #: Pixels of the content's edge repeated around it before the network runs and cropped after: the student draws a
 #: frame of lines within about 24 px of its input's edges (the border of its 1/8-resolution 3×3 layers; session 36
 #: in docs/arbitrary_recipe.md), which this margin moves outside the picture. Replicated rather than reflected,
@@ -375,7 +381,7 @@ def stylize(
     overlap: int = 64,
     calibration_side: int = 1024,
     margin: int = BORDER_MARGIN,
-    notch: bool = True,
+    notch: float = NOTCH_STRENGTH,
 ) -> torch.Tensor:
     """Stylise ``content`` ``(1, 3, H, W)`` (H, W ≥ 9) with one or more style images in one student pass.
 
@@ -391,8 +397,8 @@ def stylize(
         overlap: pixels shared by neighbouring tiles.
         margin: pixels of the edge repeated around the content (and mask) first and cropped after, so that the
             network's border frame falls outside the picture (rounded down to a multiple of 8; 0: none).
-        notch: remove the 2-px screen the depth-to-space output leaves (:func:`~brushwork.filters.nyquist_notch`,
-            on the whole picture, margin included, before the crop).
+        notch: how much of the 2-px screen the depth-to-space output leaves to remove (0 … 1;
+            :func:`~brushwork.filters.nyquist_notch`, on the whole picture, margin included, before the crop).
 
     Returns:
         ``(1, 3, H, W)`` in [0, 1] (on the CPU when tiled).
@@ -418,7 +424,7 @@ def stylize(
     def finish(picture: torch.Tensor) -> torch.Tensor:
         """The network's picture notched, clamped and cropped to the content (a fresh tensor)."""
         h, w = content.shape[-2:]
-        picture = nyquist_notch(picture) if notch else picture
+        picture = nyquist_notch(picture, notch) if notch else picture
         picture = picture.clamp_(0, 1)
         return picture[..., pad : pad + h, pad : pad + w].contiguous() if pad else picture
 
@@ -489,5 +495,6 @@ class StudentExport(nn.Module):
         m = self.margin
         if m:
             content = F.pad(content, (m, m, m, m), mode="replicate")
-        out = nyquist_notch(self.net(content, self.net.style_code(style), alpha=a).float()).clamp(0, 1)
+        out = nyquist_notch(self.net(content, self.net.style_code(style), alpha=a).float(), NOTCH_STRENGTH)
+        out = out.clamp(0, 1)
         return out[..., m:-m, m:-m] if m else out
