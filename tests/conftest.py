@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import torch
@@ -124,3 +126,19 @@ def _torchrun(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[s
 def torchrun() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run two CPU processes under ``torch.distributed.run`` (a script, or ``"-m", "brushwork", ...``)."""
     return _torchrun
+
+
+def _load_script(relative: str) -> ModuleType:
+    """A script outside the package (``bench/…``, ``scripts/…``) imported as a module, by its path in the repository."""
+    path = Path(__file__).resolve().parents[1] / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def load_script() -> Callable[[str], ModuleType]:
+    """Import a repository script by its relative path: ``load_script("bench/blind_ab.py")``."""
+    return _load_script

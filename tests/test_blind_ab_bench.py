@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -16,11 +15,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "blind_ab.py"
 
 
 @pytest.fixture(scope="module")
-def blind():
-    spec = importlib.util.spec_from_file_location("blind_ab", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def blind(load_script):
+    return load_script("bench/blind_ab.py")
 
 
 def test_trials_cover_every_pair_and_opponent_with_ours_on_both_sides(blind):

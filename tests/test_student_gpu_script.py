@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import tarfile
 from pathlib import Path
@@ -15,15 +14,11 @@ from safetensors.torch import load_file, save_file
 
 from brushwork.cli import build_parser
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "student_gpu.py"
 
 
 @pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("student_gpu", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(load_script):
+    return load_script("scripts/student_gpu.py")
 
 
 def _images(folder: Path, names: list[str], size: tuple[int, int] = (40, 32)) -> None:
