@@ -15,7 +15,6 @@ from safetensors.torch import load_file, save_file
 from brushwork.cli import build_parser
 
 
-
 @pytest.fixture(scope="module")
 def script(load_script):
     return load_script("scripts/student_gpu.py")
