@@ -482,8 +482,8 @@ class StudentExport(nn.Module):
     ``(1, 3, h, w)`` in [0, 1] (any sizes ≥ 9 px), ``alpha`` ``(1,)`` (clamped to [0, 1]) → ``(1, 3, H, W)``.
 
     The network needs no padding (it upsamples to its skips' exact sizes and crops its depth-to-space output);
-    the border margin is a fixed replication pad and crop (as :func:`stylize`'s), so the trace has no
-    size-dependent Python control flow.
+    the border margin is a fixed replication pad and crop and the notch a fixed filter (as :func:`stylize`'s), so
+    the trace has no size-dependent Python control flow.
     """
 
     def __init__(self, net: MicroAST, margin: int = BORDER_MARGIN) -> None:
