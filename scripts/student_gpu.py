@@ -22,7 +22,8 @@ These are the command lines of session 33's lease on one H200 (run then from a s
 0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this
 script itself: ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine,
 which resumes each run (a run folder that already saved is continued, not restarted). For the next lease:
-``--variants c,h,i`` (the control, the half-scale Gram term, the magnitude-weighted structure term).
+``--variants c,h,i,j`` (the control, the half-scale Gram term, the magnitude-weighted structure term, no 1/8
+filters), chosen by ``bench/blind_ab.py`` as well as by the numbers.
 """
 
 from __future__ import annotations

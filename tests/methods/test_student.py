@@ -50,7 +50,7 @@ def test_alpha_style_weights_and_range(net: MicroAST) -> None:
     assert torch.allclose(stylize(content, [s1, s2], net=net, style_weights=[1, 0]), full, atol=1e-6)
     half = stylize(content, [s1, s2], net=net, style_weights=[0.5, 0.5])
     code = 0.5 * net.style_code(s1) + 0.5 * net.style_code(s2)
-    unpadded = stylize(content, [s1, s2], net=net, style_weights=[0.5, 0.5], margin=0, notch=False)
+    unpadded = stylize(content, [s1, s2], net=net, style_weights=[0.5, 0.5], margin=0, notch=0.0)
     assert torch.allclose(unpadded, net(content, code).clamp(0, 1), atol=1e-6)  # the codes blend
     assert torch.allclose(stylize(content, [s1, s2], net=net), half, atol=1e-6)  # default: equal weights
 
@@ -60,10 +60,10 @@ def test_the_margin_pads_the_edges_and_crops(net: MicroAST) -> None:
     code = net.style_code(style)
     padded = F.pad(content, (16, 16, 16, 16), mode="replicate")
     expected = net(padded, code).clamp(0, 1)[..., 16:33, 16:46]
-    got = stylize(content, [style], net=net, margin=20, notch=False)  # rounded down to the 8-px grid
+    got = stylize(content, [style], net=net, margin=20, notch=0.0)  # rounded down to the 8-px grid
     assert got.shape == content.shape and got.is_contiguous()
     assert torch.allclose(got, expected, atol=1e-6)
-    assert (got - stylize(content, [style], net=net, margin=0, notch=False)).abs().max() > 1e-3  # the border changes
+    assert (got - stylize(content, [style], net=net, margin=0, notch=0.0)).abs().max() > 1e-3  # the border changes
     assert torch.equal(stylize(content, [style], net=net, margin=7), stylize(content, [style], net=net, margin=0))
     notched = nyquist_notch(net(padded, code), NOTCH_STRENGTH).clamp(0, 1)[..., 16:33, 16:46]  # before the crop
     assert torch.allclose(stylize(content, [style], net=net, margin=16), notched, atol=1e-6)

@@ -418,20 +418,11 @@ def stylize(
         code = sum((w / total * z for w, z in zip(weights, codes, strict=True)), torch.zeros_like(codes[0]))
     source = content if mask is None else torch.cat([content, mask.to(content)], dim=1)
     pad = border_margin(margin, net.factor)
-    if pad:
-        source = F.pad(source, (pad, pad, pad, pad), mode="replicate")
-
-    def finish(picture: torch.Tensor) -> torch.Tensor:
-        """The network's picture notched, clamped and cropped to the content (a fresh tensor)."""
-        h, w = content.shape[-2:]
-        picture = nyquist_notch(picture, notch) if notch else picture
-        picture = picture.clamp_(0, 1)
-        return picture[..., pad : pad + h, pad : pad + w].contiguous() if pad else picture
-
+    source = _pad_margin(source, pad)
     calib = calibration(source, tile, calibration_side).to(device)
     m = calib[:, 3:] if mask is not None else None
     if tile is None:
-        return finish(net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float())
+        return _finish(net(calib[:, :3], code, alpha=alpha, outside=outside, mask=m).float(), pad, notch)
     stats = net.site_stats(calib[:, :3], code, alpha=alpha, outside=outside, mask=m)
 
     def run(x: torch.Tensor, origins: list[tuple[int, int]]) -> torch.Tensor:
@@ -454,7 +445,20 @@ def stylize(
         workers=workers,
         positional=True,
     )
-    return finish(tiled)
+    return _finish(tiled, pad, notch)
+
+
+def _pad_margin(image: torch.Tensor, pad: int) -> torch.Tensor:
+    """``image`` with its edges repeated ``pad`` px around it (``image`` itself for 0)."""
+    return F.pad(image, (pad, pad, pad, pad), mode="replicate") if pad else image
+
+
+def _finish(picture: torch.Tensor, pad: int, notch: float) -> torch.Tensor:
+    """The network's fresh float picture of the padded content notched, clamped to [0, 1] and cropped by ``pad``
+    (constant slice bounds, so a trace takes any size)."""
+    picture = nyquist_notch(picture, notch) if notch else picture
+    picture = picture.clamp_(0, 1)
+    return picture[..., pad:-pad, pad:-pad].contiguous() if pad else picture
 
 
 def border_margin(margin: int, multiple: int) -> int:
@@ -486,15 +490,11 @@ class StudentExport(nn.Module):
     the trace has no size-dependent Python control flow.
     """
 
-    def __init__(self, net: MicroAST, margin: int = BORDER_MARGIN) -> None:
+    def __init__(self, net: MicroAST, margin: int = BORDER_MARGIN, notch: float = NOTCH_STRENGTH) -> None:
         super().__init__()
-        self.net, self.margin = net, border_margin(margin, net.factor)
+        self.net, self.margin, self.notch = net, border_margin(margin, net.factor), notch
 
     def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
         a = alpha.reshape(-1)[:1].clamp(0, 1)
-        m = self.margin
-        if m:
-            content = F.pad(content, (m, m, m, m), mode="replicate")
-        out = nyquist_notch(self.net(content, self.net.style_code(style), alpha=a).float(), NOTCH_STRENGTH)
-        out = out.clamp(0, 1)
-        return out[..., m:-m, m:-m] if m else out
+        out = self.net(_pad_margin(content, self.margin), self.net.style_code(style), alpha=a).float()
+        return _finish(out, self.margin, self.notch)
