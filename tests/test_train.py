@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -206,6 +209,9 @@ _DDP_SCRIPT = textwrap.dedent(
     result = train(data, out, config=config, steps=3, log_every=1, sample_every=0, progress=False, device="cpu")
     rank = os.environ["RANK"]
     torch.save({**captured, "step": result.step}, os.path.join(out, f"rank{rank}.pt"))
+    from brushwork import exit_rank
+
+    exit_rank(0)  # a rank that trained DDP ends so (gloo's threads outlive the group)
     """
 )
 
@@ -224,3 +230,32 @@ def test_ddp_on_cpu_with_two_processes_keeps_ranks_in_sync(tmp_path: Path, make_
     ckpt = latest_checkpoint(out)
     assert ckpt is not None and json.loads((ckpt / "config.json").read_text())["world_size"] == 2
     assert len((out / "metrics.jsonl").read_text().splitlines()) == 3  # rank 0 only
+
+
+_EXIT_SCRIPT = textwrap.dedent(
+    """
+    import logging, logging.handlers, sys
+    from brushwork.train import exit_rank
+
+    buffered = logging.handlers.MemoryHandler(100, target=logging.FileHandler(sys.argv[1]))  # writes when flushed
+    logging.basicConfig(handlers=[buffered], level=logging.INFO)
+    logging.getLogger("x").info("logged before the exit")
+    sys.stdout.write("unflushed line without a newline")
+    exit_rank(3)
+    """
+)
+
+
+def test_exit_rank_flushes_logs_and_streams_and_keeps_the_code(tmp_path: Path) -> None:
+    log_file = tmp_path / "run.log"
+    proc = subprocess.run(
+        [sys.executable, "-c", _EXIT_SCRIPT, str(log_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},  # stdout to a pipe is then buffered
+    )
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert proc.stdout == "unflushed line without a newline"
+    assert "logged before the exit" in log_file.read_text()

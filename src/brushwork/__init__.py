@@ -13,7 +13,7 @@ from typing import Any
 from brushwork._version import __version__
 
 __all__ = ["__version__"]
-_API = ("stylize", "translate", "load_model", "train", "train_adain", "train_student", "adapt", "evaluate")
+_API = ("stylize", "translate", "load_model", "train", "train_adain", "train_student", "adapt", "evaluate", "exit_rank")
 
 
 def __getattr__(name: str) -> Any:

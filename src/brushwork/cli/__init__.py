@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -62,4 +63,9 @@ def console_main() -> None:
 
     if sys.argv[1:2] != ["serve"]:  # a long-lived server should give freed memory back
         tune_allocator()
-    sys.exit(main())
+    code = main()
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # a torchrun rank: gloo's threads must not see the shutdown
+        from brushwork.api import exit_rank
+
+        exit_rank(code)
+    sys.exit(code)
