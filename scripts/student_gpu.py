@@ -22,8 +22,9 @@ These are the command lines of session 33's lease on one H200 (run then from a s
 0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this
 script itself: ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine,
 which resumes each run (a run folder that already saved is continued, not restarted). For the next lease:
-``--variants c,h,i,j`` (the control, the half-scale Gram term, the magnitude-weighted structure term, no 1/8
-filters), chosen by ``bench/blind_ab.py`` as well as by the numbers.
+``--variants c,i,j,k`` (the control, the magnitude-weighted structure term, no 1/8 filters, and a bolder balance:
+the structure term at 0.4 with the half-scale Gram term), chosen by ``bench/blind_ab.py`` as well as by the
+numbers.
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ VARIANTS = {
     # session 36: blind viewers reject the fine grid the 1/8 sites' dynamic filters stamp (zeroed at inference the
     # lattice is gone); c2's recipe with those filters dropped (``--init-from`` keeps every other weight)
     "j": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --static 8 4",
+    # session 37: blind viewers keep the peer where the photo is flat (it repaints a lake or an iceberg with the
+    # painting's large motifs; ours keeps the photo there), and ours stays far closer to the photo than the teacher
+    # or the peer (content 0.93 vs 1.10 / 1.14): c2's recipe with the structure term at 0.4, weighted by the
+    # photo's feature strength, and the half-scale Gram term for the larger motifs
+    "k": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
+    " --structure-weight 0.4 --structure-magnitude 1 --coarse-gram-weight 5",
 }
 _FOLDERS = {
     "photos": "vangogh2photo/trainB",
