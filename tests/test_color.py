@@ -137,3 +137,14 @@ def test_match_palette_keeps_the_image_order_of_colours_and_checks_inputs() -> N
             match_palette(ramp, [painting], **bad)
     with pytest.raises(ValueError, match="one image"):
         match_palette(torch.cat([ramp, ramp]), [painting])
+
+
+def test_default_palette_reads_the_models_config() -> None:
+    from brushwork.color import default_palette
+    from brushwork.errors import CheckpointError
+
+    assert default_palette({}) == 0.0 and default_palette({"defaults": {"detail": 0.3}}) == 0.0
+    assert default_palette({"defaults": {"palette": 1}}) == 1.0
+    for bad in (1.5, -0.1, "x", True, None):
+        with pytest.raises(CheckpointError, match=r"defaults\.palette"):
+            default_palette({"defaults": {"palette": bad}})

@@ -13,7 +13,10 @@ Two kinds of model:
   small encoders replace the VGG16 (``encoder`` is ignored).
 
 Both arbitrary-style graphs end as ``brushwork.stylize`` does: the content's detail layer (:mod:`brushwork.detail`)
-is added, ``detail`` × alpha of it (``detail`` fixed at export, default as in the API; 0 leaves it out).
+is added, ``detail`` × alpha of it (``detail`` fixed at export, default as in the API; 0 leaves it out). The
+model's palette strength (``defaults.palette``: the shipped ``fast`` 1) is not in the graph, which would need the
+picture's colour covariance: the metadata's ``palette_after`` says how much of
+:func:`brushwork.color.match_palette` to apply to the output, as ``brushwork.stylize`` does.
 
 The generators pad their input to a multiple of their stride with Python control flow that a trace would
 freeze at the trace size; the export wrappers here pad with index arithmetic on the traced shape instead
@@ -299,6 +302,7 @@ def export_onnx(
     config = read_config(path)
     output = Path(output)
     guard_output(output, [path / WEIGHTS_FILE, path / CONFIG_FILE])
+    from brushwork.color import default_palette
     from brushwork.detail import DEFAULT_SIGMA, MAX_AMOUNT, default_amount
 
     arbitrary = config.get("method") in ("adain", "student")
@@ -311,7 +315,14 @@ def export_onnx(
     if arbitrary:
         if amount > 0:
             module = WithDetail(module, amount=amount)
-        naming["meta"] = {**naming["meta"], "detail": amount, "detail_sigma": DEFAULT_SIGMA}
+        # the model's palette strength is not in the graph (it needs the picture's colour covariance): apply
+        # brushwork.color.match_palette after the session with this strength, as brushwork.stylize does
+        naming["meta"] = {
+            **naming["meta"],
+            "detail": amount,
+            "detail_sigma": DEFAULT_SIGMA,
+            "palette_after": default_palette(config),
+        }
     module.eval()
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)

@@ -86,6 +86,41 @@ def test_the_model_may_carry_its_own_default_detail(tmp_path: Path, model: Path,
         stylize_result(content, style, method="fast", **{**run, "model": str(bad)})
 
 
+def test_the_model_may_carry_its_own_default_palette(tmp_path: Path, make_student, no_vgg) -> None:
+    """``defaults.palette`` in config.json: applied unless ``palette`` is given, never with ``preserve_color``;
+    a bad value is a checkpoint error naming it."""
+    import json
+
+    content, style = _img(0), _img(1, 48, 48)
+    plain_model = make_student(tmp_path / "plain")
+    run = {"method": "fast", "model": str(plain_model), "device": "cpu", "precision": "fp32"}
+    plain = stylize_result(content, style, **run)
+    assert plain.numbers["palette"] == 0.0 and "model_palette" not in plain.numbers
+    model = make_student(tmp_path / "own")  # the same weights (seeded): only its defaults differ
+    config = json.loads((model / "config.json").read_text())
+    (model / "config.json").write_text(json.dumps({**config, "defaults": {"palette": 1.0}}))
+    run["model"] = str(model)
+    own = stylize_result(content, style, **run)
+    assert own.numbers["palette"] == 1.0
+    assert torch.allclose(own.image, stylize_result(content, style, palette=1.0, **run).image)
+    assert not torch.allclose(own.image, plain.image, atol=0.02)
+    assert torch.equal(stylize_result(content, style, palette=0.0, **run).image, plain.image)
+    kept = stylize_result(content, style, preserve_color="luminance", **run)  # no conflict: the default yields
+    assert kept.numbers["palette"] == 0.0
+    pytest.importorskip("onnx")
+    import onnx
+
+    from brushwork.onnx_export import export_onnx
+
+    onnx_path = export_onnx(model, tmp_path / "fast.onnx", sample_size=32)
+    meta = {p.key: p.value for p in onnx.load(str(onnx_path)).metadata_props}
+    assert json.loads(meta["palette_after"]) == 1.0  # not in the graph: the caller applies it
+    bad = make_student(tmp_path / "bad")
+    (bad / "config.json").write_text(json.dumps({**config, "defaults": {"palette": 2}}))
+    with pytest.raises(CheckpointError, match=r"defaults\.palette 2"):
+        stylize_result(content, style, **{**run, "model": str(bad)})
+
+
 def test_the_style_is_scaled_as_for_a_content_of_at_most_512_px(model: Path, no_vgg) -> None:
     content, style = _img(0, 300, 700), _img(1, 900, 1200)
     numbers = stylize_result(content, style, method="fast", model=str(model), device="cpu", size=700).numbers

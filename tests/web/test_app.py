@@ -235,12 +235,13 @@ def test_the_paintings_colours_slider(serve_app, small_png, shared_data) -> None
     files = {"content": ("a.png", small_png), "style": ("candy.jpg", path.read_bytes())}
     target = np.asarray(Image.open(path).convert("RGB"), dtype=float).reshape(-1, 3).mean(axis=0)
     pictures = []
-    for palette in ("0", "1"):
-        resp = http.post("/api/preview", {"method": "fast", "palette": palette}, files)
+    for palette in ("0", "1", None):  # None: the slider left alone, the model's own (the shipped fast: 1)
+        resp = http.post("/api/preview", {"method": "fast", **({} if palette is None else {"palette": palette})}, files)
         assert resp.status == 200, resp.body
         pictures.append(decode_png(resp.body).reshape(-1, 3).astype(float))
     assert np.abs(pictures[1].mean(axis=0) - target).max() < 3  # 1: the painting's mean colour (within rounding)
     assert np.abs(pictures[1] - pictures[0]).mean() > 2  # the slider is wired (the covariance moves too)
+    assert np.array_equal(pictures[2], pictures[1])
 
 
 def test_preview_errors_are_one_line_400s(serve_app, small_png) -> None:

@@ -64,6 +64,7 @@ def run_one_pass(
     ``numbers["detail"]`` is that product, the amount applied.
     """
     from brushwork.api._models import channels_last
+    from brushwork.color import default_palette
     from brushwork.detail import add_detail, default_amount
     from brushwork.device import autocast, use_bf16
     from brushwork.tiling import choose_tile
@@ -100,6 +101,7 @@ def run_one_pass(
         "layout": layout,
         "model": str(path),
         "model_step": config.get("step"),
+        "model_palette": default_palette(config),  # the API applies it unless told a palette
         "style_sizes": [list(s.shape[-2:]) for s in styles],
     }
     return image, numbers

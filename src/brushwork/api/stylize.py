@@ -214,7 +214,7 @@ def stylize_result(
     style_weights: Sequence[float] | None = None,
     style_scale: float = 1.0,
     preserve_color: str = "none",
-    palette: float = 0.0,
+    palette: float | None = None,
     mask: ImageLike | None = None,
     feather: float = 0.0,
     encoder: Any | None = None,
@@ -232,9 +232,9 @@ def stylize_result(
         raise ConfigError(f"method {method!r}: unknown; choose from {', '.join(METHODS)}")
     if preserve_color not in PRESERVE_COLOR:
         raise ConfigError(f"preserve_color {preserve_color!r}: choose from {', '.join(PRESERVE_COLOR)}")
-    if not 0.0 <= palette <= 1.0:
+    if palette is not None and not 0.0 <= palette <= 1.0:
         raise ConfigError(f"palette {palette}: must be between 0 (the method's colours) and 1 (the painting's)")
-    if palette > 0 and preserve_color != "none":
+    if palette is not None and palette > 0 and preserve_color != "none":
         raise ConfigError(
             f"palette {palette} takes the painting's colours; preserve_color keeps the photo's: choose one"
         )
@@ -283,6 +283,10 @@ def stylize_result(
     with reusing_memory():  # large pictures: freed maps reused, not mapped and zero-filled again
         image, numbers = METHODS[method].run(request)
         image = image.to(original.device)  # tiled runs return on the CPU
+        model_palette = float(numbers.pop("model_palette", 0.0))  # a model's own default (config.json)
+        if palette is None:
+            palette = model_palette if preserve_color == "none" else 0.0
+        numbers["palette"] = palette
         if palette > 0:  # two styles by a mask: each painting weighs by the area it covers
             area = float(region.mean()) if styles_by_mask and region is not None else None
             mix = list(weights) if area is None else [area, 1.0 - area]
@@ -330,7 +334,8 @@ def stylize(
             (one per style), ``style_scale`` (style size relative to the content), ``preserve_color``
             (``"none"``, ``"luminance"``, ``"match"``, ``"histogram"``), ``palette`` (0 … 1: the result's colours
             moved towards the painting's mean and covariance, :func:`brushwork.color.match_palette`; not with
-            ``preserve_color``), ``mask`` (image: white = stylise) and
+            ``preserve_color``; default the model's, :func:`brushwork.color.default_palette`: 1 for the shipped
+            ``fast``, 0 otherwise and whenever ``preserve_color`` is set), ``mask`` (image: white = stylise) and
             ``feather`` (its edge blur in pixels), ``encoder``/``vgg16``, ``max_pixels``, ``on_step``, and
             method options (AdaIN and fast: ``alpha`` (default ``strength``, at most 1), ``model`` (a decoder
             or student directory, default the shipped one), ``tile`` (default automatic above 2 MP, 0 never),

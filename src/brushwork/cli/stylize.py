@@ -77,10 +77,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--palette",
         type=float,
-        default=0.0,
+        default=None,
         metavar="P",
-        help="move the result's colours towards the painting's (0 = as painted, default ... 1 = the painting's "
-        "colour mean and covariance); not with --preserve-color",
+        help="move the result's colours towards the painting's (0 = as painted ... 1 = the painting's colour mean "
+        "and covariance; default the model's: 1 for the shipped fast, else 0); not with --preserve-color",
     )
     parser.add_argument(
         "--mask",

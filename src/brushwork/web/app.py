@@ -162,7 +162,7 @@ def create_app(
                 "strength": _number(form, "strength", "1", float),
                 "size": _number(form, "size", "512", int),
                 "preserve_color": str(form.get("preserve_color") or "").lower() in ("1", "true", "on", "luminance"),
-                "palette": _number(form, "palette", "0", float),
+                "palette": _number(form, "palette", "0", float) if form.get("palette") else None,  # None: the model's
             }
         if content is None:
             raise ImageError("upload a content image (a photo) first")

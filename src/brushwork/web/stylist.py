@@ -93,7 +93,7 @@ def check_settings(
     *,
     has_style: bool,
     max_size: int,
-    palette: float = 0.0,
+    palette: float | None = None,
     preserve_color: bool = False,
 ) -> None:
     """Raise :class:`ConfigError` with a one-line message when the settings cannot work."""
@@ -106,6 +106,8 @@ def check_settings(
         raise ConfigError(f"size {size}: the output's long side must be between {MIN_SIZE} and {max_size} px")
     if methods[method]["style"] and not has_style:
         raise ConfigError(f"{method}: upload a style image (a painting) first")
+    if palette is None:  # the model's own (the shipped fast: 1)
+        return
     if not (math.isfinite(palette) and 0.0 <= palette <= 1.0):
         raise ConfigError(f"palette {palette}: the painting's colours go from 0 (off) to 1")
     if palette > 0 and not methods[method]["style"]:
@@ -135,7 +137,7 @@ class StyleRequest:
     strength: float
     size: int
     preserve_color: bool
-    palette: float = 0.0
+    palette: float | None = None  # None: the model's own
 
 
 class Stylist:

@@ -104,7 +104,7 @@ async function requestPreview() {
     if (info.style) form.append("style", await scaledCopy("style", 2 * previewSize), style.name);
     for (const name of ["method", "strength"]) form.append(name, $(name).value);
     if ($("preserve").checked) form.append("preserve_color", "1");
-    if (info.style) form.append("palette", $("palette").value);
+    if (info.style && paletteSet()) form.append("palette", $("palette").value);
     const response = await fetch("/api/preview", { method: "POST", body: form });
     if (seq !== preview.seq || painting) return;  // the settings changed meanwhile, or a painting is under way
     if (response.status === 503) { preview.again = false; return schedulePreview(500); }  // another preview
@@ -161,12 +161,15 @@ function finish(text, isError = false) {
   $("progress").hidden = true;
 }
 
+function paletteSet() { return $("palette").dataset.set === "1"; }
+
 async function submit(event) {
   event.preventDefault();
   if (!$("content-input").files.length) return say("Choose a photo first.", true);
   const info = methods[$("method").value];
   if (info.style && !$("style-input").files.length) return say("This method needs a painting: choose one.", true);
   const form = new FormData($("form"));
+  if (!paletteSet()) form.delete("palette");
   if (!info.style) form.delete("style");
   $("go").disabled = true;
   painting = true;
@@ -196,6 +199,7 @@ async function init() {
   });
   $("preserve").addEventListener("change", schedulePreview);
   $("palette").addEventListener("input", () => {
+    $("palette").dataset.set = "1";  // until moved, the model's own (the shipped fast: 1) is used: not sent
     $("palette-value").textContent = $("palette").value;
     schedulePreview();
   });
