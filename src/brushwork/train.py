@@ -168,7 +168,7 @@ def exit_rank(code: int = 0) -> NoReturn:
     After ``destroy_process_group`` a ``DistributedDataParallel`` model still holds the gloo group in C++ (its
     reducer), so the group's worker threads outlive the training; one that releases a finished collective's
     tensors while the interpreter shuts down aborts the process (SIGABRT, "terminate called without an active
-    exception", about one exit in forty on 2 busy cores; see pytorch/pytorch#179291). Skipping the interpreter's
+    exception", about one exit in 25–40 on 2 busy cores; see pytorch/pytorch#179291). Skipping the interpreter's
     shutdown avoids that; everything a run writes is already closed (atomic checkpoints, closed logs).
     """
     logging.shutdown()

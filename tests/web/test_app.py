@@ -242,6 +242,9 @@ def test_the_paintings_colours_slider(serve_app, small_png, shared_data) -> None
     assert np.abs(pictures[1].mean(axis=0) - target).max() < 3  # 1: the painting's mean colour (within rounding)
     assert np.abs(pictures[1] - pictures[0]).mean() > 2  # the slider is wired (the covariance moves too)
     assert np.array_equal(pictures[2], pictures[1])
+    adain = [http.post("/api/preview", {"method": "adain", **extra}, files) for extra in ({}, {"palette": "0"})]
+    assert all(r.status == 200 for r in adain)  # previewed by fast, but in adain's own colours (no palette)
+    assert np.array_equal(decode_png(adain[0].body), decode_png(adain[1].body))
 
 
 def test_preview_errors_are_one_line_400s(serve_app, small_png) -> None:

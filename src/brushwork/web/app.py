@@ -184,9 +184,12 @@ def create_app(
             palette=settings["palette"],
             preserve_color=settings["preserve_color"],
         )
-        method = preview_method(methods, settings["method"])
+        requested = settings["method"]
+        method = preview_method(methods, requested)
         low, high = methods[method]["strength"]  # e.g. Gatys' style weight 0-5 becomes fast's alpha 0-1
         settings = {**settings, "method": method, "size": size, "strength": min(high, max(low, settings["strength"]))}
+        if settings["palette"] is None and method != requested:  # previewed by fast: the requested method's colours
+            settings["palette"] = 0.0
         style = style if methods[method]["style"] else None
 
         def paint() -> bytes:
