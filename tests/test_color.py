@@ -148,3 +148,5 @@ def test_default_palette_reads_the_models_config() -> None:
     for bad in (1.5, -0.1, "x", True, None):
         with pytest.raises(CheckpointError, match=r"defaults\.palette"):
             default_palette({"defaults": {"palette": bad}})
+    with pytest.raises(CheckpointError, match=r"defaults\.palette"):
+        default_palette({"defaults": 1})

@@ -4,7 +4,8 @@ and its opposite, the painting's palette on the result (:func:`match_palette`).
 Gatys, Bethge, Hertzmann & Shechtman, "Preserving Color in Neural Artistic Style Transfer", 2016
 (arXiv:1606.05897): either transfer the style on the luminance channel only and keep the content's chroma,
 or recolour the style image so its colour statistics match the content's before the transfer.
-All functions are pure, take RGB ``(N, 3, H, W)`` in [0, 1] and return new tensors.
+The colour functions are pure, take RGB ``(N, 3, H, W)`` in [0, 1] and return new tensors;
+:func:`default_palette` reads a model's own palette strength from its ``config.json``.
 """
 
 from __future__ import annotations
@@ -183,15 +184,17 @@ def match_palette(
 def default_palette(config: dict[str, Any]) -> float:
     """The :func:`match_palette` strength a model's pictures get unless told: its ``config.json``'s
     ``defaults.palette`` (0 … 1), else 0. :class:`~brushwork.errors.CheckpointError` for anything else."""
+    from brushwork.errors import CheckpointError
+
     defaults = config.get("defaults", {})
-    value = defaults.get("palette", 0.0) if isinstance(defaults, dict) else 0.0
+    if not isinstance(defaults, dict):
+        raise CheckpointError(f"config.json: defaults {defaults!r} is not an object (defaults.palette unreadable)")
+    value = defaults.get("palette", 0.0)
     try:
         strength = math.nan if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
         strength = math.nan
     if not 0.0 <= strength <= 1.0:
-        from brushwork.errors import CheckpointError
-
         raise CheckpointError(f"config.json: defaults.palette {value!r} is not a number between 0 and 1")
     return strength
 

@@ -9,6 +9,7 @@ TensorBoard, graceful SIGINT/SIGTERM (checkpoint, then stop) and DDP under ``tor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -136,8 +137,10 @@ class DistInfo:
 def distributed(device: str | torch.device = "auto") -> Iterator[tuple[DistInfo, torch.device]]:
     """Join the process group that ``torchrun`` describes (``WORLD_SIZE``/``RANK``/``LOCAL_RANK``), if any.
 
-    Yields ``(DistInfo, device)``: gloo on CPU, nccl on CUDA (one GPU per local rank). Leaves the group on exit.
-    A process that trained a ``DistributedDataParallel`` model should end with :func:`exit_rank`.
+    Yields ``(DistInfo, device)``: gloo on CPU, nccl on CUDA (one GPU per local rank). Leaves the group on exit,
+    the ranks together (a barrier when the block ends normally; a rank whose block raised leaves at once, and
+    ``torchrun`` then stops the others). A process that trained a ``DistributedDataParallel`` model should end
+    with :func:`exit_rank`.
     """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     dev = resolve_device(device)
@@ -171,10 +174,13 @@ def exit_rank(code: int = 0) -> NoReturn:
     exception", about one exit in 25–40 on 2 busy cores; see pytorch/pytorch#179291). Skipping the interpreter's
     shutdown avoids that; everything a run writes is already closed (atomic checkpoints, closed logs).
     """
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    os._exit(code)
+    try:
+        logging.shutdown()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(AttributeError, OSError, ValueError):  # no stream, a closed pipe or file
+                stream.flush()
+        os._exit(code)
 
 
 def get_rng_state() -> dict[str, Any]:

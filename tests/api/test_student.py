@@ -105,6 +105,10 @@ def test_the_model_may_carry_its_own_default_palette(tmp_path: Path, make_studen
     assert torch.allclose(own.image, stylize_result(content, style, palette=1.0, **run).image)
     assert not torch.allclose(own.image, plain.image, atol=0.02)
     assert torch.equal(stylize_result(content, style, palette=0.0, **run).image, plain.image)
+    assert stylize_result(content, style, alpha=0.5, **run).numbers["palette"] == 0.5  # × alpha, as the detail
+    at_zero = stylize_result(content, style, alpha=0.0, **run)  # no style, no palette
+    assert at_zero.numbers["palette"] == 0.0
+    assert torch.equal(at_zero.image, stylize_result(content, style, alpha=0.0, palette=0.0, **run).image)
     kept = stylize_result(content, style, preserve_color="luminance", **run)  # no conflict: the default yields
     assert kept.numbers["palette"] == 0.0
     pytest.importorskip("onnx")

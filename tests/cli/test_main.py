@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,19 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"brushwork: error: {tmp_path / 'missing.png'}: no such file"
+
+
+def test_a_torchrun_rank_ends_with_its_exit_code(tmp_path: Path) -> None:
+    """Under ``torchrun`` (``WORLD_SIZE`` > 1) the command ends through ``exit_rank``: the same codes and output as
+    a normal exit: ``--help`` (0), an unknown command (2), a missing file (2, named)."""
+    env = {**os.environ, "WORLD_SIZE": "2"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "brushwork", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, check=False)
+
+    helped = run("--help")
+    assert helped.returncode == 0 and "usage" in helped.stdout
+    assert run("no-such-command").returncode == 2
+    missing = run("info", str(tmp_path / "missing.jpg"))
+    assert missing.returncode == 2 and "missing.jpg" in missing.stderr

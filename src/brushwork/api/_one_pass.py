@@ -69,6 +69,7 @@ def run_one_pass(
     from brushwork.device import autocast, use_bf16
     from brushwork.tiling import choose_tile
 
+    model_palette = default_palette(config)  # a broken config.json fails before the pass, not after
     tile = choose_tile(int(request.content.shape[-2]), int(request.content.shape[-1]), options.get("tile"))
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
     layout = "channels_last" if request.device.type == "cpu" and (channels_last_bf16 or not bf16) else "contiguous"
@@ -101,7 +102,7 @@ def run_one_pass(
         "layout": layout,
         "model": str(path),
         "model_step": config.get("step"),
-        "model_palette": default_palette(config),  # the API applies it unless told a palette
+        "model_palette": model_palette,  # the API applies it (× alpha) unless told a palette
         "style_sizes": [list(s.shape[-2:]) for s in styles],
     }
     return image, numbers

@@ -284,8 +284,8 @@ def stylize_result(
         image, numbers = METHODS[method].run(request)
         image = image.to(original.device)  # tiled runs return on the CPU
         model_palette = float(numbers.pop("model_palette", 0.0))  # a model's own default (config.json)
-        if palette is None:
-            palette = model_palette if preserve_color == "none" else 0.0
+        if palette is None:  # × alpha, as the detail: at alpha 0 the photo comes back unchanged
+            palette = model_palette * float(numbers.get("alpha", 1.0)) if preserve_color == "none" else 0.0
         numbers["palette"] = palette
         if palette > 0:  # two styles by a mask: each painting weighs by the area it covers
             area = float(region.mean()) if styles_by_mask and region is not None else None
@@ -334,8 +334,9 @@ def stylize(
             (one per style), ``style_scale`` (style size relative to the content), ``preserve_color``
             (``"none"``, ``"luminance"``, ``"match"``, ``"histogram"``), ``palette`` (0 … 1: the result's colours
             moved towards the painting's mean and covariance, :func:`brushwork.color.match_palette`; not with
-            ``preserve_color``; default the model's, :func:`brushwork.color.default_palette`: 1 for the shipped
-            ``fast``, 0 otherwise and whenever ``preserve_color`` is set), ``mask`` (image: white = stylise) and
+            ``preserve_color``; default the model's, :func:`brushwork.color.default_palette`, times alpha: 1 for
+            the shipped ``fast`` and the models trained from it, 0 otherwise and whenever ``preserve_color`` is
+            set), ``mask`` (image: white = stylise) and
             ``feather`` (its edge blur in pixels), ``encoder``/``vgg16``, ``max_pixels``, ``on_step``, and
             method options (AdaIN and fast: ``alpha`` (default ``strength``, at most 1), ``model`` (a decoder
             or student directory, default the shipped one), ``tile`` (default automatic above 2 MP, 0 never),

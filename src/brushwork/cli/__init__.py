@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from brushwork._version import __version__
@@ -63,9 +64,15 @@ def console_main() -> None:
 
     if sys.argv[1:2] != ["serve"]:  # a long-lived server should give freed memory back
         tune_allocator()
-    code = main()
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # a torchrun rank: gloo's threads must not see the shutdown
-        from brushwork.api import exit_rank
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        sys.exit(main())
+    try:  # a torchrun rank: gloo's threads must not see the interpreter's shutdown, whatever the outcome
+        code = main()
+    except SystemExit as exc:  # argparse: --help, a usage error
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    from brushwork.api import exit_rank
 
-        exit_rank(code)
-    sys.exit(code)
+    exit_rank(code)

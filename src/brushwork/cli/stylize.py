@@ -80,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="P",
         help="move the result's colours towards the painting's (0 = as painted ... 1 = the painting's colour mean "
-        "and covariance; default the model's: 1 for the shipped fast, else 0); not with --preserve-color",
+        "and covariance; default the model's × alpha: 1 for the shipped fast and models trained from it, else 0); "
+        "not with --preserve-color",
     )
     parser.add_argument(
         "--mask",

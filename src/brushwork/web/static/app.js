@@ -47,6 +47,10 @@ function methodChanged() {
   $("style-drop").classList.toggle("off", !info.style);
   $("style-input").disabled = !info.style;
   $("palette").disabled = !info.style;  // the painting's colours need a painting (disabled: not sent)
+  if (!paletteSet()) {  // until moved: the model's own, which only the fast models set (to 1)
+    $("palette").value = $("method").value === "fast" ? 1 : 0;
+    $("palette-value").textContent = `model's (${$("palette").value})`;
+  }
   schedulePreview();
 }
 
