@@ -10,7 +10,6 @@ The colour functions are pure, take RGB ``(N, 3, H, W)`` in [0, 1] and return ne
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from typing import Any
 
@@ -184,19 +183,13 @@ def match_palette(
 def default_palette(config: dict[str, Any]) -> float:
     """The :func:`match_palette` strength a model's pictures get unless told: its ``config.json``'s
     ``defaults.palette`` (0 … 1), else 0. :class:`~brushwork.errors.CheckpointError` for anything else."""
+    from brushwork.config import checked_default
     from brushwork.errors import CheckpointError
 
     defaults = config.get("defaults", {})
     if not isinstance(defaults, dict):
         raise CheckpointError(f"config.json: defaults {defaults!r} is not an object (defaults.palette unreadable)")
-    value = defaults.get("palette", 0.0)
-    try:
-        strength = math.nan if isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        strength = math.nan
-    if not 0.0 <= strength <= 1.0:
-        raise CheckpointError(f"config.json: defaults.palette {value!r} is not a number between 0 and 1")
-    return strength
+    return checked_default(defaults.get("palette", 0.0), "palette", 1)
 
 
 def match_histogram(source: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:

@@ -1,13 +1,14 @@
-"""A mixin for frozen dataclass configs: the JSON form stored in ``config.json`` and back."""
+"""A mixin for frozen dataclass configs: the JSON form stored in ``config.json`` and back; a model's own defaults."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any, Self
 
 from brushwork.errors import ConfigError
 
-__all__ = ["DictConfig"]
+__all__ = ["DictConfig", "checked_default"]
 
 
 class DictConfig:
@@ -29,3 +30,17 @@ class DictConfig:
             raise ConfigError(f"{cls.__name__}: unknown settings {unknown}")
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         return cls(**values)
+
+
+def checked_default(value: Any, name: str, high: float) -> float:
+    """A model's ``config.json`` ``defaults.NAME`` ``value`` as a number in [0, ``high``]; anything else (a bool, a
+    string, out of range) is a :class:`~brushwork.errors.CheckpointError` naming it."""
+    try:
+        number = math.nan if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not 0.0 <= number <= high:
+        from brushwork.errors import CheckpointError
+
+        raise CheckpointError(f"config.json: defaults.{name} {value!r} is not a number between 0 and {high}")
+    return number

@@ -45,17 +45,11 @@ def default_amount(config: dict[str, Any]) -> float:
     A network that already keeps the photo's structure (the ``fast`` student) may ship with less, so that its
     pictures keep more of the painting.
     """
+    from brushwork.config import checked_default
+
     defaults = config.get("defaults", {})
     value = defaults.get("detail", DEFAULT_AMOUNT) if isinstance(defaults, dict) else defaults
-    try:
-        amount = math.nan if isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        amount = math.nan
-    if not 0.0 <= amount <= MAX_AMOUNT:
-        from brushwork.errors import CheckpointError
-
-        raise CheckpointError(f"config.json: defaults.detail {value!r} is not a number between 0 and {MAX_AMOUNT}")
-    return amount
+    return checked_default(value, "detail", MAX_AMOUNT)
 
 
 def detail_layer(image: torch.Tensor, *, sigma: float = DEFAULT_SIGMA) -> torch.Tensor:
