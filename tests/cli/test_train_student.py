@@ -97,6 +97,7 @@ def test_init_from_a_student_keeps_its_shape_and_held_out_styles(
     args = ["--steps", "1", "--exclude-style", "001", "--init-from", str(tmp_path / "first"), "--lr", "1e-12"]
     args += ["--tv-weight", "50", "--spectrum-weight", "0.5", "--orientation-weight", "2"]
     args += ["--layout-weight", "0.5", "--coarse-gram-weight", "3", "--structure-magnitude", "1"]
+    args += ["--regional-weight", "2", "--regional-cells", "2"]
     args += ["--style-crop", "48", "--style-load-size", "56", "--steps", "2"]  # larger styles
     assert _train(data, tmp_path / "second", *t, *args) == 0
     second = latest_checkpoint(tmp_path / "second")
@@ -108,6 +109,7 @@ def test_init_from_a_student_keeps_its_shape_and_held_out_styles(
     assert config["config"]["spectrum_weight"] == 0.5 and config["config"]["orientation_weight"] == 2.0
     assert config["config"]["layout_weight"] == 0.5 and config["config"]["coarse_gram_weight"] == 3.0
     assert config["config"]["structure_magnitude"] == 1.0
+    assert (config["config"]["regional_weight"], config["config"]["regional_cells"]) == (2.0, 2)
     assert (config["config"]["style_crop"], config["config"]["style_load_size"]) == (48, 56)
     assert (tmp_path / "second" / "samples" / "step_00000002.png").is_file()  # the style shown at the photo's size
     assert config["data"]["init_from"]["model"] == str(first) and config["data"]["init_from"]["steps"] == 2

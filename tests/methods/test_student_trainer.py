@@ -309,3 +309,28 @@ def test_structure_magnitude_weighs_the_structure_term_by_the_photos_feature_str
     assert structure(style, weighted) != pytest.approx(structure(style, plain), rel=1e-3)  # the weights count
     with pytest.raises(ConfigError, match="structure_magnitude"):
         StudentConfig(structure_magnitude=-0.5)
+
+
+def test_the_regional_term_asks_every_region_for_the_paintings_texture(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.methods.student import student_losses
+
+    content, style = _batch(4)
+    others = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+    config = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), regional_weight=3.0, regional_cells=2)
+
+    def losses(picture: torch.Tensor, alpha: torch.Tensor) -> dict[str, torch.Tensor]:
+        return student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+
+    ones = torch.ones(2)
+    assert set(losses(style, ones)) == {"loss", "regional"}
+    assert float(losses(style, ones)["loss"]) == pytest.approx(0.0, abs=1e-8)  # the painting itself: free
+    calm = style.clone()
+    calm[..., :16] = calm[..., :16].mean(dim=(-2, -1), keepdim=True)  # its left half flattened
+    got = losses(calm, ones)
+    assert float(got["regional"]) > 1e-4 and float(got["loss"]) == pytest.approx(3 * float(got["regional"]))
+    assert float(losses(calm, torch.full((2,), 0.5))["loss"]) == 0.0  # style terms: pairs at alpha 1 only
+    for bad in (0, 5):  # crop 32: 4 cells fit relu4_1's 4 × 4 map, 5 do not
+        with pytest.raises(ConfigError, match="regional_cells"):
+            dataclasses.replace(TINY, regional_cells=bad)
+    with pytest.raises(ConfigError, match="regional_weight"):
+        StudentConfig(regional_weight=-1.0)

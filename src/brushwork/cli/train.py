@@ -300,6 +300,15 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         help="relative Gram distance to the painting at half scale, relu3_1 and relu4_1: its larger motifs "
         "(default 0: off)",
     )
+    opt.add_argument(
+        "--regional-weight",
+        type=float,
+        help="distance between the distributions of regional texture energy (feature std per region) of the "
+        "picture and the painting: calm areas repainted too (default 0: off)",
+    )
+    opt.add_argument(
+        "--regional-cells", type=int, metavar="K", help="regions per side of the regional term (default 4)"
+    )
     opt.add_argument("--tv-weight", type=float, help="TV² of the difference to the teacher's picture (default 0: off)")
     opt.add_argument(
         "--spectrum-weight",
@@ -368,6 +377,8 @@ def run_student(args: argparse.Namespace) -> int:
         "gram_weight",
         "gram_layers",
         "coarse_gram_weight",
+        "regional_weight",
+        "regional_cells",
         "tv_weight",
         "spectrum_weight",
         "orientation_weight",

