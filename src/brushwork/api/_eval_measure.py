@@ -239,6 +239,7 @@ def run_one(
         if outputs_dir is not None:
             stem = Path(c_name).stem + (f"__{Path(s_name).stem}" if s_name else "")
             save_image(output, outputs_dir / _slug(spec.label) / f"{stem}.png")
+    notes += [n for n in runner.notes if n not in notes]  # what the runs found out (a model's defaults)
     means, stds = {}, {}
     for key in PAIR_METRICS:
         means[key], stds[key] = _stats([getattr(p, key) for p in pairs])

@@ -16,6 +16,8 @@ __all__ = ["Runner", "accepts_setting", "make_runner", "method_names"]
 _RESERVED = ("size", "device", "seed", "encoder", "vgg16", "max_pixels", "on_step")
 _CYCLEGAN_SETTINGS = ("model", "direction", "strength")
 _DISCRIMINATOR = {"AtoB": "D_B", "BtoA": "D_A"}
+#: Options a model's ``config.json`` may default (``defaults``); a run that leaves them unset notes what applied.
+_MODEL_DEFAULTS = ("detail", "palette")
 
 
 class Runner(Protocol):
@@ -70,6 +72,7 @@ class _StylizeRunner:
         self.style_scale = float(self.settings.get("style_scale", 1.0))
         self.files: list[dict[str, Any]] = []
         self.notes: list[str] = []
+        self._defaults_noted = False
 
     def __call__(self, content: torch.Tensor, style: torch.Tensor | None) -> torch.Tensor:
         from brushwork.api.stylize import stylize_result
@@ -80,6 +83,15 @@ class _StylizeRunner:
             content, style, method=self.method, size=size, device=self.device, seed=self.seed, encoder=self.encoder,
             **self.settings,
         )  # fmt: skip
+        if not self._defaults_noted:  # what a model's own defaults did, since the settings do not say
+            self._defaults_noted = True
+            applied = [
+                f"{key} {result.numbers[key]:g}"
+                for key in _MODEL_DEFAULTS
+                if key not in self.settings and isinstance(result.numbers.get(key), int | float) and result.numbers[key]
+            ]
+            if applied:
+                self.notes.append(f"{self.method}: the model's own defaults applied (× alpha): {', '.join(applied)}")
         return result.image.cpu()
 
 
