@@ -158,7 +158,9 @@ def test_init_from_with_more_encoder_blocks_grows_the_student(
     assert _train(data, tmp_path / "grown", *t, "--steps", "2", "--resume") == 0  # resume: its own shape
 
 
-def test_a_run_from_a_shipped_model_keeps_its_inference_defaults(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder):
+def test_a_run_from_a_shipped_model_keeps_its_inference_defaults(
+    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys
+):
     """A checkpoint of a run started from a shipped student stylises as that model does (its ``detail`` default),
     not with the generic default; resuming keeps it."""
     from brushwork.checkpoint import export_model
@@ -169,13 +171,19 @@ def test_a_run_from_a_shipped_model_keeps_its_inference_defaults(tmp_path: Path,
     assert _train(data, tmp_path / "first", *t, "--steps", "1") == 0
     plain = latest_checkpoint(tmp_path / "first")
     assert "defaults" not in read_config(plain) and default_amount(read_config(plain)) == DEFAULT_AMOUNT
-    shipped = export_model(plain, tmp_path / "shipped", nets=("student",), defaults={"detail": 0.0})
+    defaults = {"detail": 0.0, "palette": 1.0}  # the previews get the palette too (tests/methods)
+    shipped = export_model(plain, tmp_path / "shipped", nets=("student",), defaults=defaults)
     assert _train(data, tmp_path / "next", *t, "--steps", "1", "--init-from", str(shipped)) == 0
-    assert read_config(latest_checkpoint(tmp_path / "next"))["defaults"] == {"detail": 0.0}
+    assert read_config(latest_checkpoint(tmp_path / "next"))["defaults"] == defaults
     assert _train(data, tmp_path / "next", *t, "--steps", "2", "--resume") == 0
     resumed = read_config(latest_checkpoint(tmp_path / "next"))
-    assert resumed["step"] == 2 and resumed["defaults"] == {"detail": 0.0}
+    assert resumed["step"] == 2 and resumed["defaults"] == defaults
     assert default_amount(resumed) == 0.0
+    assert (tmp_path / "next" / "samples" / "step_00000002.png").is_file()
+    bad = export_model(plain, tmp_path / "bad", nets=("student",), defaults={"palette": 3.0})
+    capsys.readouterr()
+    assert _train(data, tmp_path / "other", *t, "--steps", "1", "--init-from", str(bad)) != 0
+    assert "palette" in capsys.readouterr().err and not (tmp_path / "other" / "checkpoints").exists()
 
 
 def test_freeze_generator_retrains_the_style_path_without_a_teacher(

@@ -334,3 +334,16 @@ def test_the_regional_term_asks_every_region_for_the_paintings_texture(tiny_enco
             dataclasses.replace(TINY, regional_cells=bad)
     with pytest.raises(ConfigError, match="regional_weight"):
         StudentConfig(regional_weight=-1.0)
+
+
+def test_previews_get_the_runs_palette(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    from brushwork.color import match_palette
+
+    batch = _batch(5)
+    plain = StudentTrainer(TINY, encoder=tiny_encoder, teacher=teacher, seed=0)
+    recoloured = StudentTrainer(TINY, encoder=tiny_encoder, teacher=teacher, seed=0, preview_palette=1.0)
+    a, b = plain.sample_grid(batch), recoloured.sample_grid(batch)
+    assert torch.equal(a[..., :96], b[..., :96])  # photo, painting and teacher alike
+    student = a[..., :32, 96:]  # first row's student picture, its palette matched to the first painting
+    assert torch.allclose(b[..., :32, 96:], match_palette(student, [batch[1][:1]]), atol=1e-5)
+    assert not torch.allclose(a[..., 96:], b[..., 96:], atol=1e-3)

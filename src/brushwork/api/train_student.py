@@ -80,6 +80,7 @@ def train_student(
         :class:`~brushwork.train.FitResult`.
     """
     from brushwork.api._train_arbitrary import Inputs, Method, fit_run, open_run, start_run
+    from brushwork.color import default_palette
     from brushwork.methods.adain import load_decoder
     from brushwork.methods.student import StudentConfig
     from brushwork.methods.student_trainer import StudentTrainer
@@ -102,6 +103,7 @@ def train_student(
     if before.get("sha256") not in (None, teacher_info["sha256"]):
         raise ConfigError(f"resume: --teacher {teacher_info['model']} is not the run's teacher {before.get('model')}")
     cfg = StudentConfig.from_dict(run.values)
+    palette = default_palette({"defaults": run.defaults})  # previews as the checkpoints stylise (checked here)
 
     def trainer(dev: Any, distributed: bool) -> StudentTrainer:
         encoder = load_vgg16(vgg16, device=dev)
@@ -117,6 +119,7 @@ def train_student(
             distributed=distributed,
             weights=run.weights,
             grow=point is None and init_from is not None,
+            preview_palette=palette,
         )
 
     return fit_run(given, run, cfg, trainer, loop=loop, meta={"teacher": teacher_info})

@@ -63,6 +63,8 @@ class StudentTrainer(OneNetTrainer):
         grow: ``weights`` may be of a shallower student (``--init-from`` with more blocks): the blocks they lack
             start as the identity (:func:`brushwork.models.grow.grown_weights`); the filter heads of sites this
             student has made static are dropped.
+        preview_palette: the palette strength the previews get (:func:`brushwork.color.match_palette`): the
+            model's own default when the run inherits one, so a preview shows what the checkpoint would paint.
     """
 
     prefix = "student"
@@ -79,8 +81,10 @@ class StudentTrainer(OneNetTrainer):
         distributed: bool = False,
         weights: dict[str, torch.Tensor] | None = None,
         grow: bool = False,
+        preview_palette: float = 0.0,
     ) -> None:
         self.net: MicroAST = self._begin(config, device, seed, config.build)
+        self.preview_palette = float(preview_palette)
         if weights is not None:
             self.load_weights(weights, grow=grow)
         self.net.to(self.device)
@@ -143,7 +147,9 @@ class StudentTrainer(OneNetTrainer):
 
     @torch.no_grad()
     def sample_grid(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """Rows ``content | style | teacher | student`` per preview pair → ``(1, 3, N·H, 4W)``."""
+        """Rows ``content | style | teacher | student`` per preview pair → ``(1, 3, N·H, 4W)`` (the student's picture
+        with the run's :attr:`preview_palette`, as it would ship)."""
+        from brushwork.color import match_palette
         from brushwork.methods.adain import STYLE_LAYERS, decoder_layers
 
         content, style = (x.to(self.device) for x in batch)
@@ -154,6 +160,8 @@ class StudentTrainer(OneNetTrainer):
             one = torch.ones(1, device=self.device)
             teacher = teacher_output(self.teacher, self.encoder(c, layers), self.encoder(s, layers), one)
             out = stylize(c, [s], net=self.net)
+            if self.preview_palette > 0:
+                out = match_palette(out, [s], strength=self.preview_palette)
             rows.append(torch.cat([c[0], self._tile(s[0], c[0]), teacher[0], out[0].to(c.device)], dim=-1))
         return self._grid(rows)
 
