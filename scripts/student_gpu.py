@@ -69,9 +69,6 @@ VARIANTS = {
     # photo's feature strength, and the half-scale Gram term for the larger motifs
     "k": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
     " --structure-weight 0.4 --structure-magnitude 1 --coarse-gram-weight 5",
-    # session 38: the calm areas measured (feature std per region, the photos' calmest quarter of cells: ours 0.79 of
-    # the painting's, the peer 0.88) and trained for: c2's recipe with the regional texture distribution term
-    "l": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --regional-weight 30",
 }
 _FOLDERS = {
     "photos": "vangogh2photo/trainB",
