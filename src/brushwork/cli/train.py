@@ -227,6 +227,33 @@ def _three_ints(text: str) -> tuple[int, int, int]:
     return values  # type: ignore[return-value]
 
 
+#: The student's optional loss terms (``--NAME-weight``, off by default) and what each measures.
+_STUDENT_TERMS = (
+    (
+        "--coarse-gram-weight",
+        "relative Gram distance to the painting at half scale, relu3_1 and relu4_1: its larger motifs",
+    ),
+    (
+        "--regional-weight",
+        "distance between the distributions of regional texture energy (feature std per region) of the picture "
+        "and the painting: calm areas repainted too",
+    ),
+    ("--tv-weight", "TV² of the difference to the teacher's picture"),
+    ("--spectrum-weight", "distance between the log power spectra of the student's and the teacher's pictures"),
+    (
+        "--orientation-weight",
+        "distance between the local stroke directions (structure tensor) of the student's and the teacher's pictures",
+    ),
+    ("--layout-weight", "channel-normalised feature distance to the teacher's picture: its strokes' places"),
+    ("--adversarial-weight", "GAN loss of a VGG16-feature critic that tells the teacher's pictures from the student's"),
+    (
+        "--contrast-weight",
+        "style-signal contrastive loss (MicroAST): the picture's own style code near its painting's, far from the "
+        "batch's other paintings'",
+    ),
+)
+
+
 def _register_student(methods: argparse._SubParsersAction) -> None:
     p = methods.add_parser(
         "student",
@@ -294,54 +321,16 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         metavar="W1,W2,W3,W4",
         help="relative weights of relu1_1, relu2_1, relu3_1, relu4_1 in the Gram term (default 1,1,1,1)",
     )
-    opt.add_argument(
-        "--coarse-gram-weight",
-        type=float,
-        help="relative Gram distance to the painting at half scale, relu3_1 and relu4_1: its larger motifs "
-        "(default 0: off)",
-    )
-    opt.add_argument(
-        "--regional-weight",
-        type=float,
-        help="distance between the distributions of regional texture energy (feature std per region) of the "
-        "picture and the painting: calm areas repainted too (default 0: off)",
-    )
+    for flag, text in _STUDENT_TERMS:
+        opt.add_argument(flag, type=float, help=f"{text} (default 0: off)")
     opt.add_argument(
         "--regional-cells", type=int, metavar="K", help="regions per side of the regional term (default 4)"
-    )
-    opt.add_argument("--tv-weight", type=float, help="TV² of the difference to the teacher's picture (default 0: off)")
-    opt.add_argument(
-        "--spectrum-weight",
-        type=float,
-        help="distance between the log power spectra of the student's and the teacher's pictures (default 0: off)",
-    )
-    opt.add_argument(
-        "--orientation-weight",
-        type=float,
-        help="distance between the local stroke directions (structure tensor) of the student's and the teacher's "
-        "pictures (default 0: off)",
-    )
-    opt.add_argument(
-        "--layout-weight",
-        type=float,
-        help="channel-normalised feature distance to the teacher's picture: its strokes' places (default 0: off)",
-    )
-    opt.add_argument(
-        "--adversarial-weight",
-        type=float,
-        help="GAN loss of a VGG16-feature critic that tells the teacher's pictures from the student's (default 0: off)",
     )
     opt.add_argument(
         "--freeze-generator",
         action="store_true",
         default=None,
         help="train only the style path (style encoder, its MLP, the modulations); the rest stays as loaded",
-    )
-    opt.add_argument(
-        "--contrast-weight",
-        type=float,
-        help="style-signal contrastive loss (MicroAST): the picture's own style code near its painting's, far from "
-        "the batch's other paintings' (default 0: off)",
     )
     opt.add_argument(
         "--random-alpha", type=float, metavar="P", help="share of pairs trained at a random alpha (default 0.25)"
