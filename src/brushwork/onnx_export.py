@@ -16,7 +16,9 @@ Both arbitrary-style graphs end as ``brushwork.stylize`` does: the content's det
 is added, ``detail`` × alpha of it (``detail`` fixed at export, default as in the API; 0 leaves it out). The
 model's palette strength (``defaults.palette``: the shipped ``fast`` 1) is not in the graph, which would need the
 picture's colour covariance: the metadata's ``palette_after`` says how much of
-:func:`brushwork.color.match_palette` to apply to the output, as ``brushwork.stylize`` does.
+:func:`brushwork.color.match_palette` to apply to the output, as ``brushwork.stylize`` does. Nor is the model's
+working scale (:mod:`brushwork.work_scale`): the metadata's ``work_scale`` is the fraction of the size to feed the
+content at (antialiased), the output then enlarged back (bicubic) before the palette, as ``brushwork.stylize`` does.
 
 The generators pad their input to a multiple of their stride with Python control flow that a trace would
 freeze at the trace size; the export wrappers here pad with index arithmetic on the traced shape instead
@@ -304,6 +306,7 @@ def export_onnx(
     guard_output(output, [path / WEIGHTS_FILE, path / CONFIG_FILE])
     from brushwork.color import default_palette
     from brushwork.detail import DEFAULT_SIGMA, MAX_AMOUNT, default_amount
+    from brushwork.work_scale import default_work_scale
 
     arbitrary = config.get("method") in ("adain", "student")
     if detail is not None and not arbitrary:
@@ -322,6 +325,7 @@ def export_onnx(
             "detail": amount,
             "detail_sigma": DEFAULT_SIGMA,
             "palette_after": default_palette(config),
+            "work_scale": default_work_scale(config),
         }
     module.eval()
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -185,3 +185,49 @@ def test_an_adain_model_is_not_a_student(tmp_path: Path, tiny_encoder, no_vgg) -
     teacher = save_model_dir(tmp_path / "adain", weights=trainer.weights(), config=trainer.model_config())
     with pytest.raises(CheckpointError, match="not a fast"):
         stylize(_img(0), _img(1), method="fast", model=str(teacher), device="cpu")
+
+
+def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path: Path, make_student, no_vgg) -> None:
+    """``work_scale``: the network paints at that fraction and the picture comes back at the size asked, as if the
+    smaller photo had been stylised and enlarged; a model's ``defaults.work_scale`` applies unless told."""
+    import json
+
+    import torch.nn.functional as F
+
+    content, style = _img(0, 96, 128), _img(1, 48, 48)
+    plain_model = make_student(tmp_path / "plain")
+    run = {"method": "fast", "model": str(plain_model), "device": "cpu", "precision": "fp32", "detail": 0.0}
+    full = stylize_result(content, style, size=128, **run)
+    assert full.numbers["work_size"] == [96, 128]
+    half = stylize_result(content, style, size=128, work_scale=0.75, **run)
+    assert half.image.shape == content.shape and half.numbers["work_size"] == [72, 96]
+    small = F.interpolate(content, size=(72, 96), mode="bilinear", antialias=True, align_corners=False)
+    by_hand = stylize_result(small.clamp(0, 1), style, size=96, **run).image
+    expected = F.interpolate(by_hand, size=(96, 128), mode="bicubic", align_corners=False).clamp(0, 1)
+    assert torch.allclose(half.image, expected, atol=1e-5)
+    assert not torch.allclose(half.image, full.image, atol=0.02)
+    mask = torch.zeros(1, 1, 96, 128)
+    mask[..., 64:] = 1.0
+    masked = stylize_result(content, style, size=128, work_scale=0.75, mask=mask, **run).image
+    assert torch.allclose(masked[..., :60], content[..., :60], atol=1e-6)  # the unmasked half is the photo
+    model = make_student(tmp_path / "own")  # the same weights (seeded): only its defaults differ
+    config = json.loads((model / "config.json").read_text())
+    (model / "config.json").write_text(json.dumps({**config, "defaults": {"work_scale": 0.75}}))
+    own = {**run, "model": str(model)}
+    assert torch.equal(stylize_result(content, style, size=128, **own).image, half.image)
+    assert torch.equal(stylize_result(content, style, size=128, work_scale=1.0, **own).image, full.image)
+    with pytest.raises(ConfigError, match=r"work_scale 0\.1 must be"):
+        stylize_result(content, style, size=128, work_scale=0.1, **run)
+    pytest.importorskip("onnx")
+    import onnx
+
+    from brushwork.onnx_export import export_onnx
+
+    meta = {
+        p.key: p.value for p in onnx.load(str(export_onnx(model, tmp_path / "f.onnx", sample_size=32))).metadata_props
+    }
+    assert json.loads(meta["work_scale"]) == 0.75  # not in the graph: the caller resizes
+    bad = make_student(tmp_path / "bad")  # (loaded models are cached by folder)
+    (bad / "config.json").write_text(json.dumps({**config, "defaults": {"work_scale": 0.1}}))
+    with pytest.raises(CheckpointError, match=r"defaults\.work_scale 0\.1"):
+        stylize_result(content, style, size=128, **{**run, "model": str(bad)})

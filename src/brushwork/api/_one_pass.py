@@ -14,9 +14,9 @@ from brushwork.errors import ConfigError
 if TYPE_CHECKING:
     from brushwork.api.stylize import MethodRequest
 
-__all__ = ["OPTIONS", "method_options", "run_one_pass"]
+__all__ = ["OPTIONS", "method_options", "run_one_pass", "working_size"]
 
-OPTIONS = frozenset({"model", "alpha", "tile", "precision", "detail"})
+OPTIONS = frozenset({"model", "alpha", "tile", "precision", "detail", "work_scale"})
 
 
 def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any], float]:
@@ -40,7 +40,22 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
             raise ConfigError(f"{method}: detail {detail!r} is not a number") from None
         if not 0.0 <= value <= MAX_AMOUNT:
             raise ConfigError(f"{method}: detail {detail} must be between 0 and {MAX_AMOUNT}")
+    from brushwork.work_scale import MIN_WORK_SCALE
+
+    scale = options.get("work_scale")
+    if scale is not None and not (isinstance(scale, int | float) and MIN_WORK_SCALE <= scale <= 1.0):
+        raise ConfigError(f"{method}: work_scale {scale!r} must be a number between {MIN_WORK_SCALE} and 1")
     return options, alpha
+
+
+def working_size(height: int, width: int, options: dict[str, Any], config: dict[str, Any]) -> tuple[int, int]:
+    """Where the network paints a ``height × width`` request: :func:`brushwork.work_scale.working_size` at the
+    ``work_scale`` option, else the model's default (:func:`~brushwork.work_scale.default_work_scale`)."""
+    from brushwork import work_scale
+
+    given = options.get("work_scale")
+    scale = float(given) if given is not None else work_scale.default_work_scale(config)
+    return work_scale.working_size(height, width, scale)
 
 
 def run_one_pass(
@@ -57,7 +72,9 @@ def run_one_pass(
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """``stylize(content, styles, **nets, ...)`` with the options' tile and precision → image and numbers.
 
-    ``path`` and ``config`` (its ``config.json``) name the model. Without bf16 on a CPU the networks run
+    ``path`` and ``config`` (its ``config.json``) name the model. The networks paint at :func:`working_size` (a
+    smaller copy when ``work_scale`` < 1: larger strokes, and the picture enlarged after is free of the finest
+    network patterns) and the picture comes back at the request's size. Without bf16 on a CPU the networks run
     channels-last, and with bf16 too when ``channels_last_bf16``. The content's detail layer is added back
     (:mod:`brushwork.detail`), ``options["detail"]`` (default: the model's own,
     :func:`~brushwork.detail.default_amount`) × alpha of it: less style, less structure to restore;
@@ -68,9 +85,13 @@ def run_one_pass(
     from brushwork.detail import add_detail, default_amount
     from brushwork.device import autocast, use_bf16
     from brushwork.tiling import choose_tile
+    from brushwork.work_scale import enlarged, reduced
 
     model_palette = default_palette(config)  # a broken config.json fails before the pass, not after
-    tile = choose_tile(int(request.content.shape[-2]), int(request.content.shape[-1]), options.get("tile"))
+    full = (int(request.content.shape[-2]), int(request.content.shape[-1]))
+    work = working_size(*full, options, config)
+    content, mask = reduced(request.content, work), None if request.mask is None else reduced(request.mask, work)
+    tile = choose_tile(*work, options.get("tile"))
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
     layout = "channels_last" if request.device.type == "cpu" and (channels_last_bf16 or not bf16) else "contiguous"
     # Measured on a CPU: fp32 AdaIN (see channels_last) and the student's small-channel convolutions 1.1-1.5x
@@ -81,15 +102,16 @@ def run_one_pass(
     start = time.perf_counter()
     with autocast(request.device, bf16):
         image = stylize(
-            request.content,
+            content,
             styles,
             **nets,
             style_weights=request.style_weights,
             alpha=alpha,
-            mask=request.mask,
+            mask=mask,
             tile=tile,
             overlap=64 if tile is None else min(64, tile // 4),
         ).float()
+    image = enlarged(image, full)  # bicubic, as the peer enlarges its 384-px pictures
     amount = options["detail"] if options.get("detail") is not None else default_amount(config)
     detail = float(amount) * alpha  # the amount applied (reported in numbers)
     image = add_detail(image.to(request.content.device), request.content, amount=detail, in_place=True)  # fresh
@@ -98,6 +120,7 @@ def run_one_pass(
         "alpha": alpha,
         "detail": detail,
         "tile": tile,
+        "work_size": list(work),
         "bf16": bf16,
         "layout": layout,
         "model": str(path),

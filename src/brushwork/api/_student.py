@@ -40,18 +40,19 @@ def run_fast(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
 
     ``alpha`` (default: the request's strength) in [0, 1] blends every style modulation with the identity;
     ``tile`` is the tile side for large images (default automatic above 2 MP, 0 never); ``precision``
-    ``"auto"`` (bf16 autocast where native), ``"fp32"`` or ``"bf16"``; ``detail`` as for AdaIN. Each style
-    image is scaled relative to the content as for AdaIN (``style_scale``), but as if the content's long side
-    were at most :data:`STYLE_MAX_SIDE`.
+    ``"auto"`` (bf16 autocast where native), ``"fp32"`` or ``"bf16"``; ``detail`` and ``work_scale`` as for
+    AdaIN. Each style
+    image is scaled relative to the picture the network paints as for AdaIN (``style_scale``), but as if its
+    long side were at most :data:`STYLE_MAX_SIDE`.
     """
     from brushwork.api._adain import style_for
     from brushwork.api._models import student_net
-    from brushwork.api._one_pass import method_options, run_one_pass
+    from brushwork.api._one_pass import method_options, run_one_pass, working_size
     from brushwork.methods import student
 
     options, alpha = method_options(request, "fast")
     net, config, path = student_net(_model_name(options), request.device)
-    h, w = (int(n) for n in request.content.shape[-2:])
+    h, w = working_size(int(request.content.shape[-2]), int(request.content.shape[-1]), options, config)
     shrink = min(1.0, STYLE_MAX_SIDE / max(h, w))
     styles = [
         style_for(

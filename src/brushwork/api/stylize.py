@@ -342,7 +342,9 @@ def stylize(
             or student directory, default the shipped one), ``tile`` (default automatic above 2 MP, 0 never),
             ``precision`` (``"auto"``: bf16 where native; ``"fp32"``, ``"bf16"``) and ``detail`` (the photo's
             detail put back, 0 … 2, times alpha; default the model's, 0.3 unless its config.json says otherwise:
-            :mod:`brushwork.detail`); Gatys: ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
+            :mod:`brushwork.detail`) and ``work_scale`` (the network paints at this fraction of the size, 0.25 …
+            1, and the picture is enlarged back: larger strokes, no fine network grid; default the model's
+            ``defaults.work_scale``, else 1); Gatys: ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
             ``style_weight``, ``tv_weight``, ... see
             :class:`brushwork.methods.gatys.GatysConfig`).
 

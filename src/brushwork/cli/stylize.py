@@ -106,6 +106,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="how much of the photo's fine detail to put back, 0 (none) ... 2, times alpha (default: the model's; "
         "0.3 unless its config.json says otherwise)",
     )
+    fast.add_argument(
+        "--work-scale",
+        type=_nonneg_float,
+        metavar="S",
+        help="paint at this fraction of the output size, 0.25 ... 1, and enlarge: larger strokes, no fine network "
+        "grid (default: the model's; 1 unless its config.json says otherwise)",
+    )
     add_precision(fast)
     add_tile(fast)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
@@ -219,10 +226,12 @@ def run(args: argparse.Namespace) -> int:
             "tile": args.tile,
             "precision": args.precision,
             "detail": args.detail,
+            "work_scale": args.work_scale,
         }
-    elif any(v is not None for v in (args.alpha, args.model, args.tile, args.detail)):
+    elif any(v is not None for v in (args.alpha, args.model, args.tile, args.detail, args.work_scale)):
         raise ConfigError(
-            "--alpha, --model, --tile and --detail are adain and fast options; for gatys use --style-strength"
+            "--alpha, --model, --tile, --detail and --work-scale are adain and fast options; for gatys use "
+            "--style-strength"
         )
     unreadable = failed = 0
     for content, styles, out in plan:

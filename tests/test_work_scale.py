@@ -1,0 +1,37 @@
+"""The working scale: where a one-pass network paints, and a model's default."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from brushwork.errors import CheckpointError
+from brushwork.work_scale import MIN_SIDE, default_work_scale, enlarged, reduced, working_size
+
+
+def test_working_size_keeps_a_short_side_and_never_grows() -> None:
+    assert working_size(512, 384, 0.75) == (384, 288)
+    assert working_size(2160, 3840, 0.75) == (1620, 2880)  # relative: a 4K photo is painted at 2880 px
+    assert working_size(512, 384, 1.0) == (512, 384)
+    assert working_size(100, 300, 0.25) == (MIN_SIDE, 192)  # the short side stays at 64
+    assert working_size(40, 48, 0.5) == (40, 48)  # small pictures are painted at their own size
+
+
+def test_a_models_default_is_read_and_checked() -> None:
+    assert default_work_scale({}) == 1.0 and default_work_scale({"defaults": {"palette": 1}}) == 1.0
+    assert default_work_scale({"defaults": {"work_scale": 0.75}}) == 0.75
+    for bad in (0.1, 1.5, "small", True, None):
+        with pytest.raises(CheckpointError, match="defaults.work_scale"):
+            default_work_scale({"defaults": {"work_scale": bad}})
+
+
+def test_reduced_and_enlarged_pictures() -> None:
+    g = torch.Generator().manual_seed(0)
+    image = torch.rand(1, 3, 32, 48, generator=g)
+    assert reduced(image, (32, 48)) is image and enlarged(image, (32, 48)) is image
+    small = reduced(image, (16, 24))
+    assert small.shape == (1, 3, 16, 24) and small.min() >= 0 and small.max() <= 1
+    smooth = torch.linspace(0, 1, 48).expand(1, 3, 32, 48).contiguous()
+    back = enlarged(reduced(smooth, (16, 24)), (32, 48))
+    assert back.shape == smooth.shape and (back - smooth).abs().max() < 0.03  # a ramp survives the round trip
+    assert float(enlarged(small, (32, 48)).std()) < 0.6 * float(image.std())  # pixel noise does not (antialiased)
