@@ -21,7 +21,7 @@ def test_a_models_default_is_read_and_checked() -> None:
     assert default_work_scale({}) == 1.0 and default_work_scale({"defaults": {"palette": 1}}) == 1.0
     assert default_work_scale({"defaults": {"work_scale": 0.75}}) == 0.75
     for bad in (0.1, 1.5, "small", True, None):
-        with pytest.raises(CheckpointError, match="defaults.work_scale"):
+        with pytest.raises(CheckpointError, match=r"defaults\.work_scale"):
             default_work_scale({"defaults": {"work_scale": bad}})
 
 

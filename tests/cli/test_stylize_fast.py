@@ -67,6 +67,19 @@ def test_two_styles_by_a_mask_colour_and_a_folder(model: Path, files, tmp_path: 
     assert sorted(p.name for p in folder.iterdir()) == ["a_style+style2.png", "b_style+style2.png"]
 
 
+def test_work_scale_from_the_command_line(model: Path, files, tmp_path: Path, capsys) -> None:
+    photo = save_image(torch.rand(1, 3, 96, 128, generator=torch.Generator().manual_seed(3)), tmp_path / "big.png")
+    base = [str(photo), "--style", str(files["style"]), "--method", "fast", "--model", str(model), "-q"]
+    assert main(["stylize", *base, "-o", str(tmp_path / "full.png")]) == 0
+    assert main(["stylize", *base, "--work-scale", "0.75", "-o", str(tmp_path / "small.png")]) == 0
+    full, small = load_image(tmp_path / "full.png"), load_image(tmp_path / "small.png")
+    assert small.shape == full.shape == (1, 3, 96, 128) and not torch.allclose(small, full, atol=0.02)
+    capsys.readouterr()
+    assert main(["stylize", *base, "--work-scale", "2", "-o", str(tmp_path / "no.png")]) == 2
+    assert "work_scale 2.0 must be a number between 0.25 and 1" in capsys.readouterr().err
+    assert not (tmp_path / "no.png").exists()
+
+
 @pytest.mark.integration
 def test_the_shipped_model_paints_a_real_photo_without_vgg(shared_data: Path, tmp_path: Path, monkeypatch) -> None:
     from brushwork.imageio import resize
