@@ -99,8 +99,8 @@ def label_for(spec: str) -> str:
 
 def ours(spec: str, size: int) -> Stylizer:
     """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
-    style strength, KEY one of ``alpha``, ``detail``, ``style_scale`` and ``palette`` (brushwork.stylize options;
-    e.g. ``adain,detail=0``)."""
+    style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette`` and ``work_scale``
+    (brushwork.stylize options; e.g. ``adain,detail=0``)."""
     import brushwork
 
     spec, *pairs = spec.split(",")
@@ -111,8 +111,10 @@ def ours(spec: str, size: int) -> Stylizer:
     extra: dict[str, float] = {"alpha": float(alpha)} if alpha else {}
     for pair in pairs:
         key, _, value = pair.partition("=")
-        if key not in ("alpha", "detail", "style_scale", "palette") or not value:
-            raise SystemExit(f"--ours {spec}: option {pair!r} is not alpha=A, detail=D, style_scale=S or palette=P")
+        if key not in ("alpha", "detail", "style_scale", "palette", "work_scale") or not value:
+            raise SystemExit(
+                f"--ours {spec}: option {pair!r} is not alpha=A, detail=D, style_scale=S, palette=P or work_scale=W"
+            )
         extra[key] = float(value)
 
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:
