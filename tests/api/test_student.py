@@ -201,6 +201,7 @@ def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path:
     assert full.numbers["work_size"] == [96, 128]
     half = stylize_result(content, style, size=128, work_scale=0.75, **run)
     assert half.image.shape == content.shape and half.numbers["work_size"] == [72, 96]
+    assert (half.numbers["work_scale"], full.numbers["work_scale"]) == (0.75, 1.0)
     small = F.interpolate(content, size=(72, 96), mode="bilinear", antialias=True, align_corners=False)
     by_hand = stylize_result(small.clamp(0, 1), style, size=96, **run).image
     expected = F.interpolate(by_hand, size=(96, 128), mode="bicubic", align_corners=False).clamp(0, 1)

@@ -16,8 +16,9 @@ __all__ = ["Runner", "accepts_setting", "make_runner", "method_names"]
 _RESERVED = ("size", "device", "seed", "encoder", "vgg16", "max_pixels", "on_step")
 _CYCLEGAN_SETTINGS = ("model", "direction", "strength")
 _DISCRIMINATOR = {"AtoB": "D_B", "BtoA": "D_A"}
-#: Options a model's ``config.json`` may default (``defaults``); a run that leaves them unset notes what applied.
-_MODEL_DEFAULTS = ("detail", "palette")
+#: Options a model's ``config.json`` may default (``defaults``) and the value that changes nothing; a run that
+#: leaves them unset notes any other value that applied.
+_MODEL_DEFAULTS = {"detail": 0.0, "palette": 0.0, "work_scale": 1.0}
 
 
 class Runner(Protocol):
@@ -87,8 +88,10 @@ class _StylizeRunner:
             self._defaults_noted = True
             applied = [
                 f"{key} {result.numbers[key]:g}"
-                for key in _MODEL_DEFAULTS
-                if key not in self.settings and isinstance(result.numbers.get(key), int | float) and result.numbers[key]
+                for key, neutral in _MODEL_DEFAULTS.items()
+                if key not in self.settings
+                and isinstance(result.numbers.get(key), int | float)
+                and result.numbers[key] != neutral
             ]
             if applied:
                 self.notes.append(f"{self.method}: the model's own defaults applied (× alpha): {', '.join(applied)}")

@@ -48,14 +48,20 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
     return options, alpha
 
 
-def working_size(height: int, width: int, options: dict[str, Any], config: dict[str, Any]) -> tuple[int, int]:
-    """Where the network paints a ``height × width`` request: :func:`brushwork.work_scale.working_size` at the
-    ``work_scale`` option, else the model's default (:func:`~brushwork.work_scale.default_work_scale`)."""
-    from brushwork import work_scale
+def work_scale_of(options: dict[str, Any], config: dict[str, Any]) -> float:
+    """The ``work_scale`` option, else the model's default (:func:`~brushwork.work_scale.default_work_scale`)."""
+    from brushwork.work_scale import default_work_scale
 
     given = options.get("work_scale")
-    scale = float(given) if given is not None else work_scale.default_work_scale(config)
-    return work_scale.working_size(height, width, scale)
+    return float(given) if given is not None else default_work_scale(config)
+
+
+def working_size(height: int, width: int, options: dict[str, Any], config: dict[str, Any]) -> tuple[int, int]:
+    """Where the network paints a ``height × width`` request: :func:`brushwork.work_scale.working_size` at
+    :func:`work_scale_of`."""
+    from brushwork import work_scale
+
+    return work_scale.working_size(height, width, work_scale_of(options, config))
 
 
 def run_one_pass(
@@ -120,6 +126,7 @@ def run_one_pass(
         "alpha": alpha,
         "detail": detail,
         "tile": tile,
+        "work_scale": work_scale_of(options, config),  # asked for (the short side may have kept it at 1)
         "work_size": list(work),
         "bf16": bf16,
         "layout": layout,
