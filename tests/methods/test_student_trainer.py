@@ -331,7 +331,8 @@ def test_the_regional_term_asks_every_region_for_the_paintings_texture(tiny_enco
     assert float(losses(calm, torch.full((2,), 0.5))["loss"]) == 0.0  # style terms: pairs at alpha 1 only
     for bad in (0, 5):  # crop 32: 4 cells fit relu4_1's 4 × 4 map, 5 do not
         with pytest.raises(ConfigError, match="regional_cells"):
-            dataclasses.replace(TINY, regional_cells=bad)
+            dataclasses.replace(config, regional_cells=bad)
+    assert dataclasses.replace(TINY, regional_cells=5).regional_cells == 5  # unused: any size
     with pytest.raises(ConfigError, match="regional_weight"):
         StudentConfig(regional_weight=-1.0)
 

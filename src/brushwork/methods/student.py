@@ -204,7 +204,9 @@ class StudentConfig(DictConfig):
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
             "structure_magnitude": self.structure_magnitude >= 0,
-            "regional_cells": isinstance(self.regional_cells, int) and 1 <= self.regional_cells <= self.crop // 8,
+            "regional_cells": isinstance(self.regional_cells, int)
+            and self.regional_cells >= 1
+            and (self.regional_weight == 0 or self.regional_cells <= self.crop // 8),  # fit relu4_1 when used
             "upsample": self.upsample in UPSAMPLING,
             "gram_layers": len(self.gram_layers) == len(STYLE_LAYERS)
             and min(self.gram_layers) >= 0
