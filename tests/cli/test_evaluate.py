@@ -73,7 +73,7 @@ def test_evaluate_gatys_and_cyclegan_end_to_end(shared_data: Path, tmp_path: Pat
     assert gatys["means"]["gram_distance"] < 0.7 * copy["means"]["gram_distance"]
     adain = runs["adain"]
     assert len(adain["pairs"]) == 8 and adain["means"]["gram_distance"] < 0.7 * copy["means"]["gram_distance"]
-    assert adain["settings"] == {} and "the model's own defaults applied (× alpha): detail 0.3" in adain["notes"][0]
+    assert adain["settings"] == {} and "the model's own defaults applied: detail 0.3" in adain["notes"][0]
     assert not any("defaults" in n for n in gatys["notes"])  # palette 0, no detail: nothing applied
     # the patch-level style distance to the style images ranks both methods ahead of doing nothing
     assert max(adain["style_frechet_distance"], gatys["style_frechet_distance"]) < copy["style_frechet_distance"]

@@ -94,7 +94,7 @@ class _StylizeRunner:
                 and result.numbers[key] != neutral
             ]
             if applied:
-                self.notes.append(f"{self.method}: the model's own defaults applied (× alpha): {', '.join(applied)}")
+                self.notes.append(f"{self.method}: the model's own defaults applied: {', '.join(applied)}")
         return result.image.cpu()
 
 

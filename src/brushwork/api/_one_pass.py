@@ -43,7 +43,8 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
     from brushwork.work_scale import MIN_WORK_SCALE
 
     scale = options.get("work_scale")
-    if scale is not None and not (isinstance(scale, int | float) and MIN_WORK_SCALE <= scale <= 1.0):
+    number = isinstance(scale, int | float) and not isinstance(scale, bool)
+    if scale is not None and not (number and MIN_WORK_SCALE <= scale <= 1.0):
         raise ConfigError(f"{method}: work_scale {scale!r} must be a number between {MIN_WORK_SCALE} and 1")
     return options, alpha
 
