@@ -211,6 +211,12 @@ def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path:
     mask[..., 64:] = 1.0
     masked = stylize_result(content, style, size=128, work_scale=0.75, mask=mask, **run).image
     assert torch.allclose(masked[..., :60], content[..., :60], atol=1e-6)  # the unmasked half is the photo
+    other = _img(2, 48, 48) ** 3
+    two = stylize_result(content, [style, other], size=128, work_scale=0.75, mask=mask, **run).image
+    small_mask = F.interpolate(mask, size=(72, 96), mode="bilinear", antialias=True, align_corners=False)
+    by_hand = stylize_result(small.clamp(0, 1), [style, other], size=96, mask=small_mask.clamp(0, 1), **run).image
+    expected = F.interpolate(by_hand, size=(96, 128), mode="bicubic", align_corners=False).clamp(0, 1)
+    assert torch.allclose(two, expected, atol=1e-5)  # two styles by a mask: the mask is reduced with the photo
     model = make_student(tmp_path / "own")  # the same weights (seeded): only its defaults differ
     config = json.loads((model / "config.json").read_text())
     (model / "config.json").write_text(json.dumps({**config, "defaults": {"work_scale": 0.75}}))

@@ -329,6 +329,10 @@ def test_the_regional_term_asks_every_region_for_the_paintings_texture(tiny_enco
     got = losses(calm, ones)
     assert float(got["regional"]) > 1e-4 and float(got["loss"]) == pytest.approx(3 * float(got["regional"]))
     assert float(losses(calm, torch.full((2,), 0.5))["loss"]) == 0.0  # style terms: pairs at alpha 1 only
+    small_style = style[..., :16, :16]  # a 2 × 2 relu4_1 map: the cells shrink to fit it
+    four = dataclasses.replace(config, regional_cells=4)
+    got = student_losses(tiny_encoder, teacher, lambda *_: calm, content, small_style, alpha=ones, config=four)
+    assert float(got["regional"]) > 0
     for bad in (0, 5):  # crop 32: 4 cells fit relu4_1's 4 × 4 map, 5 do not
         with pytest.raises(ConfigError, match="regional_cells"):
             dataclasses.replace(config, regional_cells=bad)

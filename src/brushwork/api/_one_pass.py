@@ -118,16 +118,16 @@ def run_one_pass(
             tile=tile,
             overlap=64 if tile is None else min(64, tile // 4),
         ).float()
-    image = enlarged(image, full)  # bicubic, as the peer enlarges its 384-px pictures
+    image = enlarged(image.to(request.content.device), full)  # bicubic, as the peer enlarges its 384-px pictures
     amount = options["detail"] if options.get("detail") is not None else default_amount(config)
     detail = float(amount) * alpha  # the amount applied (reported in numbers)
-    image = add_detail(image.to(request.content.device), request.content, amount=detail, in_place=True)  # fresh
+    image = add_detail(image, request.content, amount=detail, in_place=True)  # a fresh tensor
     numbers = {
         "seconds": time.perf_counter() - start,
         "alpha": alpha,
         "detail": detail,
         "tile": tile,
-        "work_scale": work_scale_of(options, config),  # asked for (the short side may have kept it at 1)
+        "work_scale": work_scale_of(options, config) if work != full else 1.0,  # as applied (64-px floor)
         "work_size": list(work),
         "bf16": bf16,
         "layout": layout,

@@ -81,10 +81,12 @@ def train_student(
     """
     from brushwork.api._train_arbitrary import Inputs, Method, fit_run, open_run, start_run
     from brushwork.color import default_palette
+    from brushwork.detail import default_amount
     from brushwork.methods.adain import load_decoder
     from brushwork.methods.student import StudentConfig
     from brushwork.methods.student_trainer import StudentTrainer
     from brushwork.models.encoders import load_vgg16
+    from brushwork.work_scale import default_work_scale
 
     kind = "a student (fast) model"
     method = Method("student", "student", StudentConfig, kind, _ARCH, _SWITCHABLE, _GROWABLE, _PRUNABLE)
@@ -103,7 +105,8 @@ def train_student(
     if before.get("sha256") not in (None, teacher_info["sha256"]):
         raise ConfigError(f"resume: --teacher {teacher_info['model']} is not the run's teacher {before.get('model')}")
     cfg = StudentConfig.from_dict(run.values)
-    palette = default_palette({"defaults": run.defaults})  # previews as the checkpoints stylise (checked here)
+    inherited = {"defaults": run.defaults}  # checked here, not when a checkpoint first stylises
+    palette, _, _ = default_palette(inherited), default_amount(inherited), default_work_scale(inherited)
 
     def trainer(dev: Any, distributed: bool) -> StudentTrainer:
         encoder = load_vgg16(vgg16, device=dev)

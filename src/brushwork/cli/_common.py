@@ -79,7 +79,8 @@ def add_tile(group: argparse._ActionsContainer) -> None:
         "--tile",
         type=int,
         metavar="PX",
-        help="run in overlapping tiles of PX (default: automatic above 2 MP; 0: never)",
+        help="run in overlapping tiles of PX, of the picture the network paints (see --work-scale; default: "
+        "automatic above 2 MP; 0: never)",
     )
 
 

@@ -368,10 +368,11 @@ def student_losses(
     if c.coarse_gram_weight > 0:
         losses["coarse_gram"] = _coarse_gram(encoder, output[full], style[full]) if bool(full.any()) else zero
     if c.regional_weight > 0:
-        terms = [
-            regional_texture_loss(out_feats[n][full], style_feats[n][full], cells=c.regional_cells)
-            for n in STYLE_LAYERS
-        ]
+        # a small or shrunken style crop may have fewer relu4_1 positions than cells: as many as both maps hold
+        cells = min(
+            c.regional_cells, *out_feats[STYLE_LAYERS[-1]].shape[-2:], *style_feats[STYLE_LAYERS[-1]].shape[-2:]
+        )
+        terms = [regional_texture_loss(out_feats[n][full], style_feats[n][full], cells=cells) for n in STYLE_LAYERS]
         losses["regional"] = torch.stack(terms).mean() if bool(full.any()) else zero
     if c.contrast_weight > 0:
         pairs = int(full.sum())

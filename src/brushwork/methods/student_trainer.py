@@ -64,7 +64,8 @@ class StudentTrainer(OneNetTrainer):
             start as the identity (:func:`brushwork.models.grow.grown_weights`); the filter heads of sites this
             student has made static are dropped.
         preview_palette: the palette strength the previews get (:func:`brushwork.color.match_palette`): the
-            model's own default when the run inherits one, so a preview shows what the checkpoint would paint.
+            model's own default when the run inherits one, so a preview has the colours the checkpoint would
+            paint (at the crop's size: the inherited working scale and detail are not applied).
     """
 
     prefix = "student"
