@@ -73,14 +73,14 @@ def add_temporal(parser: argparse._ActionsContainer) -> None:
     )
 
 
-def add_tile(group: argparse._ActionsContainer) -> None:
-    """``--tile PX``: tiled inference for large images."""
+def add_tile(group: argparse._ActionsContainer, *, painted: bool = False) -> None:
+    """``--tile PX``: tiled inference for large images (``painted``: PX of the picture the network paints)."""
+    what = "PX of the picture the network paints (see --work-scale)" if painted else "PX"
     group.add_argument(
         "--tile",
         type=int,
         metavar="PX",
-        help="run in overlapping tiles of PX, of the picture the network paints (see --work-scale; default: "
-        "automatic above 2 MP; 0: never)",
+        help=f"run in overlapping tiles of {what} (default: automatic above 2 MP; 0: never)",
     )
 
 

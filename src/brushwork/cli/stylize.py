@@ -114,7 +114,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "grid (default: the model's; 1 unless its config.json says otherwise)",
     )
     add_precision(fast)
-    add_tile(fast)
+    add_tile(fast, painted=True)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
     add_temporal(parser)
     gatys = parser.add_argument_group("gatys options (defaults chosen by measurement; see bench/gatys.py)")
