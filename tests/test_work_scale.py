@@ -35,3 +35,12 @@ def test_reduced_and_enlarged_pictures() -> None:
     back = enlarged(reduced(smooth, (16, 24)), (32, 48))
     assert back.shape == smooth.shape and (back - smooth).abs().max() < 0.03  # a ramp survives the round trip
     assert float(enlarged(small, (32, 48)).std()) < 0.6 * float(image.std())  # pixel noise does not (antialiased)
+
+
+def test_defaults_that_are_not_an_object_are_refused_for_every_setting() -> None:
+    from brushwork.color import default_palette
+    from brushwork.detail import default_amount
+
+    for read in (default_work_scale, default_palette, default_amount):  # one reader: brushwork.config
+        with pytest.raises(CheckpointError, match="is not an object"):
+            read({"defaults": 0.5})

@@ -183,13 +183,9 @@ def match_palette(
 def default_palette(config: dict[str, Any]) -> float:
     """The :func:`match_palette` strength a model's pictures get unless told: its ``config.json``'s
     ``defaults.palette`` (0 … 1), else 0. :class:`~brushwork.errors.CheckpointError` for anything else."""
-    from brushwork.config import checked_default
-    from brushwork.errors import CheckpointError
+    from brushwork.config import model_default
 
-    defaults = config.get("defaults", {})
-    if not isinstance(defaults, dict):
-        raise CheckpointError(f"config.json: defaults {defaults!r} is not an object (defaults.palette unreadable)")
-    return checked_default(defaults.get("palette", 0.0), "palette", 1)
+    return model_default(config, "palette", fallback=0.0, high=1.0)
 
 
 def match_histogram(source: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:

@@ -6,9 +6,9 @@ import dataclasses
 import math
 from typing import Any, Self
 
-from brushwork.errors import ConfigError
+from brushwork.errors import CheckpointError, ConfigError
 
-__all__ = ["DictConfig", "checked_default"]
+__all__ = ["DictConfig", "model_default"]
 
 
 class DictConfig:
@@ -32,15 +32,18 @@ class DictConfig:
         return cls(**values)
 
 
-def checked_default(value: Any, name: str, high: float) -> float:
-    """A model's ``config.json`` ``defaults.NAME`` ``value`` as a number in [0, ``high``]; anything else (a bool, a
-    string, out of range) is a :class:`~brushwork.errors.CheckpointError` naming it."""
+def model_default(config: dict[str, Any], name: str, *, fallback: float, high: float, low: float = 0.0) -> float:
+    """A model's ``config.json`` ``defaults.NAME`` (``fallback`` when it has none) as a number in [``low``,
+    ``high``]; anything else (a bool, a string, out of range, ``defaults`` not an object) is a
+    :class:`~brushwork.errors.CheckpointError` naming it."""
+    defaults = config.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise CheckpointError(f"config.json: defaults {defaults!r} is not an object (defaults.{name} unreadable)")
+    value = defaults.get(name, fallback)
     try:
         number = math.nan if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
         number = math.nan
-    if not 0.0 <= number <= high:
-        from brushwork.errors import CheckpointError
-
-        raise CheckpointError(f"config.json: defaults.{name} {value!r} is not a number between 0 and {high}")
+    if not low <= number <= high:
+        raise CheckpointError(f"config.json: defaults.{name} {value!r} is not a number between {low:g} and {high:g}")
     return number

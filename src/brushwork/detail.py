@@ -45,11 +45,9 @@ def default_amount(config: dict[str, Any]) -> float:
     A network that already keeps the photo's structure (the ``fast`` student) may ship with less, so that its
     pictures keep more of the painting.
     """
-    from brushwork.config import checked_default
+    from brushwork.config import model_default
 
-    defaults = config.get("defaults", {})
-    value = defaults.get("detail", DEFAULT_AMOUNT) if isinstance(defaults, dict) else defaults
-    return checked_default(value, "detail", MAX_AMOUNT)
+    return model_default(config, "detail", fallback=DEFAULT_AMOUNT, high=MAX_AMOUNT)
 
 
 def detail_layer(image: torch.Tensor, *, sigma: float = DEFAULT_SIGMA) -> torch.Tensor:

@@ -26,15 +26,9 @@ MIN_SIDE = 64
 def default_work_scale(config: dict[str, Any]) -> float:
     """The working scale a model paints at unless told: its ``config.json``'s ``defaults.work_scale``, else 1.
     :class:`~brushwork.errors.CheckpointError` for anything outside [:data:`MIN_WORK_SCALE`, 1]."""
-    from brushwork.config import checked_default
-    from brushwork.errors import CheckpointError
+    from brushwork.config import model_default
 
-    defaults = config.get("defaults", {})
-    value = defaults.get("work_scale", 1.0) if isinstance(defaults, dict) else defaults
-    scale = checked_default(value, "work_scale", 1)
-    if scale < MIN_WORK_SCALE:
-        raise CheckpointError(f"config.json: defaults.work_scale {value!r} is below {MIN_WORK_SCALE}")
-    return scale
+    return model_default(config, "work_scale", fallback=1.0, high=1.0, low=MIN_WORK_SCALE)
 
 
 def working_size(height: int, width: int, scale: float) -> tuple[int, int]:

@@ -93,10 +93,12 @@ def run_one_pass(
     from brushwork.device import autocast, use_bf16
     from brushwork.tiling import choose_tile
     from brushwork.work_scale import enlarged, reduced
+    from brushwork.work_scale import working_size as size_at
 
     model_palette = default_palette(config)  # a broken config.json fails before the pass, not after
     full = (int(request.content.shape[-2]), int(request.content.shape[-1]))
-    work = working_size(*full, options, config)
+    scale = work_scale_of(options, config)
+    work = size_at(*full, scale)
     content, mask = reduced(request.content, work), None if request.mask is None else reduced(request.mask, work)
     tile = choose_tile(*work, options.get("tile"))
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
@@ -127,7 +129,7 @@ def run_one_pass(
         "alpha": alpha,
         "detail": detail,
         "tile": tile,
-        "work_scale": work_scale_of(options, config) if work != full else 1.0,  # as applied (64-px floor)
+        "work_scale": scale if work != full else 1.0,  # as applied (the 64-px floor may keep the full size)
         "work_size": list(work),
         "bf16": bf16,
         "layout": layout,
