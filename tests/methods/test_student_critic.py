@@ -53,6 +53,7 @@ _DDP_SCRIPT = textwrap.dedent(
     torch.set_num_threads(1)
     from brushwork.methods.student_critic import CRITIC_LAYERS, TeacherCritic
     from brushwork.models.encoders import VGG16Encoder
+    from brushwork.train import exit_rank
 
     dist.init_process_group("gloo")
     rank = dist.get_rank()
@@ -64,7 +65,9 @@ _DDP_SCRIPT = textwrap.dedent(
     for _ in range(3):
         critic.step(real, fake)
     torch.save(critic.weights(), os.path.join(sys.argv[1], f"rank{rank}.pt"))
+    dist.barrier()
     dist.destroy_process_group()
+    exit_rank(0)  # as the CLI's ranks end: gloo's threads may abort an interpreter shutdown (see exit_rank)
     """
 )
 
