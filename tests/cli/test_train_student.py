@@ -237,10 +237,12 @@ def test_an_adversarial_run_resumes_and_its_checkpoint_stylizes(
 
     data = make_unpaired(tmp_path / "data")
     t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
-    assert _train(data, tmp_path / "gan", *t, "--steps", "2", "--adversarial-weight", "0.5") == 0
+    gan = ("--adversarial-weight", "0.5", "--critic-real", "painting")
+    assert _train(data, tmp_path / "gan", *t, "--steps", "2", *gan) == 0
     first = latest_checkpoint(tmp_path / "gan")
     assert any(k.startswith("critic.") for k in load_weights(first))
     assert read_config(first)["nets"]["critic"]["kind"] == "vgg"
+    assert read_config(first)["config"]["critic_real"] == "painting"
     assert _train(data, tmp_path / "gan", *t, "--steps", "3", "--resume") == 0
     logged = [json.loads(line) for line in (tmp_path / "gan" / "metrics.jsonl").read_text().splitlines()]
     assert {"adversarial", "critic"} <= set(logged[-1]) and logged[-1]["step"] == 3

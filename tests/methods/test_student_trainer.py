@@ -352,3 +352,40 @@ def test_previews_get_the_runs_palette(tiny_encoder: VGG16Encoder, teacher: VGGD
     student = a[..., :32, 96:]  # first row's student picture, its palette matched to the first painting
     assert torch.allclose(b[..., :32, 96:], match_palette(student, [batch[1][:1]]), atol=1e-5)
     assert not torch.allclose(a[..., 96:], b[..., 96:], atol=1e-3)
+
+
+def test_a_painting_critic_judges_the_paintings_as_real(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.methods.student import student_losses
+    from brushwork.methods.student_critic import CRITIC_LAYERS
+
+    content, style = _batch(2)
+    picture = content * 0.5
+    config = dataclasses.replace(
+        TINY, pixel_weight=0.0, distill_weight=0.0, adversarial_weight=1.0, critic_real="painting"
+    )
+    ran = []
+
+    def teacher_hook(*_: object) -> None:
+        ran.append(True)
+
+    handle = teacher.register_forward_hook(teacher_hook)
+    seen: dict[str, dict[str, torch.Tensor]] = {}
+    out = student_losses(
+        tiny_encoder,
+        teacher,
+        lambda *_: picture,
+        content,
+        style,
+        alpha=torch.ones(2),
+        config=config,
+        critic=lambda feats: sum(f.mean() for f in feats.values()),
+        seen=seen,
+    )
+    handle.remove()
+    assert not ran  # no teacher term is left, so the teacher does not run
+    with torch.no_grad():
+        real, fake = tiny_encoder(style, CRITIC_LAYERS), tiny_encoder(picture, CRITIC_LAYERS)
+    assert all(torch.equal(seen["real"][n], real[n]) and torch.equal(seen["fake"][n], fake[n]) for n in CRITIC_LAYERS)
+    assert "adversarial" in out
+    with pytest.raises(ConfigError, match="critic_real"):
+        dataclasses.replace(TINY, critic_real="photo")

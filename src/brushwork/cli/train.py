@@ -245,7 +245,10 @@ _STUDENT_TERMS = (
         "distance between the local stroke directions (structure tensor) of the student's and the teacher's pictures",
     ),
     ("--layout-weight", "channel-normalised feature distance to the teacher's picture: its strokes' places"),
-    ("--adversarial-weight", "GAN loss of a VGG16-feature critic that tells the teacher's pictures from the student's"),
+    (
+        "--adversarial-weight",
+        "GAN loss of a VGG16-feature critic: real pictures (--critic-real) against the student's",
+    ),
     (
         "--contrast-weight",
         "style-signal contrastive loss (MicroAST): the picture's own style code near its painting's, far from the "
@@ -327,6 +330,11 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "--regional-cells", type=int, metavar="K", help="regions per side of the regional term (default 4)"
     )
     opt.add_argument(
+        "--critic-real",
+        choices=("teacher", "painting"),
+        help="what the critic takes as real: the teacher's picture of the pair or the paintings (default teacher)",
+    )
+    opt.add_argument(
         "--freeze-generator",
         action="store_true",
         default=None,
@@ -373,6 +381,7 @@ def run_student(args: argparse.Namespace) -> int:
         "orientation_weight",
         "layout_weight",
         "adversarial_weight",
+        "critic_real",
         "contrast_weight",
         "freeze_generator",
         "random_alpha",

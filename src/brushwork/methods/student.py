@@ -80,6 +80,8 @@ NOTCH_STRENGTH = 0.5
 BORDER_MARGIN = 32
 #: The layers of the half-scale Gram term (``coarse_gram_weight``): the deep ones, whose field it doubles.
 COARSE_LAYERS = ("relu3_1", "relu4_1")
+#: What the critic of ``adversarial_weight`` may take as real (``StudentConfig.critic_real``).
+CRITIC_REAL = ("teacher", "painting")
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,12 @@ class StudentConfig(DictConfig):
         layout_weight: the structure distance to the teacher's picture instead of the photo (the same layers):
             what is where in the teacher's picture (its strokes' places and directions), not how strongly its
             features fire, so it does not pull towards the teacher's colours or contrast as a feature MSE does.
-        adversarial_weight: least-squares GAN loss of a critic on VGG16 features that tells the teacher's pictures
+        adversarial_weight: least-squares GAN loss of a critic on VGG16 features that tells the "real" pictures
             from the student's (:mod:`~brushwork.methods.student_critic`): the teacher's shapes, not their
             statistics or their mean.
+        critic_real: what the critic takes as real: ``"teacher"`` (the teacher's picture of the same pair) or
+            ``"painting"`` (the batch's paintings themselves: an aesthetic critic, as AesUST's discriminator, Wang
+            et al. ACM MM 2022, asks that the picture's patches look painted, not photographed).
         contrast_weight: MicroAST's style-signal contrastive loss
             (:func:`~brushwork.losses.style_contrast.style_contrastive_loss`): the student's own style code of its
             picture near the painting's code, far from the other paintings' in the batch (pairs at alpha 1).
@@ -175,6 +180,7 @@ class StudentConfig(DictConfig):
     orientation_weight: float = 0.0
     layout_weight: float = 0.0
     adversarial_weight: float = 0.0
+    critic_real: str = "teacher"
     contrast_weight: float = 0.0
     freeze_generator: bool = False
     random_alpha: float = 0.25
@@ -208,6 +214,7 @@ class StudentConfig(DictConfig):
             and self.regional_cells >= 1
             and (self.regional_weight == 0 or self.regional_cells <= self.crop // 8),  # fit relu4_1 when used
             "upsample": self.upsample in UPSAMPLING,
+            "critic_real": self.critic_real in CRITIC_REAL,
             "gram_layers": len(self.gram_layers) == len(STYLE_LAYERS)
             and min(self.gram_layers) >= 0
             and sum(self.gram_layers) > 0,
@@ -289,8 +296,9 @@ def student_losses(
         alpha: ``(N,)`` per-pair strengths in [0, 1].
         critic: with an adversarial weight, the student's adversarial loss on its picture's raw VGG16 features at
             :data:`~brushwork.methods.student_critic.CRITIC_LAYERS` (:meth:`TeacherCritic.generator_term`).
-        seen: a dict that receives, with an adversarial weight, those features of the teacher's (``"real"``) and
-            the student's (``"fake"``, detached) pictures: what the critic's own step needs.
+        seen: a dict that receives, with an adversarial weight, those features of the real pictures (``"real"``:
+            the teacher's or the paintings, ``config.critic_real``) and the student's (``"fake"``, detached): what
+            the critic's own step needs.
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
@@ -309,18 +317,20 @@ def student_losses(
         c.spectrum_weight,
         c.orientation_weight,
         c.layout_weight,
-        c.adversarial_weight,
+        c.adversarial_weight if c.critic_real == "teacher" else 0.0,
     )
     t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
     structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
     layout = STRUCTURE_LAYERS if c.layout_weight > 0 else ()
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
+    judge_teacher = judged if c.critic_real == "teacher" else ()
     with torch.no_grad():
         content_layers = set(t_layers) | set(structure)
         content_raw = encoder(content, content_layers) if content_layers else {}
-        style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS))
+        style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS) | (set(judged) - set(judge_teacher)))
         target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else content
-        target_raw = encoder(target, set(judged) | set(layout) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set()))
+        target_sets = set(judge_teacher) | set(layout) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set())
+        target_raw = encoder(target, target_sets)
         target_feats = scaled(target_raw) if c.distill_weight > 0 else {}
         style_feats = scaled(style_raw)
     if c.contrast_weight > 0:
@@ -335,7 +345,7 @@ def student_losses(
         assert critic is not None
         losses["adversarial"] = critic({n: out_raw[n] for n in judged})
         if seen is not None:
-            seen["real"] = {n: target_raw[n] for n in judged}
+            seen["real"] = {n: (target_raw if judge_teacher else style_raw)[n] for n in judged}
             seen["fake"] = {n: out_raw[n].detach() for n in judged}
     if c.pixel_weight > 0:
         losses["pixel"] = F.l1_loss(output.float(), target)
