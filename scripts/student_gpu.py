@@ -22,9 +22,10 @@ These are the command lines of session 33's lease on one H200 (run then from a s
 0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this
 script itself: ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine,
 which resumes each run (a run folder that already saved is continued, not restarted). For the next lease:
-``--variants c,i,j,k`` (the control, the magnitude-weighted structure term, no 1/8 filters, and a bolder balance:
-the structure term at 0.4 with the half-scale Gram term), chosen by ``bench/blind_ab.py`` as well as by the
-numbers.
+``--variants c,i,k,m`` (the control, the magnitude-weighted structure term, a bolder balance: the structure term
+at 0.4 with the half-scale Gram term, and a critic that takes the paintings as real), chosen by
+``bench/blind_ab.py`` as well as by the numbers. Since session 39 ``fast`` has no noise field, so neither do runs
+``--init-from fast``.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ VARIANTS = {
     # photo's feature strength, and the half-scale Gram term for the larger motifs
     "k": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
     " --structure-weight 0.4 --structure-magnitude 1 --coarse-gram-weight 5",
+    # session 39: blind viewers keep the peer's "painted all over" against ours' "washed, photo-like centre"; c2's
+    # recipe with a critic on VGG16 patches that takes the batch's paintings as real (AesUST's aesthetic critic;
+    # a CPU pilot began painting a white iceberg within 200 steps, too few to judge: 17 / 48 at step 300)
+    "m": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
+    " --adversarial-weight 2 --critic-real painting",
 }
 _FOLDERS = {
     "photos": "vangogh2photo/trainB",
