@@ -72,7 +72,8 @@ VARIANTS = {
     " --structure-weight 0.4 --structure-magnitude 1 --coarse-gram-weight 5",
     # session 39: blind viewers keep the peer's "painted all over" against ours' "washed, photo-like centre"; c2's
     # recipe with a critic on VGG16 patches that takes the batch's paintings as real (AesUST's aesthetic critic;
-    # a CPU pilot began painting a white iceberg within 200 steps, too few to judge: 17 / 48 at step 300)
+    # a CPU pilot began painting a white iceberg within 200 steps, too few to judge: 17 / 48 at step 300). Caveat:
+    # the 256-px Van Goghs are enlarged 2x by --load-size 512, so about half the critic's "real" crops are soft
     "m": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
     " --adversarial-weight 2 --critic-real painting",
 }

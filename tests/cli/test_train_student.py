@@ -230,20 +230,21 @@ def test_stylize_fast_without_a_shipped_model_is_one_line(tmp_path: Path, monkey
     assert "--steps is a gatys option" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("real", ["teacher", "painting"])
 def test_an_adversarial_run_resumes_and_its_checkpoint_stylizes(
-    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder
+    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, real: str
 ) -> None:
     from brushwork.checkpoint import export_model
 
     data = make_unpaired(tmp_path / "data")
     t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
-    gan = ("--adversarial-weight", "0.5", "--critic-real", "painting")
+    gan = ("--adversarial-weight", "0.5", *(("--critic-real", real) if real != "teacher" else ()))
     assert _train(data, tmp_path / "gan", *t, "--steps", "2", *gan) == 0
     first = latest_checkpoint(tmp_path / "gan")
     assert any(k.startswith("critic.") for k in load_weights(first))
     assert read_config(first)["nets"]["critic"]["kind"] == "vgg"
-    assert read_config(first)["config"]["critic_real"] == "painting"
     assert _train(data, tmp_path / "gan", *t, "--steps", "3", "--resume") == 0
+    assert read_config(latest_checkpoint(tmp_path / "gan"))["config"]["critic_real"] == real  # kept on resume
     logged = [json.loads(line) for line in (tmp_path / "gan" / "metrics.jsonl").read_text().splitlines()]
     assert {"adversarial", "critic"} <= set(logged[-1]) and logged[-1]["step"] == 3
     shipped = export_model(latest_checkpoint(tmp_path / "gan"), tmp_path / "model", nets=("student",))

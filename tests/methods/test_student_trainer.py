@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 
 import pytest
 import torch
@@ -354,38 +355,43 @@ def test_previews_get_the_runs_palette(tiny_encoder: VGG16Encoder, teacher: VGGD
     assert not torch.allclose(a[..., 96:], b[..., 96:], atol=1e-3)
 
 
-def test_a_painting_critic_judges_the_paintings_as_real(tiny_encoder: VGG16Encoder, teacher) -> None:
+@pytest.mark.parametrize("orientation", [0.0, 1.0], ids=["alone", "beside-a-teacher-term"])
+def test_a_painting_critic_judges_the_paintings_as_real(
+    tiny_encoder: VGG16Encoder, teacher, orientation: float
+) -> None:
     from brushwork.methods.student import student_losses
     from brushwork.methods.student_critic import CRITIC_LAYERS
 
     content, style = _batch(2)
     picture = content * 0.5
     config = dataclasses.replace(
-        TINY, pixel_weight=0.0, distill_weight=0.0, adversarial_weight=1.0, critic_real="painting"
+        TINY,
+        pixel_weight=0.0,
+        distill_weight=0.0,
+        orientation_weight=orientation,
+        adversarial_weight=1.0,
+        critic_real="painting",
     )
-    ran = []
+    ran, pushed = [], []
 
     def teacher_hook(*_: object) -> None:
         ran.append(True)
 
+    def critic(feats: dict[str, torch.Tensor]) -> torch.Tensor:
+        pushed.append({n: f.shape[0] for n, f in feats.items()})
+        return sum(f.mean() for f in feats.values())
+
     handle = teacher.register_forward_hook(teacher_hook)
     seen: dict[str, dict[str, torch.Tensor]] = {}
-    out = student_losses(
-        tiny_encoder,
-        teacher,
-        lambda *_: picture,
-        content,
-        style,
-        alpha=torch.ones(2),
-        config=config,
-        critic=lambda feats: sum(f.mean() for f in feats.values()),
-        seen=seen,
-    )
+    losses = functools.partial(student_losses, tiny_encoder, teacher, lambda *_: picture, content, style)
+    out = losses(alpha=torch.tensor([1.0, 0.5]), config=config, critic=critic, seen=seen)
     handle.remove()
-    assert not ran  # no teacher term is left, so the teacher does not run
+    assert bool(ran) == (orientation > 0)  # the teacher runs only for a term that needs its picture
     with torch.no_grad():
         real, fake = tiny_encoder(style, CRITIC_LAYERS), tiny_encoder(picture, CRITIC_LAYERS)
     assert all(torch.equal(seen["real"][n], real[n]) and torch.equal(seen["fake"][n], fake[n]) for n in CRITIC_LAYERS)
-    assert "adversarial" in out
+    assert pushed == [dict.fromkeys(CRITIC_LAYERS, 1)]  # only the pair at alpha 1 is pushed to look painted
+    assert float(losses(alpha=torch.full((2,), 0.5), config=config, critic=critic)["adversarial"]) == 0.0
+    assert "adversarial" in out and len(pushed) == 1  # with no pair at alpha 1 the critic is not asked
     with pytest.raises(ConfigError, match="critic_real"):
         dataclasses.replace(TINY, critic_real="photo")

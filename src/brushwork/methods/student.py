@@ -134,12 +134,13 @@ class StudentConfig(DictConfig):
         layout_weight: the structure distance to the teacher's picture instead of the photo (the same layers):
             what is where in the teacher's picture (its strokes' places and directions), not how strongly its
             features fire, so it does not pull towards the teacher's colours or contrast as a feature MSE does.
-        adversarial_weight: least-squares GAN loss of a critic on VGG16 features that tells the "real" pictures
-            from the student's (:mod:`~brushwork.methods.student_critic`): the teacher's shapes, not their
+        adversarial_weight: least-squares GAN loss of a critic on VGG16 features that tells the real pictures
+            (``critic_real``) from the student's (:mod:`~brushwork.methods.student_critic`): shapes, not their
             statistics or their mean.
-        critic_real: what the critic takes as real: ``"teacher"`` (the teacher's picture of the same pair) or
-            ``"painting"`` (the batch's paintings themselves: an aesthetic critic, as AesUST's discriminator, Wang
-            et al. ACM MM 2022, asks that the picture's patches look painted, not photographed).
+        critic_real: what the critic takes as real: ``"teacher"`` (the teacher's picture of the same pair: the
+            teacher's shapes) or ``"painting"`` (the batch's paintings themselves: an aesthetic critic, as AesUST's
+            discriminator, Wang et al. ACM MM 2022, asks that the picture's patches look painted, not
+            photographed; only the pairs at alpha 1 are pushed, while the critic learns from every pair).
         contrast_weight: MicroAST's style-signal contrastive loss
             (:func:`~brushwork.losses.style_contrast.style_contrastive_loss`): the student's own style code of its
             picture near the painting's code, far from the other paintings' in the batch (pairs at alpha 1).
@@ -287,7 +288,7 @@ def student_losses(
     Args:
         encoder: the frozen VGG16 (the teacher's encoder and the loss network).
         teacher: the frozen teacher decoder (not run when no term needs its picture: pixel, distillation, TV,
-            spectrum, orientation, layout, adversarial).
+            spectrum, orientation, layout, adversarial against the teacher).
         student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``; with a
             contrast weight as ``student(content, style, alpha, codes=True)`` → ``(picture, codes of the picture,
             codes of the paintings)``, the codes ``(N, D)`` from the student's own style encoder.
@@ -341,9 +342,13 @@ def student_losses(
     out_feats = scaled(out_raw)
     zero = torch.zeros((), device=content.device)
     losses: dict[str, torch.Tensor] = {}
+    full = alpha >= 1.0
     if judged:
         assert critic is not None
-        losses["adversarial"] = critic({n: out_raw[n] for n in judged})
+        # against the paintings only the pairs at full strength are asked to look painted (alpha < 1 keeps more of
+        # the photo); the critic itself still learns from every pair
+        pushed = full if not judge_teacher else torch.ones_like(full)
+        losses["adversarial"] = critic({n: out_raw[n][pushed] for n in judged}) if bool(pushed.any()) else zero
         if seen is not None:
             seen["real"] = {n: (target_raw if judge_teacher else style_raw)[n] for n in judged}
             seen["fake"] = {n: out_raw[n].detach() for n in judged}
@@ -367,7 +372,6 @@ def student_losses(
     if layout:
         terms = [normalized_feature_loss(out_raw[n].float(), target_raw[n].float()) for n in layout]
         losses["layout"] = torch.stack(terms).mean()
-    full = alpha >= 1.0
     if c.style_weight > 0:
         terms = [mean_std_loss(out_feats[n][full], style_feats[n][full]) for n in STYLE_LAYERS]
         losses["style"] = torch.stack(terms).sum() if bool(full.any()) else zero

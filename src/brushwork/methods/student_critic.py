@@ -1,13 +1,15 @@
-"""Adversarial distillation for the ``fast`` student: a critic that tells the teacher's pictures from the student's.
+"""Adversarial terms for the ``fast`` student: a critic that tells real pictures from the student's.
 
 The perceptual terms match statistics (channel means, Gram matrices, spectra), which a small network can meet with
 short repeated dashes where the teacher paints flowing shapes; regressing the teacher's pixels or features instead
 paints their conditional mean, a softer picture (docs/arbitrary_recipe.md, sessions 25 and 29). A discriminator
 judges the shapes themselves: as in GAN-based distillation (Aguinaldo et al., "Compressing GANs using Knowledge
 Distillation", 2019), the teacher's picture of each (photo, painting, alpha) triple is "real" and the student's
-"fake". The critic is :class:`~brushwork.models.feature_discriminator.VGGFeatureDiscriminator`: patch
-heads on the frozen VGG16 features the losses compute anyway (Projected GANs, Sauer et al. NeurIPS 2021: useful
-gradients from the first steps), least-squares GAN losses (Mao et al. 2017).
+"fake" (``StudentConfig.critic_real="teacher"``, the default); with ``"painting"`` the batch's paintings are real
+instead, an aesthetic critic as in AesUST (Wang et al., ACM MM 2022). The critic is
+:class:`~brushwork.models.feature_discriminator.VGGFeatureDiscriminator`: patch heads on the frozen VGG16
+features the losses compute anyway (Projected GANs, Sauer et al. NeurIPS 2021: useful gradients from the first
+steps), least-squares GAN losses (Mao et al. 2017).
 
 Only the heads train (Adam β₁ 0.5, as in CycleGAN); their weights are saved as ``critic.*`` beside the student so
 that a run resumes exactly, and a shipped model drops them. In a distributed run every rank's heads start from the
@@ -73,8 +75,8 @@ class TeacherCritic:
         return torch.stack([generator_loss(s) for s in scores]).mean()
 
     def step(self, real: Features, fake: Features) -> float:
-        """One Adam step of the heads on the teacher's (``real``) and the student's (``fake``, detached) features;
-        the critic's loss."""
+        """One Adam step of the heads on the real pictures' (the teacher's or the paintings') and the student's
+        (``fake``, detached) features; the critic's loss."""
         self.net.requires_grad_(True)
         pairs = zip(self.net.score_features(real), self.net.score_features(fake), strict=True)
         loss = torch.stack([discriminator_loss(r, f) for r, f in pairs]).mean()
