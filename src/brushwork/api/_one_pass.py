@@ -3,6 +3,7 @@ and the timed, tiled, autocast pass with its numbers."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -43,9 +44,14 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
     from brushwork.work_scale import MIN_WORK_SCALE
 
     scale = options.get("work_scale")
-    number = isinstance(scale, int | float) and not isinstance(scale, bool)
-    if scale is not None and not (number and MIN_WORK_SCALE <= scale <= 1.0):
-        raise ConfigError(f"{method}: work_scale {scale!r} must be a number between {MIN_WORK_SCALE} and 1")
+    if scale is not None:  # a number or its text (a form, a JSON file), as for the detail
+        try:
+            value = float(scale) if not isinstance(scale, bool) else math.nan
+        except (TypeError, ValueError):
+            value = math.nan
+        if not MIN_WORK_SCALE <= value <= 1.0:
+            raise ConfigError(f"{method}: work_scale {scale!r} must be a number between {MIN_WORK_SCALE} and 1")
+        options["work_scale"] = value
     return options, alpha
 
 
@@ -99,7 +105,9 @@ def run_one_pass(
     full = (int(request.content.shape[-2]), int(request.content.shape[-1]))
     scale = work_scale_of(options, config)
     work = size_at(*full, scale)
-    content, mask = reduced(request.content, work), None if request.mask is None else reduced(request.mask, work)
+    source = request.content if request.source is None or work == full else request.source
+    content = reduced(source, work).to(request.content.device)  # one resampling from the loaded photo
+    mask = None if request.mask is None else reduced(request.mask, work)
     tile = choose_tile(*work, options.get("tile"))
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
     layout = "channels_last" if request.device.type == "cpu" and (channels_last_bf16 or not bf16) else "contiguous"

@@ -34,6 +34,7 @@ from brushwork.web.stylist import (
     available_methods,
     check_settings,
     preview_method,
+    stand_in_options,
     to_png,
     user_models,
 )
@@ -188,8 +189,14 @@ def create_app(
         method = preview_method(methods, requested)
         low, high = methods[method]["strength"]  # e.g. Gatys' style weight 0-5 becomes fast's alpha 0-1
         settings = {**settings, "method": method, "size": size, "strength": min(high, max(low, settings["strength"]))}
-        if settings["palette"] is None and method != requested:  # previewed by fast: the requested method's colours
-            settings["palette"] = 0.0
+        if method != requested:  # previewed by fast with the requested method's colours, detail and working scale
+            stand_in = stand_in_options(requested)
+            palette = stand_in.pop("palette")
+            settings = {
+                **settings,
+                "options": stand_in,
+                "palette": settings["palette"] if settings["palette"] is not None else palette,
+            }
         style = style if methods[method]["style"] else None
 
         def paint() -> bytes:
