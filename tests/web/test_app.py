@@ -245,16 +245,6 @@ def test_the_paintings_colours_slider(serve_app, small_png, shared_data) -> None
     adain = [http.post("/api/preview", {"method": "adain", **extra}, files) for extra in ({}, {"palette": "0"})]
     assert all(r.status == 200 for r in adain)  # previewed by fast, but in adain's own colours (no palette)
     assert np.array_equal(decode_png(adain[0].body), decode_png(adain[1].body))
-    fast = decode_png(http.post("/api/preview", {"method": "fast", "palette": "0"}, files).body)
-    assert np.abs(decode_png(adain[0].body).astype(float) - fast).mean() > 1  # adain's detail and full size too
-
-
-def test_a_stand_in_preview_takes_the_requested_models_defaults() -> None:
-    from brushwork.detail import DEFAULT_AMOUNT
-    from brushwork.web.stylist import stand_in_options
-
-    assert stand_in_options("adain") == {"palette": 0.0, "detail": DEFAULT_AMOUNT, "work_scale": 1.0}
-    assert stand_in_options("gatys") == {"palette": 0.0, "detail": 0.0, "work_scale": 1.0}
 
 
 def test_preview_errors_are_one_line_400s(serve_app, small_png) -> None:

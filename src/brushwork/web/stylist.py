@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,6 @@ __all__ = [
     "available_methods",
     "check_settings",
     "preview_method",
-    "stand_in_options",
     "to_png",
     "user_models",
 ]
@@ -128,26 +127,6 @@ def preview_method(methods: dict[str, dict[str, Any]], method: str) -> str:
     return "fast"
 
 
-def stand_in_options(method: str) -> dict[str, float]:
-    """What ``fast`` is told when it previews ``method``, so that the preview has that method's look: its model's
-    own palette, detail and working scale (``config.json`` ``defaults``); Gatys has none of them (no palette, no
-    detail added, painted at the size asked)."""
-    from brushwork.api._models import pretrained_names, pretrained_root
-    from brushwork.checkpoint import read_config
-    from brushwork.color import default_palette
-    from brushwork.detail import default_amount
-    from brushwork.work_scale import default_work_scale
-
-    if method not in pretrained_names():
-        return {"palette": 0.0, "detail": 0.0, "work_scale": 1.0}
-    config = read_config(pretrained_root() / method)
-    return {
-        "palette": default_palette(config),
-        "detail": default_amount(config),
-        "work_scale": default_work_scale(config),
-    }
-
-
 @dataclass(frozen=True)
 class StyleRequest:
     """One validated request. ``content``/``style`` are ``(1, 3, H, W)`` RGB in [0, 1]; ``size`` is a long side."""
@@ -159,7 +138,6 @@ class StyleRequest:
     size: int
     preserve_color: bool
     palette: float | None = None  # None: the model's own
-    options: dict[str, Any] = field(default_factory=dict)  # the method's own options (brushwork.stylize's)
 
 
 class Stylist:
@@ -203,7 +181,6 @@ class Stylist:
                 preserve_color="luminance" if request.preserve_color else "none",
                 palette=request.palette,
                 on_step=report,
-                **request.options,
             ).image.cpu()
         import brushwork
 
