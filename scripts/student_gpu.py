@@ -76,12 +76,25 @@ VARIANTS = {
     # the 256-px Van Goghs are enlarged 2x by --load-size 512, so about half the critic's "real" crops are soft
     "m": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
     " --adversarial-weight 2 --critic-real painting",
+    # session 40: the paintings the student learns from are 116 Van Goghs of 256 px (enlarged 2x, soft) and 18 others;
+    # arbitrary-style networks generalise with the variety of their paintings (AdaIN: 80 k WikiArt paintings).
+    # c2's recipe, and m's, with sharp Cezannes (public domain, 513-800 px) as a third style folder, sampled as often
+    # as each of the other two
+    "n": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6",
+    "o": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
+    " --adversarial-weight 2 --critic-real painting",
 }
+#: The style folders of every variant; the variants named here add theirs.
+STYLE_FOLDERS = ("vangogh", "styles")
+EXTRA_STYLE_FOLDERS = {"n": ("cezanne",), "o": ("cezanne",)}
+#: Cezannes the CPU pilots validate on (bench/arbitrary_quality.py --styles .../cezanne/trainA/96..99.jpg): not packed.
+CEZANNE_VALIDATION = ("96", "97", "98", "99")
 _FOLDERS = {
     "photos": "vangogh2photo/trainB",
     "content": "content",
     "styles": "styles",
     "vangogh": "vangogh2photo/trainA",
+    "cezanne": "cezanne/trainA",
 }
 
 
@@ -100,7 +113,9 @@ def _every(files: list[Path], count: int) -> list[Path]:
     return files[:: max(1, len(files) // count)][:count]
 
 
-def pack(carry: Path, data: Path, vgg16: Path, *, photos: int = 600, vangogh: int = 116) -> dict[str, int]:
+def pack(
+    carry: Path, data: Path, vgg16: Path, *, photos: int = 600, vangogh: int = 116, cezanne: int = 150
+) -> dict[str, int]:
     """Write the carry folder; returns the number of images per folder."""
     from safetensors.torch import load_file, save_file
 
@@ -108,11 +123,14 @@ def pack(carry: Path, data: Path, vgg16: Path, *, photos: int = 600, vangogh: in
 
     counts = {}
     for name, sub in _FOLDERS.items():
-        files = [f for f in find_images(data / sub) if f.stem not in HELD_OUT]
-        files = {"photos": _every(files, photos), "vangogh": _every(files, vangogh)}.get(name, files)
+        if not (data / sub).is_dir() and name == "cezanne":
+            continue  # an older data folder: the variants without Cezannes still run
+        files = [f for f in find_images(data / sub) if f.stem not in HELD_OUT + CEZANNE_VALIDATION]
+        limits = {"photos": photos, "vangogh": vangogh, "cezanne": cezanne}
+        files = _every(files, limits[name]) if name in limits else files
         (carry / "data" / name).mkdir(parents=True, exist_ok=True)
         for f in files:
-            short = 512 if name in ("content", "styles") else None
+            short = 512 if name in ("content", "styles", "cezanne") else None
             _save(f, carry / "data" / name / f.name, short=short, quality=85 if short is None else 90)
         counts[name] = len(files)
     save_file(
@@ -133,7 +151,7 @@ def command(variant: str, carry: Path, run: Path, *, minutes: float, device: str
         *shlex.split(COMMON), *shlex.split(VARIANTS[variant]),
         *(["--resume"] if resumed else ["--init-from", init_from]),
         "--content", str(data / "photos"), str(data / "content"),
-        "--style", str(data / "vangogh"), str(data / "styles"),
+        "--style", *(str(data / f) for f in STYLE_FOLDERS + EXTRA_STYLE_FOLDERS.get(variant, ())),
         "--exclude-style", *HELD_OUT,
         "--vgg16", str(carry / "vgg16_fp16.safetensors"),
         "--time-limit", str(minutes), "--device", device, "--out", str(run),
@@ -163,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vgg16", type=Path, help="VGG16 safetensors (default: the resolved one)")
     p.add_argument("--photos", type=int, default=600)
     p.add_argument("--vangogh", type=int, default=116)
+    p.add_argument("--cezanne", type=int, default=150)
     t = sub.add_parser("train", help="train the variants side by side (on the GPU machine)")
     t.add_argument("carry", type=Path)
     t.add_argument("out", type=Path, help="where VARIANT.tar and VARIANT.log go")
@@ -175,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "pack":
         from brushwork.weights import resolve_vgg16
 
-        print(pack(args.carry, args.data, args.vgg16 or resolve_vgg16(), photos=args.photos, vangogh=args.vangogh))
+        vgg16 = args.vgg16 or resolve_vgg16()
+        print(pack(args.carry, args.data, vgg16, photos=args.photos, vangogh=args.vangogh, cezanne=args.cezanne))
         return 0
     names = args.variants.split(",")
     unknown = [n for n in names if n not in VARIANTS]

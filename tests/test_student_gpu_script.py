@@ -38,12 +38,16 @@ def test_pack_subsamples_resizes_halves_and_leaves_the_held_out_styles_out(scrip
     _images(data / "vangogh2photo/trainA", [f"{i}.jpg" for i in range(6)])
     _images(data / "content", ["big.png"], size=(900, 600))
     _images(data / "styles", ["candy.jpg", "udnie.jpg", "mosaic.png"], size=(700, 1000))
+    _images(data / "cezanne/trainA", [f"{i}.jpg" for i in (1, 2, 3, 96, 97)], size=(750, 600))
     vgg = tmp_path / "vgg.safetensors"
     save_file({"conv1_1.weight": torch.randn(4, 3, 3, 3), "conv1_1.bias": torch.randn(4)}, str(vgg))
 
-    counts = script.pack(tmp_path / "carry", data, vgg, photos=5, vangogh=3)
+    counts = script.pack(tmp_path / "carry", data, vgg, photos=5, vangogh=3, cezanne=2)
 
-    assert counts == {"photos": 5, "content": 1, "styles": 1, "vangogh": 3}
+    assert counts == {"photos": 5, "content": 1, "styles": 1, "vangogh": 3, "cezanne": 2}
+    cezannes = sorted(p.name for p in (tmp_path / "carry/data/cezanne").iterdir())
+    assert cezannes == ["1.jpg", "2.jpg"]  # the validation Cezannes (96-99) stay out
+    assert _size(tmp_path / "carry/data/cezanne/1.jpg") == (640, 512)
     carry = tmp_path / "carry"
     assert sorted(p.name for p in (carry / "data/styles").iterdir()) == ["mosaic.jpg"]
     assert _size(carry / "data/styles/mosaic.jpg") == (512, 731)
@@ -53,7 +57,7 @@ def test_pack_subsamples_resizes_halves_and_leaves_the_held_out_styles_out(scrip
     assert {v.dtype for v in halved.values()} == {torch.float16}
 
 
-@pytest.mark.parametrize("variant", sorted("abcdefghijkm"))
+@pytest.mark.parametrize("variant", sorted("abcdefghijkmno"))
 def test_every_variant_is_a_valid_train_student_command(script, variant: str, tmp_path: Path) -> None:
     line = script.command(variant, tmp_path / "carry", tmp_path / "run", minutes=7, device="cuda", init_from="fast")
     assert line[1:3] == ["-m", "brushwork"]
@@ -61,11 +65,13 @@ def test_every_variant_is_a_valid_train_student_command(script, variant: str, tm
     assert args.time_limit == 7 and args.device == "cuda" and args.init_from == "fast"
     assert set(args.exclude_style) == set(script.HELD_OUT)
     assert args.load_size == 512 and args.crop in (256, 384)
-    assert set(script.VARIANTS) == set("abcdefghijkm")  # every variant is checked here
+    assert set(script.VARIANTS) == set("abcdefghijkmno")  # every variant is checked here
     if variant == "k":  # the variant's own settings override the common ones
         assert (args.structure_weight, args.structure_magnitude, args.coarse_gram_weight) == (0.4, 1, 5)
-    if variant == "m":
+    if variant in "mo":
         assert (args.adversarial_weight, args.critic_real) == (2, "painting")
+    folders = [Path(f).name for f in args.style]
+    assert folders == (["vangogh", "styles", "cezanne"] if variant in "no" else ["vangogh", "styles"])
 
 
 def test_a_run_that_already_saved_is_resumed_with_its_own_settings(script, tmp_path: Path) -> None:
