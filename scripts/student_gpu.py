@@ -78,15 +78,13 @@ VARIANTS = {
     " --adversarial-weight 2 --critic-real painting",
     # session 40: the paintings the student learns from are 116 Van Goghs of 256 px (enlarged 2x, soft) and 18 others;
     # arbitrary-style networks generalise with the variety of their paintings (AdaIN: 80 k WikiArt paintings).
-    # c2's recipe, and m's, with sharp Cezannes (public domain, 513-800 px) as a third style folder, sampled as often
-    # as each of the other two
+    # c2's recipe with sharp Cezannes (public domain, 513-800 px) as a third style folder, sampled as often as each
+    # of the other two
     "n": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6",
-    "o": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
-    " --adversarial-weight 2 --critic-real painting",
 }
 #: The style folders of every variant; the variants named here add theirs.
 STYLE_FOLDERS = ("vangogh", "styles")
-EXTRA_STYLE_FOLDERS = {"n": ("cezanne",), "o": ("cezanne",)}
+EXTRA_STYLE_FOLDERS = {"n": ("cezanne",)}
 #: Cezannes the CPU pilots validate on (bench/arbitrary_quality.py --styles .../cezanne/trainA/96..99.jpg): not packed.
 CEZANNE_VALIDATION = ("96", "97", "98", "99")
 _FOLDERS = {
