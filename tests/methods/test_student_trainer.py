@@ -395,3 +395,30 @@ def test_a_painting_critic_judges_the_paintings_as_real(
     assert "adversarial" in out and len(pushed) == 1  # with no pair at alpha 1 the critic is not asked
     with pytest.raises(ConfigError, match="critic_real"):
         dataclasses.replace(TINY, critic_real="photo")
+
+
+def test_the_shift_term_asks_the_picture_to_move_with_the_photo(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.methods.student import student_losses
+
+    content, style = _batch(5)
+    others = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
+    config = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), shift_weight=2.0)
+
+    def lattice(photo: torch.Tensor, *_: object) -> torch.Tensor:  # marks on every 8th row of its own input
+        marked = photo.clone()
+        marked[..., ::8, :] = 1.0
+        return marked
+
+    def losses(painter) -> dict[str, torch.Tensor]:
+        return student_losses(tiny_encoder, teacher, painter, content, style, alpha=torch.ones(2), config=config)
+
+    assert set(losses(lattice)) == {"loss", "shift"}
+    assert float(losses(lambda photo, *_: photo**2)["loss"]) == pytest.approx(0.0, abs=1e-7)  # moves with the photo
+    got = losses(lattice)
+    assert float(got["shift"]) > 0.05 and float(got["loss"]) == pytest.approx(2 * float(got["shift"]))
+    trainer = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    assert float(trainer.train_step((content, style))["shift"]) > 0  # the real network, one more pass
+    with pytest.raises(ConfigError, match="shift_weight"):
+        StudentConfig(shift_weight=1.0, noise=8)
+    with pytest.raises(ConfigError, match="shift_weight"):
+        StudentConfig(shift_weight=-1.0)

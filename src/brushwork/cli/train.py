@@ -254,6 +254,11 @@ _STUDENT_TERMS = (
         "style-signal contrastive loss (MicroAST): the picture's own style code near its painting's, far from the "
         "batch's other paintings'",
     ),
+    (
+        "--shift-weight",
+        "disagreement between the picture and the picture of the photo shifted by 4 px, shifted back: the lattice "
+        "of the network's 8-px grid",
+    ),
 )
 
 
@@ -383,6 +388,7 @@ def run_student(args: argparse.Namespace) -> int:
         "adversarial_weight",
         "critic_real",
         "contrast_weight",
+        "shift_weight",
         "freeze_generator",
         "random_alpha",
         "style_augment",

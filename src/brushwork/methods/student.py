@@ -42,6 +42,7 @@ from brushwork.filters import nyquist_notch
 from brushwork.losses.orientation import orientation_loss
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
 from brushwork.losses.regional_texture import regional_texture_loss
+from brushwork.losses.shift_consistency import shift_consistency_loss, shifted_crop
 from brushwork.losses.spectrum import spectrum_loss
 from brushwork.losses.structure import normalized_feature_loss
 from brushwork.losses.style_contrast import style_contrastive_loss
@@ -57,6 +58,8 @@ __all__ = [
     "COARSE_LAYERS",
     "MIN_TILE",
     "NOTCH_STRENGTH",
+    "SHIFT",
+    "SHIFT_MARGIN",
     "StudentConfig",
     "StudentExport",
     "load_student",
@@ -78,6 +81,10 @@ NOTCH_STRENGTH = 0.5
 #: in docs/arbitrary_recipe.md), which this margin moves outside the picture. Replicated rather than reflected,
 #: so any size works and the ONNX export pads alike.
 BORDER_MARGIN = 32
+#: The shift-consistency term's shift (half a cell of the 1/8 maps) and the border it leaves out (the 1/8 layers'
+#: reach, the frame BORDER_MARGIN keeps out of pictures).
+SHIFT = 4
+SHIFT_MARGIN = 24
 #: The layers of the half-scale Gram term (``coarse_gram_weight``): the deep ones, whose field it doubles.
 COARSE_LAYERS = ("relu3_1", "relu4_1")
 #: What the critic of ``adversarial_weight`` may take as real (``StudentConfig.critic_real``).
@@ -147,6 +154,11 @@ class StudentConfig(DictConfig):
             Defaults: the teacher's recipe (structure 2, style 10, Gram 30) at 1/20, beside the distillation
             (pixels 10, features 1): in a first real-data run (crop 128) the distillation terms then carry about
             60 % of the loss. To be tuned by the campaign.
+        shift_weight: disagreement between the picture and the picture of the photo shifted by half a 1/8 cell,
+            shifted back (:func:`~brushwork.losses.shift_consistency.shift_consistency_loss`, 24 px of border left
+            out; one more student pass a step, no VGG16 pass): what the network paints on its 8-px grid rather than
+            on the photo. Blind viewers name that lattice first against ours ("mesh", "checker grid";
+            docs/arbitrary_recipe.md, sessions 36-40). Not with a noise field (it does not move with the photo).
         freeze_generator: train the style path only (style encoder, its MLP, the modulation sites); the content
             encoder and the decoder's convolutions stay as loaded. Optimising a trained student's style code
             alone for one pair brings it much closer to the painting and the photo at once, so the mapping from
@@ -183,6 +195,7 @@ class StudentConfig(DictConfig):
     adversarial_weight: float = 0.0
     critic_real: str = "teacher"
     contrast_weight: float = 0.0
+    shift_weight: float = 0.0
     freeze_generator: bool = False
     random_alpha: float = 0.25
     style_augment: bool = False
@@ -221,6 +234,8 @@ class StudentConfig(DictConfig):
             and sum(self.gram_layers) > 0,
             **training_checks(self),
             **{name: getattr(self, name) >= 0 for name in weights},
+            # a noise field does not move with the photo: no shift term beside one
+            "shift_weight": self.shift_weight >= 0 and (self.shift_weight == 0 or self.noise == 0),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -304,8 +319,8 @@ def student_losses(
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
         ``"structure"``, ``"style"``, ``"gram"``, ``"coarse_gram"``, ``"regional"``, ``"tv"``, ``"spectrum"``,
-        ``"orientation"``, ``"layout"``, ``"adversarial"``, ``"contrast"`` (detached; the style terms are 0 when no
-        pair is at alpha 1, the contrast term also when fewer than two are).
+        ``"orientation"``, ``"layout"``, ``"adversarial"``, ``"contrast"``, ``"shift"`` (detached; the style terms
+        are 0 when no pair is at alpha 1, the contrast term also when fewer than two are).
     """
     c = config
     if c.adversarial_weight > 0 and critic is None:
@@ -388,6 +403,10 @@ def student_losses(
         )
         terms = [regional_texture_loss(out_feats[n][full], style_feats[n][full], cells=cells) for n in STYLE_LAYERS]
         losses["regional"] = torch.stack(terms).mean() if bool(full.any()) else zero
+    if c.shift_weight > 0:
+        moved = student(shifted_crop(content, SHIFT), style, alpha)
+        margin = min(SHIFT_MARGIN, (min(output.shape[-2:]) - 8) // 4)  # small crops keep half their shared area
+        losses["shift"] = shift_consistency_loss(output, moved, shift=SHIFT, margin=margin)
     if c.contrast_weight > 0:
         pairs = int(full.sum())
         losses["contrast"] = style_contrastive_loss(output_codes[full], style_codes[full]) if pairs >= 2 else zero
