@@ -22,11 +22,12 @@ These are the command lines of session 33's lease on one H200 (run then from a s
 0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this
 script itself: ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine,
 which resumes each run (a run folder that already saved is continued, not restarted). For the next lease:
-``--variants c,k,n,p`` (the control; a bolder balance: the structure term at 0.4 with the half-scale Gram term; the
-Cezannes as a third style folder; the shift-consistency term against the 8-px lattice), chosen by
-``bench/blind_ab.py`` as well as by the numbers (``m``, the painting critic, made checker artefacts on the CPU at
-weight 5, session 40). Since session 39 ``fast`` has no noise field, so neither do runs ``--init-from fast``. Pack
-again before the lease (``pack`` adds the Cezannes; the carry folder is then about 51 MB).
+``--variants c,i,k,m`` (the control, the magnitude-weighted structure term, a bolder balance: the structure term
+at 0.4 with the half-scale Gram term, and a critic that takes the paintings as real at weight 2), chosen by
+``bench/blind_ab.py`` as well as by the numbers. ``n`` (the Cezannes) and ``p`` (the shift-consistency term) lost
+blind as CPU pilots in session 40 (12 / 48 "grainy"; 5 / 48 "streaky"), and the painting critic at weight 5 made
+checker artefacts. Since session 39 ``fast`` has no noise field, so neither do runs ``--init-from fast``. ``pack``
+also writes the Cezannes (the carry folder is then about 51 MB).
 """
 
 from __future__ import annotations
@@ -80,10 +81,11 @@ VARIANTS = {
     # session 40: the paintings the student learns from are 116 Van Goghs of 256 px (enlarged 2x, soft) and 18 others;
     # arbitrary-style networks generalise with the variety of their paintings (AdaIN: 80 k WikiArt paintings).
     # c2's recipe with sharp Cezannes (public domain, 513-800 px) as a third style folder, sampled as often as each
-    # of the other two
+    # of the other two (a CPU pilot grew grain and checker texture: 12 / 48 against fast at step 750)
     "n": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6",
     # session 40: the lattice of the 8-px grid, which blind viewers name first ("mesh", "checker grid"), asked away
-    # by the shift-consistency term (the picture of the photo shifted by 4 px, shifted back, against the picture)
+    # by the shift-consistency term (the picture of the photo shifted by 4 px, shifted back, against the picture;
+    # a CPU pilot lost its bold marks and grew horizontal streaks: 5 / 48 against fast at step 300)
     "p": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --shift-weight 30",
 }
 #: The style folders of every variant; the variants named here add theirs.

@@ -158,7 +158,9 @@ class StudentConfig(DictConfig):
             shifted back (:func:`~brushwork.losses.shift_consistency.shift_consistency_loss`, 24 px of border left
             out; one more student pass a step, no VGG16 pass): what the network paints on its 8-px grid rather than
             on the photo. Blind viewers name that lattice first against ours ("mesh", "checker grid";
-            docs/arbitrary_recipe.md, sessions 36-40). Not with a noise field (it does not move with the photo).
+            docs/arbitrary_recipe.md, sessions 36-40). A CPU pilot at 30 lost the 1/8 filters' bold marks with the
+            lattice and grew horizontal streaks (blind 5 / 48 against the shipped student, session 40): off by
+            default, out of the next lease. Not with a noise field (it does not move with the photo).
         freeze_generator: train the style path only (style encoder, its MLP, the modulation sites); the content
             encoder and the decoder's convolutions stay as loaded. Optimising a trained student's style code
             alone for one pair brings it much closer to the painting and the photo at once, so the mapping from
