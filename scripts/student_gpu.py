@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -128,11 +129,14 @@ def pack(
     counts = {}
     for name, sub in _FOLDERS.items():
         if not (data / sub).is_dir() and name == "cezanne":
+            print(f"pack: no {data / sub}: variant n (the Cezannes) will not run", file=sys.stderr)
             continue  # an older data folder: the variants without Cezannes still run
-        files = [f for f in find_images(data / sub) if f.stem not in HELD_OUT + CEZANNE_VALIDATION]
+        left_out = HELD_OUT + (CEZANNE_VALIDATION if name == "cezanne" else ())
+        files = [f for f in find_images(data / sub) if f.stem not in left_out]
         limits = {"photos": photos, "vangogh": vangogh, "cezanne": cezanne}
         files = _every(files, limits[name]) if name in limits else files
-        (carry / "data" / name).mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(carry / "data" / name, ignore_errors=True)  # a second pack leaves no stale images behind
+        (carry / "data" / name).mkdir(parents=True)
         for f in files:
             short = 512 if name in ("content", "styles", "cezanne") else None
             _save(f, carry / "data" / name / f.name, short=short, quality=85 if short is None else 90)

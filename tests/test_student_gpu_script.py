@@ -35,7 +35,7 @@ def _size(path: Path) -> tuple[int, int]:
 def test_pack_subsamples_resizes_halves_and_leaves_the_held_out_styles_out(script, tmp_path: Path) -> None:
     data = tmp_path / "data"
     _images(data / "vangogh2photo/trainB", [f"{i}.jpg" for i in range(10)])
-    _images(data / "vangogh2photo/trainA", [f"{i}.jpg" for i in range(6)])
+    _images(data / "vangogh2photo/trainA", [f"{i}.jpg" for i in (0, 1, 2, 96, 97, 98)])
     _images(data / "content", ["big.png"], size=(900, 600))
     _images(data / "styles", ["candy.jpg", "udnie.jpg", "mosaic.png"], size=(700, 1000))
     _images(data / "cezanne/trainA", [f"{i}.jpg" for i in (1, 2, 3, 96, 97)], size=(750, 600))
@@ -47,12 +47,17 @@ def test_pack_subsamples_resizes_halves_and_leaves_the_held_out_styles_out(scrip
     assert counts == {"photos": 5, "content": 1, "styles": 1, "vangogh": 3, "cezanne": 2}
     cezannes = sorted(p.name for p in (tmp_path / "carry/data/cezanne").iterdir())
     assert cezannes == ["1.jpg", "2.jpg"]  # the validation Cezannes (96-99) stay out
+    vangoghs = sorted(p.name for p in (tmp_path / "carry/data/vangogh").iterdir())
+    assert vangoghs == ["0.jpg", "2.jpg", "97.jpg"]  # Van Goghs of those numbers stay: every 2nd of 6
     assert _size(tmp_path / "carry/data/cezanne/1.jpg") == (640, 512)
     carry = tmp_path / "carry"
     assert sorted(p.name for p in (carry / "data/styles").iterdir()) == ["mosaic.jpg"]
     assert _size(carry / "data/styles/mosaic.jpg") == (512, 731)
     assert _size(carry / "data/content/big.jpg") == (768, 512)
     assert _size(carry / "data/photos/0.jpg") == (40, 32)  # photos keep their size
+    (carry / "data/vangogh/stale.jpg").write_bytes(b"from an older pack")
+    assert script.pack(carry, data, vgg, photos=5, vangogh=3, cezanne=2) == counts
+    assert not (carry / "data/vangogh/stale.jpg").exists()
     halved = load_file(str(carry / "vgg16_fp16.safetensors"))
     assert {v.dtype for v in halved.values()} == {torch.float16}
 

@@ -201,6 +201,12 @@ def test_work_scale_and_detail_may_come_as_text_but_not_as_anything_else(tmp_pat
     for bad in ("x", True, [0.5], "nan"):
         with pytest.raises(ConfigError, match=r"detail .* is not a number"):
             stylize_result(content, style, size=64, detail=bad, **run)
+        with pytest.raises(ConfigError, match=r"alpha \(style strength\) .* is not a number"):
+            stylize_result(content, style, size=64, alpha=bad, **run)
+    assert torch.equal(
+        stylize_result(content, style, size=64, alpha="0.5", **run).image,
+        stylize_result(content, style, size=64, alpha=0.5, **run).image,
+    )
 
 
 def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path: Path, make_student, no_vgg) -> None:

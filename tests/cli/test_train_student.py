@@ -256,7 +256,7 @@ def test_an_adversarial_run_resumes_and_its_checkpoint_stylizes(
         assert main(argv) == 0 and load_image(out).shape[1] == 3
 
 
-def test_the_shift_term_from_the_command_line(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder) -> None:
+def test_the_shift_term_from_the_command_line(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys) -> None:
     data = make_unpaired(tmp_path / "data")
     t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
     assert _train(data, tmp_path / "run", *t, "--steps", "2", "--shift-weight", "3") == 0
@@ -264,3 +264,4 @@ def test_the_shift_term_from_the_command_line(tmp_path: Path, make_unpaired, tin
     logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert logged[-1]["shift"] > 0
     assert _train(data, tmp_path / "noisy", *t, "--steps", "1", "--shift-weight", "1", "--noise", "4") == 2
+    assert "shift_weight needs noise 0" in capsys.readouterr().err

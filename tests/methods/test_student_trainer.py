@@ -74,8 +74,8 @@ def test_state_round_trip_continues_identically(
 def test_random_alphas_are_a_pure_function_of_seed_and_step(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
     trainer = StudentTrainer(dataclasses.replace(TINY, random_alpha=0.5), encoder=tiny_encoder, teacher=teacher)
     style = torch.rand(64, 3, 8, 8)
-    _, first, origin = trainer._draw(style, 64)
-    _, again, _ = trainer._draw(style, 64)
+    _, first, origin, _ = trainer._draw(style, 64)
+    _, again, _, _ = trainer._draw(style, 64)
     assert torch.equal(first, again) and 0.25 < float((first < 1).float().mean()) < 0.75
     assert origin == (0, 0)  # no noise field: nothing more drawn
     trainer.train_step(_batch(0))
@@ -89,7 +89,7 @@ def test_noise_is_read_at_a_new_place_each_step_and_learns(tiny_encoder: VGG16En
     a = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
     plain = StudentTrainer(dataclasses.replace(TINY, random_alpha=0.5), encoder=tiny_encoder, teacher=teacher)
     style = torch.rand(4, 3, 8, 8)
-    _, alpha, origin = a._draw(style, 4)
+    _, alpha, origin, _ = a._draw(style, 4)
     assert torch.equal(alpha, plain._draw(style, 4)[1])  # the alphas drawn as without noise
     assert origin == a._draw(style, 4)[2] and all(v % 8 == 0 for v in origin)
     a.train_step(_batch(0))
@@ -403,22 +403,39 @@ def test_the_shift_term_asks_the_picture_to_move_with_the_photo(tiny_encoder: VG
     content, style = _batch(5)
     others = ("pixel_weight", "distill_weight", "structure_weight", "style_weight", "gram_weight")
     config = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), shift_weight=2.0)
+    calls: list[dict] = []
 
-    def lattice(photo: torch.Tensor, *_: object) -> torch.Tensor:  # marks on every 8th row of its own input
+    def lattice(photo: torch.Tensor, *_: object, **kw: object) -> torch.Tensor:  # marks on every 8th row
+        calls.append(kw)
         marked = photo.clone()
         marked[..., ::8, :] = 1.0
         return marked
 
-    def losses(painter) -> dict[str, torch.Tensor]:
-        return student_losses(tiny_encoder, teacher, painter, content, style, alpha=torch.ones(2), config=config)
+    def losses(painter, shift=(4, 4)) -> dict[str, torch.Tensor]:
+        return student_losses(
+            tiny_encoder, teacher, painter, content, style, alpha=torch.ones(2), config=config, shift=shift
+        )
 
     assert set(losses(lattice)) == {"loss", "shift"}
-    assert float(losses(lambda photo, *_: photo**2)["loss"]) == pytest.approx(0.0, abs=1e-7)  # moves with the photo
+    record, stats = calls[0]["record"], calls[1]["stats"]
+    assert record == [] and stats is record  # the shifted pass gets what the first one records
+    squared = losses(lambda photo, *_, **__: photo**2)["loss"]
+    assert float(squared) == pytest.approx(0.0, abs=1e-7)  # moves with the photo
     got = losses(lattice)
     assert float(got["shift"]) > 0.05 and float(got["loss"]) == pytest.approx(2 * float(got["shift"]))
+    assert float(losses(lattice, shift=(0, 3))["shift"]) == pytest.approx(0.0, abs=1e-7)  # rows marks: a column shift
     trainer = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    assert trainer._draw(style, 2)[3] == trainer._draw(style, 2)[3]  # a pure function of (seed, step)
+    shifts = set()
+    for step in range(40):
+        trainer.sched.last_epoch = step
+        shifts.add(trainer._draw(style, 2)[3])
+    trainer.sched.last_epoch = 0
+    assert len(shifts) > 20 and all(0 <= dy < 8 and 0 <= dx < 8 and (dy, dx) != (0, 0) for dy, dx in shifts)
     assert float(trainer.train_step((content, style))["shift"]) > 0  # the real network, one more pass
-    with pytest.raises(ConfigError, match="shift_weight"):
+    with pytest.raises(ConfigError, match="shift_weight needs noise 0"):
         StudentConfig(shift_weight=1.0, noise=8)
+    with pytest.raises(ConfigError, match="shift_weight needs crops of 24"):
+        StudentConfig(shift_weight=1.0, crop=16, load_size=32)
     with pytest.raises(ConfigError, match="shift_weight"):
         StudentConfig(shift_weight=-1.0)

@@ -28,7 +28,10 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
         raise ConfigError(
             f"{method}: unknown option(s) {', '.join(unknown)} (choose from {', '.join(sorted(OPTIONS))})"
         )
-    alpha = float(options.get("alpha", request.strength))
+    given = options.get("alpha", request.strength)
+    alpha = _number(given)
+    if math.isnan(alpha):
+        raise ConfigError(f"{method}: alpha (style strength) {given!r} is not a number")
     if not 0.0 <= alpha <= 1.0:
         raise ConfigError(f"{method}: alpha (style strength) {alpha} must be between 0 and 1")
     from brushwork.detail import MAX_AMOUNT

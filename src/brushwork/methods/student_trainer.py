@@ -41,11 +41,14 @@ class _Pair(nn.Module):
         *,
         codes: bool = False,
         origin: tuple[int, int] = (0, 0),
+        stats: list | None = None,
+        record: list | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The picture; with ``codes`` also the style codes of the picture and of ``style`` (one forward).
-        ``origin``: where the crops read the noise field (a random place per step: the whole field is learnt)."""
+        ``origin``: where the crops read the noise field (a random place per step: the whole field is learnt);
+        ``stats``, ``record``: the per-site statistics to use, or a list to record them in (MicroAST's)."""
         code = self.net.style_code(style)
-        picture = self.net(content, code, alpha=alpha, origin=origin)
+        picture = self.net(content, code, alpha=alpha, origin=origin, stats=stats, record=record)
         return (picture, self.net.style_code(picture), code) if codes else picture
 
 
@@ -109,8 +112,9 @@ class StudentTrainer(OneNetTrainer):
             if weights is not None:
                 self.critic.load_weights(weights)
 
-    def _draw(self, style: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int]]:
-        """This step's style augmentation, per-pair alphas and noise origin: a pure function of (seed, step)."""
+    def _draw(self, style: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int], tuple[int, int]]:
+        """This step's style augmentation, per-pair alphas, noise origin and shift (of the shift-consistency term):
+        a pure function of (seed, step)."""
         style, draw = self._augment(style)
         pick, value = torch.rand(2, n, generator=draw)
         alpha = torch.where(pick < self.config.random_alpha, value, torch.ones(n))
@@ -118,13 +122,16 @@ class StudentTrainer(OneNetTrainer):
         if self.net.noise_channels:  # drawn last: runs without noise draw what they always drew
             y, x = (int(v) * self.net.factor for v in torch.randint(0, _NOISE_SPAN, (2,), generator=draw))
             origin = (y, x)
-        return style, alpha.to(self.device), origin
+        shift = (4, 4)
+        if self.config.shift_weight > 0:  # after the noise origin (the two never go together): one of 63 offsets
+            shift = divmod(int(torch.randint(1, 64, (1,), generator=draw)), 8)
+        return style, alpha.to(self.device), origin, shift
 
     def train_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
         """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1], then one of the critic (if
         any) on the same pictures; returns the losses."""
         content, style = (x.to(self.device, non_blocking=True) for x in batch)
-        style, alpha, origin = self._draw(style, content.shape[0])
+        style, alpha, origin, shift = self._draw(style, content.shape[0])
         call = functools.partial(self._call, origin=origin)
         critic = None if self.critic is None else self.critic.generator_term
         seen: dict[str, dict[str, torch.Tensor]] = {}
@@ -139,6 +146,7 @@ class StudentTrainer(OneNetTrainer):
                 config=self.config,
                 critic=critic,
                 seen=seen,
+                shift=shift,
             )
         out = self._apply(losses)
         if self.critic is not None:
