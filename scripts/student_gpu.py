@@ -27,7 +27,7 @@ at 0.4 with the half-scale Gram term, and a critic that takes the paintings as r
 ``bench/blind_ab.py`` as well as by the numbers. ``n`` (the Cezannes) and ``p`` (the shift-consistency term) lost
 blind as CPU pilots in session 40 (12 / 48 "grainy"; 5 / 48 "streaky"), and the painting critic at weight 5 made
 checker artefacts. Since session 39 ``fast`` has no noise field, so neither do runs ``--init-from fast``. ``pack``
-also writes the Cezannes (the carry folder is then about 51 MB).
+also writes the Cezannes (the carry folder is then about 49 MB).
 """
 
 from __future__ import annotations
@@ -127,13 +127,13 @@ def pack(
     from brushwork.imageio import find_images
 
     counts = {}
+    limits = {"photos": photos, "vangogh": vangogh, "cezanne": cezanne}  # the other folders go whole
     for name, sub in _FOLDERS.items():
         if not (data / sub).is_dir() and name == "cezanne":
             print(f"pack: no {data / sub}: variant n (the Cezannes) will not run", file=sys.stderr)
             continue  # an older data folder: the variants without Cezannes still run
         left_out = HELD_OUT + (CEZANNE_VALIDATION if name == "cezanne" else ())
         files = [f for f in find_images(data / sub) if f.stem not in left_out]
-        limits = {"photos": photos, "vangogh": vangogh, "cezanne": cezanne}
         files = _every(files, limits[name]) if name in limits else files
         shutil.rmtree(carry / "data" / name, ignore_errors=True)  # a second pack leaves no stale images behind
         (carry / "data" / name).mkdir(parents=True)

@@ -256,8 +256,8 @@ _STUDENT_TERMS = (
     ),
     (
         "--shift-weight",
-        "disagreement between the picture and the picture of the photo shifted by 4 px, shifted back: the lattice "
-        "of the network's 8-px grid",
+        "disagreement between the picture and the picture of the photo shifted by part of an 8-px cell (a new "
+        "shift each step), shifted back: the lattice of the network's 8-px grid",
     ),
 )
 
