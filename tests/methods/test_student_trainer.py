@@ -312,6 +312,37 @@ def test_structure_magnitude_weighs_the_structure_term_by_the_photos_feature_str
         StudentConfig(structure_magnitude=-0.5)
 
 
+def test_structure_luma_keeps_the_photos_forms_and_frees_its_hues(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.color import rgb_to_yiq, yiq_to_rgb
+    from brushwork.methods.student import student_losses
+
+    content, style = _batch(1)
+    content = 0.35 + 0.3 * content  # room to change the hue without clipping
+    others = ("pixel_weight", "distill_weight", "style_weight", "gram_weight")
+    colour = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), structure_weight=1.0)
+    luma = dataclasses.replace(colour, structure_luma=True)
+    yiq = rgb_to_yiq(content)
+    recoloured = yiq_to_rgb(torch.cat([yiq[:, :1], yiq[:, 2:3], -yiq[:, 1:2]], dim=1))  # the same luma, hues turned
+    assert recoloured.min() >= 0 and recoloured.max() <= 1
+
+    def structure(picture: torch.Tensor, config: StudentConfig) -> float:
+        got = student_losses(
+            tiny_encoder, teacher, lambda *_: picture, content, style, alpha=torch.ones(2), config=config
+        )
+        assert set(got) == {"loss", "structure"}
+        return float(got["structure"])
+
+    assert structure(recoloured, luma) == pytest.approx(0.0, abs=1e-5)  # the forms kept: free whatever the hues
+    assert structure(recoloured, colour) > 1e-3  # in colour the hues count
+    assert structure(style, luma) > 1e-3  # other forms still cost
+    picture = content.clone().requires_grad_()
+    got = student_losses(
+        tiny_encoder, teacher, lambda *_: picture * 0.9, content, style, alpha=torch.ones(2), config=luma
+    )
+    got["loss"].backward()
+    assert picture.grad is not None and picture.grad.abs().sum() > 0  # the picture gets a gradient through its luma
+
+
 def test_the_regional_term_asks_every_region_for_the_paintings_texture(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.methods.student import student_losses
 

@@ -321,6 +321,13 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         help="weigh the structure term by the photo's feature strength to this power: flat areas left to the "
         "style terms (default 0: all alike)",
     )
+    opt.add_argument(
+        "--structure-luma",
+        action="store_true",
+        default=None,
+        help="the structure term on the luminances of the picture and the photo: the photo's forms kept, its hues "
+        "left to the painting",
+    )
     opt.add_argument("--style-weight", type=float, help="mean/std distance to the painting (default 0.5)")
     opt.add_argument("--gram-weight", type=float, help="relative Gram distance to the painting (default 1.5)")
     opt.add_argument(
@@ -375,6 +382,7 @@ def run_student(args: argparse.Namespace) -> int:
         "distill_weight",
         "structure_weight",
         "structure_magnitude",
+        "structure_luma",
         "style_weight",
         "gram_weight",
         "gram_layers",

