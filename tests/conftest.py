@@ -80,6 +80,7 @@ def _make_student(
     noise: int = 0,
     static: tuple[int, ...] = (),
     quarter_blocks: int = 0,
+    luma_input: bool = False,
 ) -> Path:
     """A tiny ``fast`` student model directory whose style heads and output are not trivial (a fresh network
     ignores the style until its zero-initialised heads learn), with ``noise`` channels of style-scaled noise, no
@@ -94,6 +95,7 @@ def _make_student(
         noise=noise,
         static=static,
         quarter_blocks=quarter_blocks,
+        luma_input=luma_input,
     )
     torch.manual_seed(seed)
     net = config.build()

@@ -265,3 +265,30 @@ def test_the_shift_term_from_the_command_line(tmp_path: Path, make_unpaired, tin
     assert logged[-1]["shift"] > 0
     assert _train(data, tmp_path / "noisy", *t, "--steps", "1", "--shift-weight", "1", "--noise", "4") == 2
     assert "shift_weight needs noise 0" in capsys.readouterr().err
+
+
+def test_a_luma_student_from_a_colour_one(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder) -> None:
+    data = make_unpaired(tmp_path / "data")
+    t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
+    assert _train(data, tmp_path / "colour", *t, "--steps", "1") == 0
+    first = latest_checkpoint(tmp_path / "colour")
+    assert "luma_input" not in read_config(first)["nets"]["student"]
+    args = ["--steps", "2", "--init-from", str(first), "--luma-input", "--structure-luma"]
+    assert _train(data, tmp_path / "luma", *t, *args) == 0
+    saved = read_config(latest_checkpoint(tmp_path / "luma"))
+    assert saved["nets"]["student"]["luma_input"] is True and saved["config"]["structure_luma"] is True
+    logged = [json.loads(line) for line in (tmp_path / "luma" / "metrics.jsonl").read_text().splitlines()]
+    assert logged[-1]["structure"] > 0
+    photo = str(data / "trainB" / sorted(p.name for p in (data / "trainB").iterdir())[0])
+    out = tmp_path / "luma.png"
+    argv = [
+        "stylize",
+        photo,
+        "--style",
+        photo,
+        "--method",
+        "fast",
+        "--model",
+        str(latest_checkpoint(tmp_path / "luma")),
+    ]
+    assert main([*argv, "-o", str(out)]) == 0 and load_image(out).shape[1] == 3

@@ -170,8 +170,9 @@ ort = pytest.importorskip("onnxruntime")
         {"upsample": "bilinear"},
         {"upsample": "bilinear", "noise": 2, "static": (4,), "quarter_blocks": 1},  # as shipped until session 39
         {"upsample": "bilinear", "static": (4,), "quarter_blocks": 1, "seed": 1},  # as shipped (seed 0: a flat picture)
+        {"upsample": "bilinear", "static": (4,), "quarter_blocks": 1, "seed": 1, "luma_input": True},
     ],
-    ids=["nearest", "bilinear", "noise", "shipped"],
+    ids=["nearest", "bilinear", "noise", "shipped", "luma"],
 )
 def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student, layout: dict) -> None:
     from brushwork.checkpoint import read_config

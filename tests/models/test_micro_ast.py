@@ -92,6 +92,20 @@ def test_spec_round_trip_and_bad_specs() -> None:
         build_micro_ast({"kind": "micro_ast", "widths": [4, 8, 8]})
 
 
+def test_luma_input_paints_from_the_luminance_only() -> None:
+    net = tiny(luma_input=True)
+    assert net.spec()["luma_input"] is True and "luma_input" not in tiny().spec()  # older specs unchanged
+    rebuilt = build_micro_ast(net.spec())
+    rebuilt.load_state_dict(net.state_dict())
+    content, code = _img(0, 1, 3, 24, 40), net.style_code(_img(1, 1, 3, 30, 30))
+    luma = (0.299 * content[:, 0] + 0.587 * content[:, 1] + 0.114 * content[:, 2]).unsqueeze(1)
+    with torch.no_grad():
+        picture = net(content, code)
+        assert torch.allclose(picture, net(luma.expand(-1, 3, -1, -1), code), atol=1e-5)  # the hues never count
+        assert torch.equal(rebuilt(content, code), picture)
+        assert not torch.allclose(tiny()(content, code), tiny()(luma.expand(-1, 3, -1, -1), code), atol=1e-3)
+
+
 def test_static_sites_have_no_dynamic_filter() -> None:
     net = tiny(dec_blocks=2, static=(4,))
     assert [site.kernel is None for site in net.sites] == [False, False, True, False]  # strides 8, 8, 4, 2

@@ -14,7 +14,7 @@ __all__ = ["train_student"]
 #: Settings that describe the network (taken from the ``--init-from`` model).
 _ARCH = ("widths", "enc_blocks", "dec_blocks", "quarter_blocks", "style_dim", "dynamic", "noise")
 #: Taken from the ``--init-from`` model unless given (no weight depends on them).
-_SWITCHABLE = ("upsample",)
+_SWITCHABLE = ("upsample", "luma_input")
 #: Taken from the ``--init-from`` model unless given larger: the new blocks start as the identity.
 _GROWABLE = ("enc_blocks", "quarter_blocks", "noise")
 #: Taken from the ``--init-from`` model unless given a superset: the new static sites drop their filter heads.

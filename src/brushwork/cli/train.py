@@ -322,6 +322,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "style terms (default 0: all alike)",
     )
     opt.add_argument(
+        "--luma-input",
+        action="store_true",
+        default=None,
+        help="the network paints from the photo's luminance: every colour of the picture comes from the painting",
+    )
+    opt.add_argument(
         "--structure-luma",
         action="store_true",
         default=None,
@@ -383,6 +389,7 @@ def run_student(args: argparse.Namespace) -> int:
         "structure_weight",
         "structure_magnitude",
         "structure_luma",
+        "luma_input",
         "style_weight",
         "gram_weight",
         "gram_layers",

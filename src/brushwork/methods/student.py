@@ -96,8 +96,8 @@ class StudentConfig(DictConfig):
     """Everything that defines a student and its training (the contract stored in ``config.json``).
 
     Attributes:
-        widths, enc_blocks, dec_blocks, quarter_blocks, style_dim, dynamic, upsample, noise, static: the network (see
-            :class:`MicroAST`).
+        widths, enc_blocks, dec_blocks, quarter_blocks, style_dim, dynamic, upsample, noise, static, luma_input: the
+            network (see :class:`MicroAST`).
         pixel_weight: L1 between the student's and the teacher's pictures.
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
         structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
@@ -188,6 +188,7 @@ class StudentConfig(DictConfig):
     upsample: str = "nearest"
     noise: int = 0
     static: tuple[int, ...] = ()
+    luma_input: bool = False
     pixel_weight: float = 10.0
     distill_weight: float = 1.0
     structure_weight: float = 0.1
@@ -268,6 +269,7 @@ class StudentConfig(DictConfig):
             upsample=self.upsample,
             noise=self.noise,
             static=self.static,
+            luma_input=self.luma_input,
         )
 
 

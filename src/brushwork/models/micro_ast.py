@@ -248,6 +248,9 @@ class MicroAST(nn.Module):
             (:class:`~brushwork.models.noise_field.NoiseInjection`; 0: none): texture where the photo is flat.
         static: strides (8, 4, 2) whose sites have no dynamic filter even with ``dynamic``: a filter at a coarse
             site that amplifies the grid's highest frequencies paints a hatching with the site's period.
+        luma_input: paint from the photo's luminance (Rec. 601, repeated into three channels) instead of its colours:
+            every colour of the picture then comes from the painting; fed the colours, a student keeps the photo's
+            hues under the painting's marks (docs/arbitrary_recipe.md, session 41).
 
     The output is on the [0, 1] scale but not clamped (losses see it raw; callers clamp).
     """
@@ -266,6 +269,7 @@ class MicroAST(nn.Module):
         upsample: str = "nearest",
         noise: int = 0,
         static: Sequence[int] = (),
+        luma_input: bool = False,
     ) -> None:
         super().__init__()
         c1, c2, c3 = (int(w) for w in widths)
@@ -283,6 +287,7 @@ class MicroAST(nn.Module):
         self.quarter_blocks = int(quarter_blocks)
         self.style_dim, self.dynamic, self.noise_channels = int(style_dim), bool(dynamic), int(noise)
         self.static = tuple(sorted({int(s) for s in static}, reverse=True))
+        self.luma_input = bool(luma_input)
         self.content_encoder = _Encoder(self.widths, self.enc_blocks)
         self.style_encoder = _Encoder(self.widths, self.enc_blocks)
         stats_in = 2 * (c1 + c2 + 2 * c3)  # mean and std of f1, f2, f3 before and after the residual blocks
@@ -326,6 +331,7 @@ class MicroAST(nn.Module):
             "upsample": self.upsample,
             "noise": self.noise_channels,
             "static": list(self.static),
+            **({"luma_input": True} if self.luma_input else {}),  # older specs stay as they were
         }
 
     def style_path(self) -> list[nn.Module]:
@@ -408,6 +414,8 @@ class MicroAST(nn.Module):
     ) -> torch.Tensor | None:
         """:meth:`forward`; with ``stats_only``, stop once the last site's statistics are recorded (``None``)."""
         _check_image(content, "content")
+        if self.luma_input:
+            content = _luma3(content)
         n = content.shape[0]
         code = code.expand(n, -1) if code.shape[0] == 1 else code
         outside = None if outside is None else (outside.expand(n, -1) if outside.shape[0] == 1 else outside)
@@ -447,6 +455,12 @@ class MicroAST(nn.Module):
         return out[..., : content.shape[-2], : content.shape[-1]]
 
 
+def _luma3(image: torch.Tensor) -> torch.Tensor:
+    """Rec. 601 luma of RGB ``(N, 3, H, W)``, repeated into three channels."""
+    r, g, b = image.unbind(dim=1)
+    return (0.299 * r + 0.587 * g + 0.114 * b).unsqueeze(1).expand(-1, 3, -1, -1)
+
+
 def _check_image(image: torch.Tensor, what: str) -> None:
     if image.ndim != 4 or image.shape[1] != 3 or min(image.shape[-2:]) < MIN_SIDE:
         raise ValueError(f"micro_ast: expected {what} (N, 3, H, W) RGB of {MIN_SIDE}+ px, got {tuple(image.shape)}")
@@ -467,6 +481,7 @@ def build_micro_ast(spec: dict[str, Any]) -> MicroAST:
             upsample=str(spec.get("upsample", "nearest")),
             noise=int(spec.get("noise", 0)),
             static=tuple(int(s) for s in spec.get("static", ())),
+            luma_input=bool(spec.get("luma_input", False)),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"micro_ast spec {spec}: {exc}") from exc
