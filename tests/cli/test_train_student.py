@@ -267,7 +267,7 @@ def test_the_shift_term_from_the_command_line(tmp_path: Path, make_unpaired, tin
     assert "shift_weight needs noise 0" in capsys.readouterr().err
 
 
-def test_a_luma_student_from_a_colour_one(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder) -> None:
+def test_a_luma_student_from_a_colour_one(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys) -> None:
     data = make_unpaired(tmp_path / "data")
     t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
     assert _train(data, tmp_path / "colour", *t, "--steps", "1") == 0
@@ -277,6 +277,19 @@ def test_a_luma_student_from_a_colour_one(tmp_path: Path, make_unpaired, tiny_vg
     assert _train(data, tmp_path / "luma", *t, *args) == 0
     saved = read_config(latest_checkpoint(tmp_path / "luma"))
     assert saved["nets"]["student"]["luma_input"] is True and saved["config"]["structure_luma"] is True
+    again = ["--steps", "1", "--init-from", str(latest_checkpoint(tmp_path / "luma")), "--structure-luma"]
+    assert _train(data, tmp_path / "again", *t, *again) == 0  # a luma model's runs stay luma unless told
+    assert read_config(latest_checkpoint(tmp_path / "again"))["nets"]["student"]["luma_input"] is True
+    off = ["--steps", "1", "--init-from", str(first), "--luma-input"]
+    assert _train(data, tmp_path / "bad", *t, *off) == 2  # the colour structure term would push the picture to grey
+    assert "luma_input needs structure_luma" in capsys.readouterr().err
+    config_file = latest_checkpoint(tmp_path / "colour") / "config.json"
+    older = json.loads(config_file.read_text())
+    del older["config"]["luma_input"]  # as a run saved before the setting existed
+    config_file.write_text(json.dumps(older))
+    resumed = ["--steps", "2", "--resume", "--luma-input"]
+    assert _train(data, tmp_path / "colour", *t, *resumed) == 2  # its default (off) is what that run had
+    assert "luma_input=True differs" in capsys.readouterr().err
     logged = [json.loads(line) for line in (tmp_path / "luma" / "metrics.jsonl").read_text().splitlines()]
     assert logged[-1]["structure"] > 0
     photo = str(data / "trainB" / sorted(p.name for p in (data / "trainB").iterdir())[0])

@@ -343,6 +343,29 @@ def test_structure_luma_keeps_the_photos_forms_and_frees_its_hues(tiny_encoder: 
     assert picture.grad is not None and picture.grad.abs().sum() > 0  # the picture gets a gradient through its luma
 
 
+def test_a_luma_input_student_learns_the_teachers_picture_of_the_grey_photo(
+    tiny_encoder: VGG16Encoder, teacher
+) -> None:
+    from brushwork.color import gray3
+    from brushwork.methods.student import student_losses, teacher_output
+
+    content, style = _batch(1)
+    alpha = torch.tensor([1.0, 0.3])
+    config = dataclasses.replace(TINY, luma_input=True, structure_luma=True, distill_weight=0.0)
+    layers = {"relu4_1", "relu3_1", "relu2_1", "relu1_1"}
+    with torch.no_grad():
+        grey = teacher_output(teacher, tiny_encoder(gray3(content), layers), tiny_encoder(style, layers), alpha)
+        colour = teacher_output(teacher, tiny_encoder(content, layers), tiny_encoder(style, layers), alpha)
+
+    def pixel(picture: torch.Tensor) -> float:
+        got = student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+        return float(got["pixel"])
+
+    assert pixel(grey) == pytest.approx(0.0, abs=1e-6) and pixel(colour) > 1e-4  # no hue it cannot see is asked
+    with pytest.raises(ConfigError, match="luma_input needs structure_luma"):
+        dataclasses.replace(TINY, luma_input=True)
+
+
 def test_the_regional_term_asks_every_region_for_the_paintings_texture(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.methods.student import student_losses
 

@@ -140,7 +140,14 @@ def open_run(
     overrides = config.to_dict() if isinstance(config, method.config) else dict(config or {})
     if steps is not None:
         overrides["steps"] = steps
-    point = resume_point(given.out, resume=resume, method=method.name, nets=(method.net,), overrides=overrides)
+    point = resume_point(
+        given.out,
+        resume=resume,
+        method=method.name,
+        nets=(method.net,),
+        overrides=overrides,
+        defaults=method.config().to_dict(),
+    )
     if point is not None and given.init_from is not None:
         raise ConfigError("--init-from starts a new run; it cannot be combined with resuming one")
     return overrides, point

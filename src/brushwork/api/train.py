@@ -79,9 +79,19 @@ class ResumePoint:
 
 
 def resume_point(
-    out: Path, *, resume: bool, method: str, nets: tuple[str, ...], overrides: dict[str, Any]
+    out: Path,
+    *,
+    resume: bool,
+    method: str,
+    nets: tuple[str, ...],
+    overrides: dict[str, Any],
+    defaults: dict[str, Any] | None = None,
 ) -> ResumePoint | None:
-    """The checkpoint to resume ``out`` from (``None`` for a new run); errors for a run that cannot continue."""
+    """The checkpoint to resume ``out`` from (``None`` for a new run); errors for a run that cannot continue.
+
+    ``defaults``: the config's defaults, which a setting newer than the checkpoint had (absent from it) is checked
+    against: a run saved before it existed ran with its default.
+    """
     from brushwork.checkpoint import latest_checkpoint, load_trainer_state, load_weights, read_config
 
     ckpt = latest_checkpoint(out)
@@ -95,7 +105,7 @@ def resume_point(
     absent = [n for n in nets if n not in saved.get("nets", {})]
     if absent:
         raise CheckpointError(f"{ckpt}: cannot resume, the checkpoint lacks {', '.join(absent)}")
-    values = _merge(saved["config"], overrides, allowed=_RESUMABLE, source=str(ckpt))
+    values = _merge({**(defaults or {}), **saved["config"]}, overrides, allowed=_RESUMABLE, source=str(ckpt))
     log.info("resuming %s from %s", out, ckpt.name)
     seed = saved.get("seed")
     return ResumePoint(values, load_weights(ckpt), load_trainer_state(ckpt), saved, None if seed is None else int(seed))
@@ -186,7 +196,9 @@ def train(
     overrides = config.to_dict() if isinstance(config, CycleGANConfig) else dict(config or {})
     if steps is not None:
         overrides["steps"] = steps
-    point = resume_point(out, resume=resume, method="cyclegan", nets=(), overrides=overrides)
+    point = resume_point(
+        out, resume=resume, method="cyclegan", nets=(), overrides=overrides, defaults=CycleGANConfig().to_dict()
+    )
     weights, trainer_state = None, None
     inherited: dict[str, Any] = {}
     if point is not None:

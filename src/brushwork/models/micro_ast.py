@@ -62,6 +62,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.color import luminance
 from brushwork.models.fast_ops import Pointwise, depth_to_space2, inference_only, upsample2_add_
 from brushwork.models.noise_field import NoiseInjection
 from brushwork.models.reflect_conv import ReflectConv2d, reflect_conv3x3
@@ -250,7 +251,8 @@ class MicroAST(nn.Module):
             site that amplifies the grid's highest frequencies paints a hatching with the site's period.
         luma_input: paint from the photo's luminance (Rec. 601, repeated into three channels) instead of its colours:
             every colour of the picture then comes from the painting; fed the colours, a student keeps the photo's
-            hues under the painting's marks (docs/arbitrary_recipe.md, session 41).
+            hues under the painting's marks (docs/arbitrary_recipe.md, session 41). The identity (alpha 0, or
+            outside a one-style mask) is then the grey photo.
 
     The output is on the [0, 1] scale but not clamped (losses see it raw; callers clamp).
     """
@@ -415,7 +417,7 @@ class MicroAST(nn.Module):
         """:meth:`forward`; with ``stats_only``, stop once the last site's statistics are recorded (``None``)."""
         _check_image(content, "content")
         if self.luma_input:
-            content = _luma3(content)
+            content = luminance(content).expand(-1, 3, -1, -1)
         n = content.shape[0]
         code = code.expand(n, -1) if code.shape[0] == 1 else code
         outside = None if outside is None else (outside.expand(n, -1) if outside.shape[0] == 1 else outside)
@@ -453,12 +455,6 @@ class MicroAST(nn.Module):
         x = modulate(x)
         out = depth_to_space2(self.to_rgb(_relu(self.refine(x))))  # (N, 12, h, w) -> (N, 3, 2h, 2w)
         return out[..., : content.shape[-2], : content.shape[-1]]
-
-
-def _luma3(image: torch.Tensor) -> torch.Tensor:
-    """Rec. 601 luma of RGB ``(N, 3, H, W)``, repeated into three channels."""
-    r, g, b = image.unbind(dim=1)
-    return (0.299 * r + 0.587 * g + 0.114 * b).unsqueeze(1).expand(-1, 3, -1, -1)
 
 
 def _check_image(image: torch.Tensor, what: str) -> None:
