@@ -96,6 +96,7 @@ def _make_student(
         static=static,
         quarter_blocks=quarter_blocks,
         luma_input=luma_input,
+        structure_luma=luma_input,
     )
     torch.manual_seed(seed)
     net = config.build()
