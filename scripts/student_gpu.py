@@ -22,12 +22,13 @@ These are the command lines of session 33's lease on one H200 (run then from a s
 0.27 s a step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this
 script itself: ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine,
 which resumes each run (a run folder that already saved is continued, not restarted). For the next lease:
-``--variants c,i,k,m`` (the control, the magnitude-weighted structure term, a bolder balance: the structure term
-at 0.4 with the half-scale Gram term, and a critic that takes the paintings as real at weight 2), chosen by
-``bench/blind_ab.py`` as well as by the numbers. ``n`` (the Cezannes) and ``p`` (the shift-consistency term) lost
-blind as CPU pilots in session 40 (12 / 48 "grainy"; 5 / 48 "streaky"), and the painting critic at weight 5 made
-checker artefacts. Since session 39 ``fast`` has no noise field, so neither do runs ``--init-from fast``. ``pack``
-also writes the Cezannes (the carry folder is then about 49 MB).
+``--variants c,i,m,q`` (the control, the magnitude-weighted structure term, a critic that takes the paintings as
+real at weight 2, and the network painting from the photo's luminance), chosen by ``bench/blind_ab.py`` as well as
+by the numbers. ``k`` (the structure term at 0.4 with the half-scale Gram term) lost blind as a CPU pilot in
+session 41 (7 / 48: it fills the calm areas with our own hatching). ``n`` (the Cezannes) and ``p`` (the
+shift-consistency term) lost blind as CPU pilots in session 40 (12 / 48 "grainy"; 5 / 48 "streaky"), and the
+painting critic at weight 5 made checker artefacts. Since session 39 ``fast`` has no noise field, so neither do
+runs ``--init-from fast``. ``pack`` also writes the Cezannes (the carry folder is then about 49 MB).
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ VARIANTS = {
     # by the shift-consistency term (the picture of the photo shifted by 4 px, shifted back, against the picture;
     # a CPU pilot lost its bold marks and grew horizontal streaks: 5 / 48 against fast at step 300)
     "p": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --shift-weight 30",
+    # session 41: the student keeps the photo's hues under the painting's marks (fed a grey photo, fast paints a
+    # grey picture), where the peer recolours each form in the painting's palette; c2's recipe painting from the
+    # photo's luminance, the structure term on luminance (a CPU pilot, 500 steps with a colour teacher: colour only
+    # in the marks, "grey mush", 10 / 48 against fast; the colours must be learnt from nothing, a GPU-scale question)
+    "q": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6"
+    " --luma-input --structure-luma",
 }
 #: The style folders of every variant; the variants named here add theirs.
 STYLE_FOLDERS = ("vangogh", "styles")
