@@ -367,11 +367,13 @@ def student_losses(
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
     judge_teacher = judged if c.critic_real == "teacher" else ()
     luma = c.structure_luma and bool(structure)
-    photo = gray3(content) if c.luma_input else content  # what the student sees: the teacher paints the same
+    grey = gray3(content) if c.luma_input or luma else content
+    photo = grey if c.luma_input else content  # what the student sees: the teacher paints the same
+    one_pass = c.luma_input or not luma  # the structure term's layers come from the photo's own pass
     with torch.no_grad():
-        content_layers = set(t_layers) | (set() if luma else set(structure))
+        content_layers = set(t_layers) | (set(structure) if one_pass else set())
         content_raw = encoder(photo, content_layers) if content_layers else {}
-        photo_luma = encoder(gray3(content), structure) if luma else {}  # the forms the picture must keep
+        kept_forms = content_raw if one_pass else encoder(grey, structure)  # the forms the picture must keep
         style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS) | (set(judged) - set(judge_teacher)))
         target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else photo
         target_sets = set(judge_teacher) | set(layout) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set())
@@ -412,8 +414,10 @@ def student_losses(
         losses["distill"] = torch.stack([F.mse_loss(out_feats[n], target_feats[n]) for n in STYLE_LAYERS]).mean()
     if c.structure_weight > 0:
         power = c.structure_magnitude
-        got, ref = (out_luma, photo_luma) if luma else (out_raw, content_raw)
-        terms = [normalized_feature_loss(got[n].float(), ref[n].float(), magnitude_power=power) for n in structure]
+        got = out_luma if luma else out_raw
+        terms = [
+            normalized_feature_loss(got[n].float(), kept_forms[n].float(), magnitude_power=power) for n in structure
+        ]
         losses["structure"] = torch.stack(terms).mean()
     if layout:
         terms = [normalized_feature_loss(out_raw[n].float(), target_raw[n].float()) for n in layout]
