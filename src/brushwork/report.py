@@ -27,6 +27,8 @@ SUMMARY_COLUMNS = (
     ("content_distance", "content dist ↓", ".4f"),
     ("gram_distance", "Gram dist ↓", ".4g"),
     ("mean_std_distance", "mean/std dist ↓", ".4g"),
+    ("luma_hold", "luma hold", ".3f"),
+    ("chroma_hold", "chroma hold", ".3f"),
 )
 CELL, LABEL_H, PAD = 160, 14, 4
 
@@ -149,7 +151,19 @@ def markdown(data: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
     for run in runs:
         lines += [f"## `{run['label']}`", "", "Settings: " + _fmt_settings(run["settings"]), ""]
         pairs = sorted(run["pairs"], key=lambda p: (p["content"], p["style"] or ""))
-        pair_header = ["content", "style", "SSIM", "SSIM-Y", "PSNR", "content dist", "Gram", "mean/std", "s"]
+        pair_header = [
+            "content",
+            "style",
+            "SSIM",
+            "SSIM-Y",
+            "PSNR",
+            "content dist",
+            "Gram",
+            "mean/std",
+            "luma hold",
+            "chroma hold",
+            "s",
+        ]
         rows = [
             [
                 p["content"],
@@ -160,6 +174,8 @@ def markdown(data: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
                 _fmt(p["content_distance"], ".4f"),
                 _fmt(p["gram_distance"]),
                 _fmt(p["mean_std_distance"]),
+                _fmt(p.get("luma_hold", math.nan), ".3f"),
+                _fmt(p.get("chroma_hold", math.nan), ".3f"),
                 _fmt(p["seconds"], ".3g"),
             ]
             for p in pairs

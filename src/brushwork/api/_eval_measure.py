@@ -160,12 +160,13 @@ class Context:
 
 def _pair_metrics(ctx: Context, content: torch.Tensor, output: torch.Tensor, style: Any) -> dict[str, float]:
     from brushwork.imageio import resize
-    from brushwork.metrics import perceptual_distance, psnr, ssim, ssim_luminance, style_distances
+    from brushwork.metrics import perceptual_distance, photo_hold, psnr, ssim, ssim_luminance, style_distances
 
     if content.shape != output.shape:
         content = resize(content, size=tuple(output.shape[-2:]))
     out_dev, content_dev = output.to(ctx.device), content.to(ctx.device)
     style_d = style_distances(out_dev, style, ctx.pair_encoder)
+    hold = photo_hold(content, output)
     return {
         "ssim": float(ssim(content, output)),
         "ssim_luminance": float(ssim_luminance(content, output)),
@@ -173,6 +174,8 @@ def _pair_metrics(ctx: Context, content: torch.Tensor, output: torch.Tensor, sty
         "content_distance": float(perceptual_distance(content_dev, out_dev, ctx.pair_encoder)),
         "gram_distance": float(style_d["gram"]),
         "mean_std_distance": float(style_d["mean_std"]),
+        "luma_hold": float(hold["luma"]),
+        "chroma_hold": float(hold["chroma"]),
     }
 
 

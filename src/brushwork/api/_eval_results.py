@@ -10,14 +10,25 @@ import torch
 __all__ = ["ORIGINAL_DESIGN", "PAIR_METRICS", "EvaluationReport", "PairResult", "RunResult", "rank_key"]
 
 #: Per-pair numbers, in table order.
-PAIR_METRICS = ("ssim", "ssim_luminance", "psnr", "content_distance", "gram_distance", "mean_std_distance", "seconds")
+PAIR_METRICS = (
+    "ssim",
+    "ssim_luminance",
+    "psnr",
+    "content_distance",
+    "gram_distance",
+    "mean_std_distance",
+    "luma_hold",
+    "chroma_hold",
+    "seconds",
+)
 #: The original design's CycleGAN results on vangogh2photo (discriminator accuracy: 50 % is ideal).
 ORIGINAL_DESIGN = {"ssim": 0.822, "discriminator_accuracy": 0.6531}
 
 
 @dataclass(frozen=True)
 class PairResult:
-    """Numbers of one output: ``content``/``style`` are input names (``style`` None for CycleGAN)."""
+    """Numbers of one output: ``content``/``style`` are input names (``style`` None for CycleGAN); the holds are
+    :func:`brushwork.metrics.photo_hold` (NaN where not measured)."""
 
     content: str
     style: str | None
@@ -28,6 +39,8 @@ class PairResult:
     gram_distance: float
     mean_std_distance: float
     seconds: float
+    luma_hold: float = float("nan")
+    chroma_hold: float = float("nan")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@
 - ``kid``: :func:`stat_features`, :func:`kid_subsets`, :func:`kid_ratio` (the style measure of translation models:
   KID of the outputs ÷ KID of the photos vs real paintings, on VGG16 relu4_3 channel mean/std, same subsets);
 - ``sharpen``: :func:`sharpen` (the 3× unsharp mask whose KID ratio is reported beside a model's);
+- ``photo_hold``: :func:`photo_hold` (how much of the picture's cell luma and chroma an affine colour map of the
+  photo explains: 1 for a photo under a filter, low for a picture repainted by form);
 - ``combined``: :func:`combined_score` ((1 + content distance) · (1 + Fréchet distance), after ArtFID);
 - ``timing``: :class:`PerfMeter` / :class:`Performance` (time per image, peak memory);
 - ``discriminator``: :func:`discriminator_accuracy` for PatchGAN discriminators.
@@ -40,6 +42,7 @@ from brushwork.metrics.kid import (
     stat_features,
 )
 from brushwork.metrics.perceptual import CONTENT_LAYERS, channel_normalize, perceptual_distance
+from brushwork.metrics.photo_hold import HOLD_CELL, photo_hold
 from brushwork.metrics.sharpen import SHARPEN_AMOUNT, sharpen
 from brushwork.metrics.ssim import luminance, psnr, ssim, ssim_luminance
 from brushwork.metrics.style import (
@@ -56,6 +59,7 @@ __all__ = [
     "CONTENT_LAYERS",
     "FEATURE_SCALE",
     "FRECHET_LAYERS",
+    "HOLD_CELL",
     "KID_LAYER",
     "KID_SCALE",
     "KID_SHORT_SIDE",
@@ -86,6 +90,7 @@ __all__ = [
     "mean_std_distance",
     "peak_rss_mib",
     "perceptual_distance",
+    "photo_hold",
     "psnr",
     "sharpen",
     "ssim",
