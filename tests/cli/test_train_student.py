@@ -261,6 +261,9 @@ def test_the_shift_term_from_the_command_line(tmp_path: Path, make_unpaired, tin
     t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
     assert _train(data, tmp_path / "run", *t, "--steps", "2", "--shift-weight", "3") == 0
     assert read_config(latest_checkpoint(tmp_path / "run"))["config"]["shift_weight"] == 3.0
+    deep = ["--steps", "1", "--structure-weight", "1", "--structure-layers", "0,0,1,1"]
+    assert _train(data, tmp_path / "deep", *t, *deep) == 0
+    assert read_config(latest_checkpoint(tmp_path / "deep"))["config"]["structure_layers"] == [0.0, 0.0, 1.0, 1.0]
     logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert logged[-1]["shift"] > 0
     assert _train(data, tmp_path / "noisy", *t, "--steps", "1", "--shift-weight", "1", "--noise", "4") == 2

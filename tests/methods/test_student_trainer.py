@@ -312,6 +312,33 @@ def test_structure_magnitude_weighs_the_structure_term_by_the_photos_feature_str
         StudentConfig(structure_magnitude=-0.5)
 
 
+def test_structure_layers_weigh_the_structure_terms_layers(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.losses.structure import normalized_feature_loss
+    from brushwork.methods.adain import STRUCTURE_LAYERS
+    from brushwork.methods.student import student_losses
+
+    content, style = _batch(1)
+    others = ("pixel_weight", "distill_weight", "style_weight", "gram_weight")
+    plain = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), structure_weight=1.0)
+    deep = dataclasses.replace(plain, structure_layers=(0.0, 0.0, 1.0, 3.0))
+
+    def structure(picture: torch.Tensor, config: StudentConfig) -> float:
+        got = student_losses(
+            tiny_encoder, teacher, lambda *_: picture, content, style, alpha=torch.ones(2), config=config
+        )
+        return float(got["structure"])
+
+    with torch.no_grad():
+        photo, other = tiny_encoder(content, STRUCTURE_LAYERS), tiny_encoder(style, STRUCTURE_LAYERS)
+        per_layer = [float(normalized_feature_loss(other[n], photo[n])) for n in STRUCTURE_LAYERS]
+    assert structure(style, plain) == pytest.approx(sum(per_layer) / 4, rel=1e-5)  # equal weights: the mean
+    assert structure(style, deep) == pytest.approx((per_layer[2] + 3 * per_layer[3]) / 4, rel=1e-5)
+    assert structure(content, deep) == pytest.approx(0.0, abs=1e-6)
+    for bad in ((1.0, 1.0, 1.0), (1.0, -1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0)):
+        with pytest.raises(ConfigError, match="structure_layers"):
+            StudentConfig(structure_layers=bad)
+
+
 def test_structure_luma_keeps_the_photos_forms_and_frees_its_hues(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.color import rgb_to_yiq, yiq_to_rgb
     from brushwork.methods.student import student_losses

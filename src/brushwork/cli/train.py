@@ -328,6 +328,13 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "style terms (default 0: all alike)",
     )
     opt.add_argument(
+        "--structure-layers",
+        type=_four_weights,
+        metavar="W1,W2,W3,W4",
+        help="relative weights of relu1_2, relu2_2, relu3_3, relu4_3 in the structure term (default 1,1,1,1; "
+        "0,0,1,1: the forms held, the tones free)",
+    )
+    opt.add_argument(
         "--structure-luma",
         action="store_true",
         default=None,
@@ -388,6 +395,7 @@ def run_student(args: argparse.Namespace) -> int:
         "distill_weight",
         "structure_weight",
         "structure_magnitude",
+        "structure_layers",
         "structure_luma",
         "luma_input",
         "style_weight",

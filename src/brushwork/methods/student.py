@@ -105,6 +105,11 @@ class StudentConfig(DictConfig):
             power (:func:`~brushwork.losses.structure.normalized_feature_loss`); 0: all alike. Unweighted, a sky's
             faint grain is held as firmly as an edge, so the student keeps the photo's fine texture over flat
             areas where the teacher paints the painting's own motifs.
+        structure_layers: relative weights of relu1_2, relu2_2, relu3_3, relu4_3 in the structure term (a weighted
+            mean; default equal). The shallow layers hold the photo's local tones and grain, the deep ones its
+            forms: with only relu3_3 and relu4_3 the picture keeps what is where and may retone it, as a painter
+            does (a Johnson- or AdaIN-style content term; docs/arbitrary_recipe.md, session 42). A layer weighted
+            0 is not computed.
         structure_luma: the structure term between the luminances of the picture and the photo (each repeated into
             three channels before the VGG16; one more VGG16 pass a step): the photo's forms are kept, its hues
             are not. With the photo's colours held too, the student keeps them under the painting's marks (fed
@@ -194,6 +199,7 @@ class StudentConfig(DictConfig):
     distill_weight: float = 1.0
     structure_weight: float = 0.1
     structure_magnitude: float = 0.0
+    structure_layers: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     structure_luma: bool = False
     style_weight: float = 0.5
     gram_weight: float = 1.5
@@ -245,6 +251,9 @@ class StudentConfig(DictConfig):
             "gram_layers": len(self.gram_layers) == len(STYLE_LAYERS)
             and min(self.gram_layers) >= 0
             and sum(self.gram_layers) > 0,
+            "structure_layers": len(self.structure_layers) == len(STRUCTURE_LAYERS)
+            and min(self.structure_layers) >= 0
+            and sum(self.structure_layers) > 0,
             **training_checks(self),
             **{name: getattr(self, name) >= 0 for name in weights},
         }
@@ -362,7 +371,8 @@ def student_losses(
         c.adversarial_weight if c.critic_real == "teacher" else 0.0,
     )
     t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
-    structure = STRUCTURE_LAYERS if c.structure_weight > 0 else ()
+    held = {n: w for n, w in zip(STRUCTURE_LAYERS, c.structure_layers, strict=True) if w > 0}
+    structure = tuple(held) if c.structure_weight > 0 else ()
     layout = STRUCTURE_LAYERS if c.layout_weight > 0 else ()
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
     judge_teacher = judged if c.critic_real == "teacher" else ()
@@ -418,7 +428,8 @@ def student_losses(
         terms = [
             normalized_feature_loss(got[n].float(), kept_forms[n].float(), magnitude_power=power) for n in structure
         ]
-        losses["structure"] = torch.stack(terms).mean()
+        layer_weights = torch.tensor([held[n] for n in structure], device=content.device) / sum(held.values())
+        losses["structure"] = (torch.stack(terms) * layer_weights).sum()
     if layout:
         terms = [normalized_feature_loss(out_raw[n].float(), target_raw[n].float()) for n in layout]
         losses["layout"] = torch.stack(terms).mean()
