@@ -29,9 +29,10 @@ _RIDGE = 1e-8
 
 
 def _cells(image: torch.Tensor, cell: int) -> torch.Tensor:
-    """``(N, 3, H, W)`` RGB -> ``(N, K, 3)`` YIQ cell means (a partial last row or column is left out)."""
-    means = F.avg_pool2d(rgb_to_yiq(image.to(torch.float64)), cell)
-    return means.flatten(2).transpose(1, 2)
+    """``(N, 3, H, W)`` RGB -> ``(N, K, 3)`` YIQ cell means on the CPU in float64 (a partial last row or column
+    is left out; the pooling runs where the image is, the small fit on the CPU, which every backend has)."""
+    means = F.avg_pool2d(rgb_to_yiq(image.float()), cell)
+    return means.flatten(2).transpose(1, 2).cpu().double()
 
 
 def _r2(design: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -53,8 +54,7 @@ def photo_hold(photo: torch.Tensor, picture: torch.Tensor, *, cell: int = HOLD_C
 
     Returns:
         ``{"luma": (N,), "chroma": (N,)}``, each an R² in (-inf, 1] (1: the photo under a global colour
-        filter; about 0: nothing of the photo's layout; a flat picture holds 1). On ``float64``, on the
-        inputs' device.
+        filter; about 0: nothing of the photo's layout; a flat picture holds 1), ``float64`` on the CPU.
     """
     check_images(photo, "photo_hold photo")
     check_images(picture, "photo_hold picture")
