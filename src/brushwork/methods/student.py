@@ -42,6 +42,7 @@ from brushwork.errors import ConfigError
 from brushwork.filters import nyquist_notch
 from brushwork.losses.orientation import orientation_loss
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
+from brushwork.losses.photo_hold import HOLD_CELL, photo_hold_loss
 from brushwork.losses.regional_texture import regional_texture_loss
 from brushwork.losses.shift_consistency import shift_consistency_loss, shifted_crop
 from brushwork.losses.spectrum import spectrum_loss
@@ -215,6 +216,8 @@ class StudentConfig(DictConfig):
     critic_real: str = "teacher"
     contrast_weight: float = 0.0
     shift_weight: float = 0.0
+    hold_weight: float = 0.0
+    hold_ceiling: float = 0.4
     freeze_generator: bool = False
     random_alpha: float = 0.25
     style_augment: bool = False
@@ -243,6 +246,7 @@ class StudentConfig(DictConfig):
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
             "structure_magnitude": self.structure_magnitude >= 0,
+            "hold_ceiling": 0.0 <= self.hold_ceiling < 1.0,
             "regional_cells": isinstance(self.regional_cells, int)
             and self.regional_cells >= 1
             and (self.regional_weight == 0 or self.regional_cells <= self.crop // 8),  # fit relu4_1 when used
@@ -267,6 +271,8 @@ class StudentConfig(DictConfig):
                 "student config: luma_input needs structure_luma (the picture's colours against a grey photo would "
                 "be pushed to grey)"
             )
+        if self.hold_weight > 0 and self.crop < 2 * HOLD_CELL:
+            raise ConfigError(f"student config: hold_weight needs crops of {2 * HOLD_CELL}+ px, not {self.crop}")
         if self.shift_weight > 0 and self.crop < 24:
             raise ConfigError(f"student config: shift_weight needs crops of 24+ px, not {self.crop}")
         if sum(getattr(self, name) for name in weights) <= 0:
@@ -453,6 +459,10 @@ def student_losses(
         moved = student(shifted_crop(content, shift), style, alpha, stats=record)
         margin = min(SHIFT_MARGIN, (min(output.shape[-2:]) - 8) // 4)  # small crops: a quarter of each side
         losses["shift"] = shift_consistency_loss(output, moved, shift=shift, margin=margin)
+    if c.hold_weight > 0:  # only the pairs at full strength: alpha < 1 keeps more of the photo
+        fits = bool(full.any())
+        held = photo_hold_loss(output[full], content[full], cell=HOLD_CELL, ceiling=c.hold_ceiling) if fits else zero
+        losses["hold"] = held
     if c.contrast_weight > 0:
         pairs = int(full.sum())
         losses["contrast"] = style_contrastive_loss(output_codes[full], style_codes[full]) if pairs >= 2 else zero
