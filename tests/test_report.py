@@ -121,3 +121,14 @@ def test_sheet_titles_drop_folders_and_break_long_labels() -> None:
     lines = _title_lines("cyclegan:model=/runs/adapt/cezanne_60min,strength=1.5", CELL, draw, font)
     assert lines == ["cyclegan:model=cezanne_60min,", "strength=1.5"]
     assert all(draw.textlength(line, font=font) <= CELL for line in lines)
+
+
+def test_a_report_saved_before_the_photo_hold_still_renders(report: EvaluationReport) -> None:
+    data = json_safe(report.as_dict())
+    for run in data["runs"]:
+        for key in ("luma_hold", "chroma_hold"):
+            run["means"].pop(key, None)
+            for pair in run["pairs"]:
+                pair.pop(key, None)
+    text = markdown(data)
+    assert "luma hold" in text and text.count("| content | style | SSIM |") == 3

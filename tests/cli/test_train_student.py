@@ -275,7 +275,20 @@ def test_deep_structure_and_the_hold_term_from_the_command_line(
     deep = ["--steps", "1", "--structure-weight", "1", "--structure-layers", "0,0,1,1"]
     assert _train(data, tmp_path / "deep", *t, *deep) == 0
     assert read_config(latest_checkpoint(tmp_path / "deep"))["config"]["structure_layers"] == [0.0, 0.0, 1.0, 1.0]
-    held = ["--steps", "2", "--hold-weight", "5", "--hold-ceiling", "0.3", "--random-alpha", "0"]
+    held = [
+        "--steps",
+        "2",
+        "--hold-weight",
+        "5",
+        "--hold-ceiling",
+        "0.3",
+        "--random-alpha",
+        "0",
+        "--crop",
+        "64",
+        "--load-size",
+        "64",
+    ]
     assert _train(data, tmp_path / "held", *t, *held) == 0
     assert read_config(latest_checkpoint(tmp_path / "held"))["config"]["hold_ceiling"] == 0.3
     logged = [json.loads(line) for line in (tmp_path / "held" / "metrics.jsonl").read_text().splitlines()]

@@ -39,7 +39,29 @@ def test_r2_of_cells_and_bad_inputs() -> None:
     assert torch.allclose(hold_r2(cells, 2 * cells[..., :1] - 1), torch.ones(2), atol=1e-5)
     with pytest.raises(ValueError, match="shapes differ"):
         photo_hold_loss(photo, photo[:1])
-    with pytest.raises(ValueError, match="fewer than 4 cells"):
-        photo_hold_loss(photo[..., :16, :16], photo[..., :16, :16], cell=16)
+    with pytest.raises(ValueError, match="fewer than 16 cells"):
+        photo_hold_loss(photo[..., :32, :32], photo[..., :32, :32], cell=16)
     with pytest.raises(ValueError, match="RGB"):
         cell_colours(photo[:, :1], 8)
+
+
+def test_bf16_autocast_gets_the_float32_loss() -> None:
+    photo = _field(0)
+    picture = 0.6 * photo + 0.2 + 0.05 * _field(1)
+    plain = photo_hold_loss(picture, photo, cell=8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = photo_hold_loss(picture, photo, cell=8)
+    assert mixed.dtype == torch.float32 and mixed.item() == pytest.approx(plain.item(), rel=1e-6)
+
+
+def test_a_nearly_flat_picture_holds_about_one_with_a_bounded_gradient() -> None:
+    photo = _field(0)
+    grads = []
+    for scale in (1e-2, 1e-4):
+        picture = (0.5 + scale * (photo - 0.5)).requires_grad_()
+        loss = photo_hold_loss(picture, photo, cell=8, ceiling=0.0)
+        loss.backward()
+        assert picture.grad is not None
+        grads.append(picture.grad.norm().item())
+    assert loss.item() == pytest.approx(1.0, abs=1e-3)  # a flat picture: explained by a constant
+    assert grads[1] <= grads[0]  # flattening further does not blow the gradient up

@@ -54,7 +54,10 @@ def test_batched_small_and_flat() -> None:
     small = photo_hold(_field(0, 32), _field(1, 32))  # 16-px cells would leave 4: the cells shrink
     assert torch.isfinite(small["luma"]).all() and small["luma"].dtype == torch.float64
     flat = photo_hold(_field(0), torch.full((1, 3, 64, 64), 0.5), cell=4)
-    assert flat["luma"].item() == 1.0 and flat["chroma"].item() == 1.0
+    assert flat["luma"].isnan().all() and flat["chroma"].isnan().all()  # nothing to hold or not
+    grey = _field(3).mean(dim=1, keepdim=True).expand(1, 3, 64, 64)
+    held = photo_hold(_field(0), grey, cell=4)
+    assert held["chroma"].isnan().all() and 0 <= held["luma"].item() < 0.2
 
 
 def test_bad_inputs() -> None:

