@@ -23,7 +23,8 @@ __all__ = ["HOLD_CELL", "HOLD_FLOOR", "MIN_CELLS", "cell_colours", "hold_r2", "p
 HOLD_CELL = 16
 #: Fewest cells a hold is fitted on: with 4 parameters, unrelated pictures hold about 3 / (cells − 1) by chance.
 MIN_CELLS = 16
-#: Cell variance (per channel) below which a channel counts as flat: about a 2/255 standard deviation.
+#: A cell variance per channel of a 2/255 standard deviation: the loss adds it to the picture's variance (a
+#: nearly flat channel holds about 1), the metric calls a channel below it flat (NaN).
 HOLD_FLOOR = (2 / 255) ** 2
 _RIDGE = 1e-6
 
