@@ -4,7 +4,8 @@ The first ``--limit`` (20) testB photos of vangogh2photo (sorted by name) × the
 feathers, la_muse, udnie), in one run, every photo used at a ``--size`` (512) px long side. Methods: each
 ``--ours SPEC`` (a model name or directory for ``brushwork.stylize(method="adain", model=SPEC)``;
 ``fast:DIR`` for the student of issue 14, ``SPEC@ALPHA`` for another style strength, ``SPEC,detail=D`` for
-another detail amount, ``SPEC,style_scale=S`` for another style image scale), the peer
+another detail amount, ``SPEC,style_scale=S`` for another style image scale; ``py:PATH.py[:ARG]`` for a prototype
+outside the library, a file whose ``make(ARG)`` returns a ``(photo, painting) -> picture`` callable), the peer
 ``StyleTransfer.stylize_with(photo, style, max_size=512)`` and the identity (output = photo) as a sanity row.
 Both sides get the same Pillow photo (already at 512 px) and the original style file as a Pillow image, and
 return a Pillow image (8-bit, what a user saves); each pair runs every method in turn (interleaved timing).
@@ -65,6 +66,8 @@ IDENTITY = "identity"
 MEASURES = ("content", "style", "ssim", "luma_hold", "chroma_hold")
 #: ``--ours METHOD:MODEL`` prefixes (``brushwork.stylize`` methods); a spec without one is ``adain``.
 METHODS = ("adain", "fast")
+#: ``--ours py:PATH.py[:ARG]``: a prototype outside the library (:func:`prototype`).
+PROTOTYPE = "py:"
 
 Stylizer = Callable[[Image.Image, Image.Image], Image.Image]
 
@@ -95,16 +98,48 @@ def at_long_side(img: Image.Image, size: int) -> Image.Image:
 
 
 def label_for(spec: str) -> str:
+    if spec.startswith(PROTOTYPE):
+        path, arg = _prototype_parts(spec)
+        return f"ours[{PROTOTYPE}{path.name}{':' + arg if arg else ''}]"
     method, _, rest = spec.partition(":")
     prefix, path = (f"{method}:", Path(rest)) if method in METHODS and rest else ("", Path(spec))
     short = str(path) if len(path.parts) <= 2 else str(Path(*path.parts[-2:]))
     return f"ours[{prefix}{short}]"
 
 
+def _prototype_parts(spec: str) -> tuple[Path, str]:
+    """``py:PATH.py[:ARG]`` -> (PATH.py, ARG)."""
+    rest = spec[len(PROTOTYPE) :]
+    path, sep, arg = rest.partition(".py:")
+    return Path(path + ".py" if sep else rest), arg
+
+
+def prototype(spec: str) -> Stylizer:
+    """``py:PATH.py[:ARG]``: a prototype outside the library, a Python file whose ``make(ARG)`` returns a
+    ``(photo, painting) -> picture`` callable on Pillow images (e.g. ``fast`` followed by a filter, to be judged
+    before anything is built into brushwork). ARG is passed as text, ``""`` when absent."""
+    import importlib.util
+
+    path, arg = _prototype_parts(spec)
+    if not path.is_file():
+        raise SystemExit(f"--ours {spec}: no file {path}")
+    module_spec = importlib.util.spec_from_file_location(f"prototype_{path.stem}", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    make = getattr(module, "make", None)
+    if not callable(make):
+        raise SystemExit(f"--ours {spec}: {path} has no make(arg) function")
+    return make(arg)
+
+
 def ours(spec: str, size: int) -> Stylizer:
     """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
     style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette`` and ``work_scale``
-    (brushwork.stylize options; e.g. ``adain,detail=0``)."""
+    (brushwork.stylize options; e.g. ``adain,detail=0``); or ``py:PATH.py[:ARG]``, a prototype
+    (:func:`prototype`), which is given the photo at ``size`` and must return the picture at that size."""
+    if spec.startswith(PROTOTYPE):
+        return prototype(spec)
     import brushwork
 
     spec, *pairs = spec.split(",")

