@@ -81,6 +81,7 @@ def _make_student(
     static: tuple[int, ...] = (),
     quarter_blocks: int = 0,
     luma_input: bool = False,
+    cell_notch: float = 0.0,
 ) -> Path:
     """A tiny ``fast`` student model directory whose style heads and output are not trivial (a fresh network
     ignores the style until its zero-initialised heads learn), with ``noise`` channels of style-scaled noise, no
@@ -97,6 +98,7 @@ def _make_student(
         quarter_blocks=quarter_blocks,
         luma_input=luma_input,
         structure_luma=luma_input,
+        cell_notch=cell_notch,
     )
     torch.manual_seed(seed)
     net = config.build()

@@ -295,6 +295,22 @@ def test_deep_structure_and_the_hold_term_from_the_command_line(
     assert "hold" in logged[-1]
 
 
+def test_a_notched_student_from_a_plain_one(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys) -> None:
+    data = make_unpaired(tmp_path / "data")
+    t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]
+    assert _train(data, tmp_path / "plain", *t, "--steps", "1") == 0
+    first = latest_checkpoint(tmp_path / "plain")
+    assert "cell_notch" not in read_config(first)["nets"]["student"]
+    assert _train(data, tmp_path / "notched", *t, "--steps", "1", "--init-from", str(first), "--cell-notch", "1") == 0
+    saved = read_config(latest_checkpoint(tmp_path / "notched"))
+    assert saved["nets"]["student"]["cell_notch"] == 1.0 and saved["config"]["cell_notch"] == 1.0
+    again = ["--steps", "1", "--init-from", str(latest_checkpoint(tmp_path / "notched"))]
+    assert _train(data, tmp_path / "again", *t, *again) == 0  # inherited unless told
+    assert read_config(latest_checkpoint(tmp_path / "again"))["nets"]["student"]["cell_notch"] == 1.0
+    assert _train(data, tmp_path / "bad", *t, "--steps", "1", "--cell-notch", "2") == 2
+    assert "cell_notch" in capsys.readouterr().err
+
+
 def test_a_luma_student_from_a_colour_one(tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys) -> None:
     data = make_unpaired(tmp_path / "data")
     t = ["--teacher", str(_teacher(tmp_path / "teacher", tiny_encoder, []))]

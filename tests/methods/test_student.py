@@ -26,10 +26,12 @@ from brushwork.models.decoders import VGGDecoder
 from brushwork.models.micro_ast import MicroAST
 
 
-@pytest.fixture(params=[0, 2], ids=["plain", "noise"])
+@pytest.fixture(params=[(0, 0.0), (2, 0.0), (0, 1.0)], ids=["plain", "noise", "cell_notch"])
 def net(make_student, tmp_path: Path, request: pytest.FixtureRequest) -> MicroAST:
-    """A tiny student (4–8 channels) whose style heads and output are not trivial; with and without noise."""
-    return load_student(make_student(tmp_path / "student", noise=request.param))[0]
+    """A tiny student (4–8 channels) whose style heads and output are not trivial; with and without noise, and
+    with the 1/8 maps notched."""
+    noise, cell_notch = request.param
+    return load_student(make_student(tmp_path / "student", noise=noise, cell_notch=cell_notch))[0]
 
 
 def _img(seed: int, h: int = 40, w: int = 48) -> torch.Tensor:
@@ -171,8 +173,9 @@ ort = pytest.importorskip("onnxruntime")
         {"upsample": "bilinear", "noise": 2, "static": (4,), "quarter_blocks": 1},  # as shipped until session 39
         {"upsample": "bilinear", "static": (4,), "quarter_blocks": 1, "seed": 1},  # as shipped (seed 0: a flat picture)
         {"upsample": "bilinear", "static": (4,), "quarter_blocks": 1, "seed": 1, "luma_input": True},
+        {"upsample": "bilinear", "static": (4,), "quarter_blocks": 1, "seed": 1, "cell_notch": 1.0},
     ],
-    ids=["nearest", "bilinear", "noise", "shipped", "luma"],
+    ids=["nearest", "bilinear", "noise", "shipped", "luma", "cell_notch"],
 )
 def test_onnx_export_matches_pytorch_at_other_sizes(tmp_path: Path, make_student, layout: dict) -> None:
     from brushwork.checkpoint import read_config

@@ -106,6 +106,30 @@ def test_luma_input_paints_from_the_luminance_only() -> None:
         assert not torch.allclose(tiny()(content, code), tiny()(luma.expand(-1, 3, -1, -1), code), atol=1e-3)
 
 
+def test_cell_notch_takes_the_alternating_cells_off_the_coarse_maps() -> None:
+    from brushwork.filters import nyquist_notch
+
+    plain = tiny()
+    notched = build_micro_ast({**plain.spec(), "cell_notch": 1.0})
+    notched.load_state_dict(plain.state_dict())  # no weight depends on it
+    assert notched.spec()["cell_notch"] == 1.0 and "cell_notch" not in plain.spec()  # older specs unchanged
+    seen: dict[str, list[torch.Tensor]] = {"plain": [], "notched": []}
+    handles = [
+        net.blocks[0].register_forward_hook(lambda _m, args, _o, key=key: seen[key].append(args[0]))
+        for key, net in (("plain", plain), ("notched", notched))
+    ]
+    content, code = _img(0, 1, 3, 64, 64), plain.style_code(_img(1, 1, 3, 30, 30))
+    with torch.no_grad():
+        picture = notched(content, code)
+        assert not torch.allclose(picture, plain(content, code), atol=1e-4)
+    for h in handles:
+        h.remove()
+    # what the first 1/8 site hands on is its plain output notched: the alternate-cell patterns taken off
+    assert torch.allclose(seen["notched"][0], nyquist_notch(seen["plain"][0], 1.0), atol=1e-6)
+    with pytest.raises(ValueError, match="cell_notch"):
+        MicroAST(widths=(4, 8, 8), cell_notch=1.5)
+
+
 def test_static_sites_have_no_dynamic_filter() -> None:
     net = tiny(dec_blocks=2, static=(4,))
     assert [site.kernel is None for site in net.sites] == [False, False, True, False]  # strides 8, 8, 4, 2

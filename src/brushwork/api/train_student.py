@@ -14,7 +14,7 @@ __all__ = ["train_student"]
 #: Settings that describe the network (taken from the ``--init-from`` model).
 _ARCH = ("widths", "enc_blocks", "dec_blocks", "quarter_blocks", "style_dim", "dynamic", "noise")
 #: Taken from the ``--init-from`` model unless given (no weight depends on them).
-_SWITCHABLE = ("upsample", "luma_input")
+_SWITCHABLE = ("upsample", "luma_input", "cell_notch")
 #: Taken from the ``--init-from`` model unless given larger: the new blocks start as the identity.
 _GROWABLE = ("enc_blocks", "quarter_blocks", "noise")
 #: Taken from the ``--init-from`` model unless given a superset: the new static sites drop their filter heads.
@@ -68,7 +68,7 @@ def train_student(
         exclude_styles: style file names or stems to hold out (e.g. for testing on unseen styles).
         balance: draw every style folder about equally often.
         init_from: a student model or run directory whose network starts a new run (its shape is taken, and its
-            ``upsample`` and ``luma_input`` unless ``config`` sets them: a :class:`StudentConfig` object sets every
+            ``upsample``, ``luma_input`` and ``cell_notch`` unless ``config`` sets them: a :class:`StudentConfig` object sets every
             field, a dict only its keys; the optimiser starts fresh). Its held-out styles must stay held out.
             ``enc_blocks`` and ``quarter_blocks`` may be set larger than the model's: the new residual blocks start
             as the identity, so the grown network starts as the model; so does ``noise`` set on a model without it

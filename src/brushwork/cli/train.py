@@ -321,6 +321,13 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         help="paint from the photo's luminance, every colour from the painting (needs --structure-luma; default "
         "off, or the --init-from model's, which this may switch: no weight depends on it)",
     )
+    arch.add_argument(
+        "--cell-notch",
+        type=float,
+        metavar="S",
+        help="take what alternates from cell to cell off the 1/8 maps, strength 0-1 (default 0, or the --init-from "
+        "model's, which this may switch: no weight depends on it)",
+    )
     opt = _add_training(p)
     opt.add_argument("--pixel-weight", type=float, help="L1 to the teacher's picture (default 10)")
     opt.add_argument("--distill-weight", type=float, help="VGG16 feature MSE to the teacher's picture (default 1)")
@@ -409,6 +416,7 @@ def run_student(args: argparse.Namespace) -> int:
         "structure_layers",
         "structure_luma",
         "luma_input",
+        "cell_notch",
         "style_weight",
         "gram_weight",
         "gram_layers",

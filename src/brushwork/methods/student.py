@@ -98,8 +98,8 @@ class StudentConfig(DictConfig):
     """Everything that defines a student and its training (the contract stored in ``config.json``).
 
     Attributes:
-        widths, enc_blocks, dec_blocks, quarter_blocks, style_dim, dynamic, upsample, noise, static, luma_input: the
-            network (see :class:`MicroAST`).
+        widths, enc_blocks, dec_blocks, quarter_blocks, style_dim, dynamic, upsample, noise, static, luma_input,
+            cell_notch: the network (see :class:`MicroAST`).
         pixel_weight: L1 between the student's and the teacher's pictures.
         distill_weight: MSE between their scaled VGG16 relu1_1…relu4_1 features.
         structure_weight: channel-normalised feature distance to the photo (relu1_2, relu2_2, relu3_3, relu4_3).
@@ -204,6 +204,7 @@ class StudentConfig(DictConfig):
     noise: int = 0
     static: tuple[int, ...] = ()
     luma_input: bool = False
+    cell_notch: float = 0.0
     pixel_weight: float = 10.0
     distill_weight: float = 1.0
     structure_weight: float = 0.1
@@ -254,6 +255,7 @@ class StudentConfig(DictConfig):
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
             "structure_magnitude": self.structure_magnitude >= 0,
+            "cell_notch": 0.0 <= self.cell_notch <= 1.0,
             "hold_ceiling": 0.0 <= self.hold_ceiling < 1.0,
             "regional_cells": isinstance(self.regional_cells, int)
             and self.regional_cells >= 1
@@ -301,6 +303,7 @@ class StudentConfig(DictConfig):
             noise=self.noise,
             static=self.static,
             luma_input=self.luma_input,
+            cell_notch=self.cell_notch,
         )
 
 

@@ -63,6 +63,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from brushwork.color import luminance
+from brushwork.filters import nyquist_notch
 from brushwork.models.fast_ops import Pointwise, depth_to_space2, inference_only, upsample2_add_
 from brushwork.models.noise_field import NoiseInjection
 from brushwork.models.reflect_conv import ReflectConv2d, reflect_conv3x3
@@ -253,6 +254,11 @@ class MicroAST(nn.Module):
             every colour of the picture then comes from the painting; fed the colours, a student keeps the photo's
             hues under the painting's marks (docs/arbitrary_recipe.md, session 41). The identity (alpha 0, or
             outside a one-style mask) is then the grey photo.
+        cell_notch: strength (0 … 1) of :func:`~brushwork.filters.nyquist_notch` on each 1/8 site's output: what
+            alternates from one 1/8 cell to the next — the 16-px lattice blind viewers name first against the
+            shipped student (docs/arbitrary_recipe.md, sessions 36 and 42) — taken off those maps, their smoother
+            marks kept. 0: none (the shipped student). No weight depends on it; each 1/8 site reaches 2 cells
+            (16 px) further.
 
     The output is on the [0, 1] scale but not clamped (losses see it raw; callers clamp).
     """
@@ -272,6 +278,7 @@ class MicroAST(nn.Module):
         noise: int = 0,
         static: Sequence[int] = (),
         luma_input: bool = False,
+        cell_notch: float = 0.0,
     ) -> None:
         super().__init__()
         c1, c2, c3 = (int(w) for w in widths)
@@ -282,6 +289,8 @@ class MicroAST(nn.Module):
             )
         if not set(static) <= {2, 4, 8}:
             raise ValueError(f"micro_ast: static strides {tuple(static)} are not among 8, 4, 2")
+        if not 0.0 <= cell_notch <= 1.0:
+            raise ValueError(f"micro_ast: cell_notch {cell_notch} must be between 0 and 1")
         if upsample not in UPSAMPLING:
             raise ValueError(f"micro_ast: upsample {upsample!r} is not one of {', '.join(UPSAMPLING)}")
         self.upsample = upsample
@@ -290,6 +299,7 @@ class MicroAST(nn.Module):
         self.style_dim, self.dynamic, self.noise_channels = int(style_dim), bool(dynamic), int(noise)
         self.static = tuple(sorted({int(s) for s in static}, reverse=True))
         self.luma_input = bool(luma_input)
+        self.cell_notch = float(cell_notch)
         self.content_encoder = _Encoder(self.widths, self.enc_blocks)
         self.style_encoder = _Encoder(self.widths, self.enc_blocks)
         stats_in = 2 * (c1 + c2 + 2 * c3)  # mean and std of f1, f2, f3 before and after the residual blocks
@@ -334,6 +344,7 @@ class MicroAST(nn.Module):
             "noise": self.noise_channels,
             "static": list(self.static),
             **({"luma_input": True} if self.luma_input else {}),  # older specs stay as they were
+            **({"cell_notch": self.cell_notch} if self.cell_notch else {}),
         }
 
     def style_path(self) -> list[nn.Module]:
@@ -438,6 +449,8 @@ class MicroAST(nn.Module):
             m = None if mask is None else F.interpolate(mask, size=h.shape[-2:], mode="bilinear", align_corners=False)
             m = None if m is None else m.to(h.dtype)
             h = self.sites[i](h, s, code, a, outside=outside, mask=m)
+            if self.cell_notch and self.strides[i] == 8:
+                h = nyquist_notch(h, self.cell_notch)
             if i < len(self.noise):
                 at = (origin[0] // self.strides[i], origin[1] // self.strides[i])
                 h = self.noise[i](h, code, a, origin=at, outside=outside, mask=m)
@@ -478,6 +491,7 @@ def build_micro_ast(spec: dict[str, Any]) -> MicroAST:
             noise=int(spec.get("noise", 0)),
             static=tuple(int(s) for s in spec.get("static", ())),
             luma_input=bool(spec.get("luma_input", False)),
+            cell_notch=float(spec.get("cell_notch", 0.0)),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"micro_ast spec {spec}: {exc}") from exc
