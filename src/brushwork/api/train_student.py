@@ -68,11 +68,11 @@ def train_student(
         exclude_styles: style file names or stems to hold out (e.g. for testing on unseen styles).
         balance: draw every style folder about equally often.
         init_from: a student model or run directory whose network starts a new run (its shape is taken, and its
-            ``upsample``, ``luma_input`` and ``cell_notch`` unless ``config`` sets them: a :class:`StudentConfig` object sets every
-            field, a dict only its keys; the optimiser starts fresh). Its held-out styles must stay held out.
-            ``enc_blocks`` and ``quarter_blocks`` may be set larger than the model's: the new residual blocks start
-            as the identity, so the grown network starts as the model; so does ``noise`` set on a model without it
-            (the noise starts at zero). ``static`` may add sites: their dynamic filters are dropped.
+            ``upsample``, ``luma_input`` and ``cell_notch`` unless ``config`` sets them: a :class:`StudentConfig` object
+            sets every field, a dict only its keys; the optimiser starts fresh). Its held-out styles must stay held out.
+            ``enc_blocks`` and ``quarter_blocks`` may be set larger than the model's: the new residual blocks start as
+            the identity, so the grown network starts as the model; so does ``noise`` set on a model without it (the
+            noise starts at zero). ``static`` may add sites: their dynamic filters are dropped.
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``, ``preview_every_s``).
 
