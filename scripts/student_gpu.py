@@ -21,12 +21,12 @@ downloaded there. So the lease runs in two steps:
 These are the command lines of session 33's lease on one H200 (run then from a shell script): four variants at 0.27 s a
 step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this script itself:
 ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine, which resumes each run
-(a run folder that already saved is continued, not restarted). For the next lease: ``--variants c,m,q,r`` (the control,
-a critic that takes the paintings as real at weight 2, the network painting from the photo's luminance, and the 1/8 maps
-notched inside the network), chosen by ``bench/blind_ab.py`` as well as by the numbers. ``k`` (the structure term at 0.4
+(a run folder that already saved is continued, not restarted). For the next lease: ``--variants c,i,m,q`` (the control,
+the magnitude-weighted structure term, a critic that takes the paintings as real at weight 2, and the network painting
+from the photo's luminance), chosen by ``bench/blind_ab.py`` as well as by the numbers. ``k`` (the structure term at 0.4
 with the half-scale Gram term) lost blind as a CPU pilot in session 41 (7 / 48: it fills the calm areas with our own
-hatching), and ``i`` (the magnitude-weighted structure term) left the lease with it in session 42: both free the calm
-areas, which the viewers then call hatching. ``n`` (the Cezannes) and ``p`` (the shift-consistency term) lost blind as
+hatching); ``r`` (the 1/8 maps notched inside the network) in session 42 (5 / 48 at step 300: the grain and the
+lattice grow back). ``n`` (the Cezannes) and ``p`` (the shift-consistency term) lost blind as
 CPU pilots in session 40 (12 / 48 "grainy"; 5 / 48 "streaky"), and the painting critic at weight 5 made checker
 artefacts. Since session 39 ``fast`` has no noise field, so neither do runs ``--init-from fast``. ``pack`` also writes
 the Cezannes (the carry folder is then about 49 MB).
@@ -98,7 +98,8 @@ VARIANTS = {
     " --luma-input --structure-luma",
     # c with the 1/8 maps notched inside the network (what alternates from cell to cell: the 16-px lattice); at
     # inference on fast's weights it changed the picture most of anything tried (bolder, larger marks) and tied
-    # blind, 25 / 48, style distance 0.449: trained, the filters learn to paint without the alternation (session 42)
+    # blind, 25 / 48, style distance 0.449; trained from fast on the CPU the grain and lattice grew back (5 / 48 at
+    # step 300, session 42): out of the lease
     "r": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --cell-notch 1",
 }
 #: The style folders of every variant; the variants named here add theirs.
