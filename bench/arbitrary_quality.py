@@ -186,12 +186,14 @@ class Scorer:
         self.photo_feats: dict[str, torch.Tensor] = {}
         self.photo_array: np.ndarray | None = None
         self.photo: Image.Image | None = None
+        self.photo_tensor: torch.Tensor | None = None
 
     @torch.no_grad()
-    def _features(self, img: Image.Image, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    def _features(self, img: Image.Image | torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
         from brushwork.imageio import from_pil
 
-        return {k: v.float() for k, v in self.encoder(from_pil(img), layers).items()}
+        image = img if isinstance(img, torch.Tensor) else from_pil(img)
+        return {k: v.float() for k, v in self.encoder(image, layers).items()}
 
     @torch.no_grad()
     def add_style(self, name: str, style_512: Image.Image) -> None:
@@ -202,10 +204,11 @@ class Scorer:
 
     @torch.no_grad()
     def set_photo(self, photo: Image.Image) -> None:
+        from brushwork.imageio import from_pil
         from brushwork.metrics.perceptual import channel_normalize
 
-        feats = self._features(photo, self.content_layers)
-        self.photo = photo
+        self.photo, self.photo_tensor = photo, from_pil(photo)
+        feats = self._features(self.photo_tensor, self.content_layers)
         self.photo_feats = {k: channel_normalize(feats[k]) for k in self.content_layers}
         self.photo_array = np.asarray(photo, dtype=np.float64) / 255.0
 
@@ -218,11 +221,12 @@ class Scorer:
         from brushwork.metrics.perceptual import channel_normalize
         from brushwork.metrics.photo_hold import photo_hold
 
-        assert self.photo is not None and self.photo_array is not None
+        assert self.photo is not None and self.photo_tensor is not None and self.photo_array is not None
         output = output.convert("RGB")
         if output.size != self.photo.size:
             output = output.resize(self.photo.size, Image.BICUBIC)
-        feats = self._features(output, self.layers)
+        picture = from_pil(output)
+        feats = self._features(picture, self.layers)
         content = statistics.fmean(
             float((channel_normalize(feats[k]) - self.photo_feats[k]).pow(2).sum(dim=1).mean())
             for k in self.content_layers
@@ -237,11 +241,11 @@ class Scorer:
         ssim = structural_similarity(
             np.asarray(output, dtype=np.float64) / 255.0, self.photo_array, channel_axis=2, data_range=1
         )
-        hold = photo_hold(from_pil(self.photo), from_pil(output))
+        hold = photo_hold(self.photo_tensor, picture)
         if check:  # the shared-pass content distance is the library's perceptual_distance
             from brushwork.metrics.perceptual import perceptual_distance
 
-            library = float(perceptual_distance(from_pil(output), from_pil(self.photo), self.encoder)[0])
+            library = float(perceptual_distance(picture, self.photo_tensor, self.encoder)[0])
             if abs(library - content) > 1e-4 * max(1.0, abs(library)):
                 raise AssertionError(f"content distance {content} differs from perceptual_distance {library}")
         return {

@@ -62,7 +62,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from brushwork.color import luminance
+from brushwork.color import gray3
 from brushwork.filters import nyquist_notch
 from brushwork.models.fast_ops import Pointwise, depth_to_space2, inference_only, upsample2_add_
 from brushwork.models.noise_field import NoiseInjection
@@ -428,7 +428,7 @@ class MicroAST(nn.Module):
         """:meth:`forward`; with ``stats_only``, stop once the last site's statistics are recorded (``None``)."""
         _check_image(content, "content")
         if self.luma_input:
-            content = luminance(content).expand(-1, 3, -1, -1)
+            content = gray3(content)
         n = content.shape[0]
         code = code.expand(n, -1) if code.shape[0] == 1 else code
         outside = None if outside is None else (outside.expand(n, -1) if outside.shape[0] == 1 else outside)
