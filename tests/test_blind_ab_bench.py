@@ -91,3 +91,33 @@ def test_score_command_prints_and_writes_the_result(tmp_path):
     )  # fmt: skip
     assert "fast:fast vs peer: ours picked 1 / 1 (100%)" in run.stdout
     assert json.loads((tmp_path / "r.json").read_text())["opponents"]["peer"]["wins"] == 1
+
+
+def test_full_size_panel_adds_each_pictures_centre_at_one_pixel_per_pixel(blind):
+    photo, painting = Image.new("RGB", (64, 48), "red"), Image.new("RGB", (40, 80), "blue")
+    a = Image.new("RGB", (1200, 800), (0, 255, 0))
+    a.paste((255, 0, 255), (599, 399, 601, 401))  # a 2 × 2 dot at the centre
+    b = Image.new("RGB", (1200, 800), (255, 255, 0))
+    out = blind.panel(photo, painting, a, b, detail=True)
+    crop = blind.centre_crop(a)
+    assert crop.size == (blind.PANEL_SIDE, blind.PANEL_SIDE)
+    assert crop.getpixel((256, 256)) == (255, 0, 255) and crop.getpixel((254, 254)) == (0, 255, 0)
+    whole = max(round(blind.PANEL_SIDE * 800 / 1200), 2 * blind.THUMB)
+    assert out.height == whole + 24 + blind.PANEL_SIDE + 24
+    x_a, x_b = blind.THUMB + 8, blind.THUMB + 16 + blind.PANEL_SIDE
+    assert out.getpixel((x_a + 256, whole + 48 + 256)) == (255, 0, 255)  # A's centre, unscaled
+    assert out.getpixel((x_b + 10, whole + 100)) == (255, 255, 0)
+    assert blind.centre_crop(Image.new("RGB", (300, 100))).size == (300, 100)  # smaller than a panel: whole
+
+
+def test_photo_list_takes_files_and_folders_and_keeps_large_photos(blind, tmp_path):
+    (tmp_path / "d").mkdir()
+    Image.new("RGB", (800, 600)).save(tmp_path / "d" / "b_large.png")
+    Image.new("RGB", (300, 200)).save(tmp_path / "d" / "a_small.png")
+    (tmp_path / "d" / "notes.txt").write_text("not a photo")
+    Image.new("RGB", (900, 900)).save(tmp_path / "one.jpg")
+    sources = [tmp_path / "d", tmp_path / "one.jpg"]
+    assert [p.name for p in blind.photo_list(sources)] == ["a_small.png", "b_large.png", "one.jpg"]
+    assert [p.name for p in blind.photo_list(sources, min_side=760)] == ["b_large.png", "one.jpg"]
+    with pytest.raises(SystemExit, match="nowhere: no such photo or folder"):
+        blind.photo_list([tmp_path / "nowhere"])
