@@ -186,7 +186,8 @@ def make(args: argparse.Namespace) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     cache: dict[tuple[str, str], dict[str, Image.Image]] = {}
     for p in photos:
-        photo = Image.open(p).convert("RGB")
+        with Image.open(p) as img:
+            photo = img.convert("RGB")
         size = max(photo.size) if args.full_size else args.size
         photo = photo if args.full_size else aq.at_long_side(photo, size)
         runs: dict[str, Callable[[Image.Image, Image.Image], Image.Image]] = {

@@ -1,0 +1,66 @@
+"""Held-out photos at full resolution for the blind test of issue 14 (``bench/blind_ab.py make --full-size``).
+
+The vangogh2photo photos are 256 px and the ``content/`` photos are in the student's training set, so session 43
+took eight photographs no model or person on the team had used from two Debian packages (bookworm, the registry
+this project may reach; desktop wallpapers under free licences: KDE's LGPL/CC-BY-SA, MATE's GPL-2+). Nothing is
+downloaded here; fetch and unpack the packages once, then write the photos::
+
+    apt-get download plasma-workspace-wallpapers=4:5.27.5-2 mate-backgrounds=1.26.0-1
+    for f in *.deb; do dpkg -x "$f" wallpapers; done
+    .venv/bin/python bench/hd_photos.py wallpapers out/photos_hd            # 1920-px long side
+    .venv/bin/python bench/hd_photos.py wallpapers out/photos_1k --side 1024
+
+Keep them out of the repository (their licences differ from the project's) and out of training.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from PIL import Image
+
+#: name → the photo's path inside the unpacked packages.
+PHOTOS = {
+    "bythewater": "usr/share/wallpapers/BytheWater/contents/images/1920x1080.jpg",
+    "colorfulcups": "usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg",
+    "dune": "usr/share/backgrounds/mate/nature/Dune.jpg",
+    "eveningglow": "usr/share/wallpapers/EveningGlow/contents/images/1920x1080.jpg",
+    "garden": "usr/share/backgrounds/mate/nature/Garden.jpg",
+    "grey": "usr/share/wallpapers/Grey/contents/images/1920x1080.jpg",
+    "path": "usr/share/wallpapers/Path/contents/images/1920x1080.jpg",
+    "storm": "usr/share/backgrounds/mate/nature/Storm.jpg",
+}
+
+
+def write_photos(root: Path, out: Path, side: int) -> list[Path]:
+    """Each of :data:`PHOTOS` from the unpacked ``root``, shrunk (Lanczos) to a ``side``-px long side if larger, as
+    PNG in ``out``; ``SystemExit`` naming a photo that is missing."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, rel in PHOTOS.items():
+        src = root / rel
+        if not src.is_file():
+            raise SystemExit(f"{src}: missing (unpack plasma-workspace-wallpapers and mate-backgrounds into {root})")
+        with Image.open(src) as img:
+            photo = img.convert("RGB")
+        scale = side / max(photo.size)
+        if scale < 1:
+            photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.LANCZOS)
+        photo.save(out / f"{name}.png")
+        written.append(out / f"{name}.png")
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path, help="the folder the two packages were unpacked into")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--side", type=int, default=1920, help="long side (px); larger photos are shrunk to it")
+    args = parser.parse_args()
+    for path in write_photos(args.root, args.out, args.side):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
