@@ -6,7 +6,15 @@ import pytest
 import torch
 
 from brushwork.errors import CheckpointError
-from brushwork.work_scale import MIN_SIDE, default_work_scale, enlarged, reduced, working_size
+from brushwork.work_scale import (
+    MIN_SIDE,
+    default_work_scale,
+    default_work_side,
+    enlarged,
+    reduced,
+    scale_for,
+    working_size,
+)
 
 
 def test_working_size_keeps_a_short_side_and_never_grows() -> None:
@@ -23,6 +31,25 @@ def test_a_models_default_is_read_and_checked() -> None:
     for bad in (0.1, 1.5, "small", True, None):
         with pytest.raises(CheckpointError, match=r"defaults\.work_scale"):
             default_work_scale({"defaults": {"work_scale": bad}})
+
+
+def test_a_work_side_lowers_the_scale_of_large_pictures_only_down_to_its_floor() -> None:
+    capped = {"defaults": {"work_scale": 0.875, "work_side": 1024, "work_scale_min": 0.4}}
+    assert scale_for(384, 512, capped) == 0.875  # 448 px painted: under the cap
+    assert scale_for(768, 1024, capped) == 0.875  # 896 px
+    assert scale_for(1200, 1920, capped) == pytest.approx(1024 / 1920)  # 1024 px
+    assert working_size(1200, 1920, scale_for(1200, 1920, capped)) == (640, 1024)
+    assert scale_for(2160, 3840, capped) == 0.4  # the floor: 1536 px, not 1024
+    assert scale_for(1920, 1200, capped) == scale_for(1200, 1920, capped)  # the long side, either way round
+    assert scale_for(2160, 3840, {"defaults": {"work_scale": 0.875}}) == 0.875  # no cap: relative at every size
+    assert scale_for(2160, 3840, {"defaults": {"work_side": 1024}}) == pytest.approx(1024 / 3840)  # floor 0.25
+    assert scale_for(1200, 1920, {"defaults": {"work_scale": 0.3, "work_side": 1024}}) == 0.3  # only lowers
+    assert default_work_side({}) == 0 and default_work_side({"defaults": {"work_side": 1024.0}}) == 1024
+    for bad in (32, 1000.5, -1, "big", True):
+        with pytest.raises(CheckpointError, match=r"defaults\.work_side"):
+            default_work_side({"defaults": {"work_side": bad}})
+    with pytest.raises(CheckpointError, match=r"defaults\.work_scale_min"):
+        scale_for(1200, 1920, {"defaults": {"work_side": 1024, "work_scale_min": 0.1}})
 
 
 def test_reduced_and_enlarged_pictures() -> None:

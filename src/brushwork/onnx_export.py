@@ -18,8 +18,9 @@ model's palette strength (``defaults.palette``: the shipped ``fast`` 1) is not i
 picture's colour covariance: the metadata's ``palette_after`` says how much of
 :func:`brushwork.color.match_palette` to apply to the output, as ``brushwork.stylize`` does. Nor is the model's
 working scale (:mod:`brushwork.work_scale`): the metadata's ``work_scale`` is the fraction of the size to feed the
-content at (antialiased; the short side not below ``work_min_side``), the output then enlarged back (bicubic)
-before the palette, as ``brushwork.stylize`` does. A graph with ``detail`` baked in adds the detail of the copy it
+content at, lowered for a long side L to ``max(work_scale_min, work_side / L)`` where ``work_side`` is not 0
+(antialiased; the short side not below ``work_min_side``), the output then enlarged back (bicubic) before the
+palette, as ``brushwork.stylize`` does. A graph with ``detail`` baked in adds the detail of the copy it
 is fed, where ``brushwork.stylize`` adds the full-size photo's after enlarging (the shipped ``fast`` has detail 0).
 
 The generators pad their input to a multiple of their stride with Python control flow that a trace would
@@ -309,7 +310,7 @@ def export_onnx(
     from brushwork.color import default_palette
     from brushwork.detail import DEFAULT_SIGMA, MAX_AMOUNT, default_amount
     from brushwork.work_scale import MIN_SIDE as WORK_MIN_SIDE
-    from brushwork.work_scale import default_work_scale
+    from brushwork.work_scale import default_work_scale, default_work_scale_min, default_work_side
 
     arbitrary = config.get("method") in ("adain", "student")
     if detail is not None and not arbitrary:
@@ -329,6 +330,8 @@ def export_onnx(
             "detail_sigma": DEFAULT_SIGMA,
             "palette_after": default_palette(config),
             "work_scale": default_work_scale(config),
+            "work_side": default_work_side(config),
+            "work_scale_min": default_work_scale_min(config),
             "work_min_side": WORK_MIN_SIDE,
         }
     module.eval()

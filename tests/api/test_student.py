@@ -256,6 +256,21 @@ def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path:
         p.key: p.value for p in onnx.load(str(export_onnx(model, tmp_path / "f.onnx", sample_size=32))).metadata_props
     }
     assert json.loads(meta["work_scale"]) == 0.75  # not in the graph: the caller resizes
+    assert (json.loads(meta["work_side"]), json.loads(meta["work_scale_min"])) == (0, 0.25)
+    capped = make_student(tmp_path / "capped")  # a long side of at most 96 px by default, floor 0.5
+    defaults = {"work_scale": 1.0, "work_side": 96, "work_scale_min": 0.5}
+    (capped / "config.json").write_text(json.dumps({**config, "defaults": defaults}))
+    at_cap = stylize_result(content, style, size=128, **{**run, "model": str(capped)})
+    assert at_cap.numbers["work_size"] == [72, 96] and at_cap.numbers["work_scale"] == 0.75
+    assert torch.equal(at_cap.image, half.image)  # the same as asking for 0.75
+    small_one = stylize_result(_img(3, 48, 64), style, size=64, **{**run, "model": str(capped)})
+    assert small_one.numbers["work_size"] == [48, 64]  # under the cap: painted at its size
+    asked = stylize_result(content, style, size=128, work_scale=1.0, **{**run, "model": str(capped)})
+    assert asked.numbers["work_size"] == [96, 128]  # a scale the caller gives is used as given
+    meta = {
+        p.key: p.value for p in onnx.load(str(export_onnx(capped, tmp_path / "c.onnx", sample_size=32))).metadata_props
+    }
+    assert (json.loads(meta["work_side"]), json.loads(meta["work_scale_min"])) == (96, 0.5)
     bad = make_student(tmp_path / "bad")  # (loaded models are cached by folder)
     (bad / "config.json").write_text(json.dumps({**config, "defaults": {"work_scale": 0.1}}))
     with pytest.raises(CheckpointError, match=r"defaults\.work_scale 0\.1"):

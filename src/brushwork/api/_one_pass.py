@@ -65,12 +65,13 @@ def _number(value: Any) -> float:
         return math.nan
 
 
-def work_scale_of(options: dict[str, Any], config: dict[str, Any]) -> float:
-    """The ``work_scale`` option, else the model's default (:func:`~brushwork.work_scale.default_work_scale`)."""
-    from brushwork.work_scale import default_work_scale
+def work_scale_of(options: dict[str, Any], config: dict[str, Any], height: int, width: int) -> float:
+    """The ``work_scale`` option, else the model's default for a ``height × width`` picture
+    (:func:`~brushwork.work_scale.scale_for`)."""
+    from brushwork.work_scale import scale_for
 
     given = options.get("work_scale")
-    return float(given) if given is not None else default_work_scale(config)
+    return float(given) if given is not None else scale_for(height, width, config)
 
 
 def working_size(height: int, width: int, options: dict[str, Any], config: dict[str, Any]) -> tuple[int, int]:
@@ -78,7 +79,7 @@ def working_size(height: int, width: int, options: dict[str, Any], config: dict[
     :func:`work_scale_of`."""
     from brushwork import work_scale
 
-    return work_scale.working_size(height, width, work_scale_of(options, config))
+    return work_scale.working_size(height, width, work_scale_of(options, config, height, width))
 
 
 def run_one_pass(
@@ -113,7 +114,7 @@ def run_one_pass(
 
     model_palette = default_palette(config)  # a broken config.json fails before the pass, not after
     full = (int(request.content.shape[-2]), int(request.content.shape[-1]))
-    scale = work_scale_of(options, config)
+    scale = work_scale_of(options, config, *full)
     work = size_at(*full, scale)
     content, mask = reduced(request.content, work), None if request.mask is None else reduced(request.mask, work)
     tile = choose_tile(*work, options.get("tile"))

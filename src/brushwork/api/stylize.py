@@ -344,8 +344,9 @@ def stylize(
             detail put back, 0 … 2, times alpha; default the model's, 0.3 unless its config.json says otherwise:
             :mod:`brushwork.detail`) and ``work_scale`` (the network paints at this fraction of the size, 0.25 …
             1, and the picture is enlarged back: larger strokes, no fine network grid; default the model's
-            ``defaults.work_scale``, else 1); Gatys: ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
-            ``style_weight``, ``tv_weight``, ... see
+            ``defaults.work_scale``, else 1, lowered for large pictures by ``defaults.work_side``:
+            :func:`brushwork.work_scale.scale_for`); Gatys: ``steps``, ``optimizer``, ``init``, ``levels``,
+            ``content_weight``, ``style_weight``, ``tv_weight``, ... see
             :class:`brushwork.methods.gatys.GatysConfig`).
 
     Returns:
