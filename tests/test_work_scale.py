@@ -8,6 +8,7 @@ import torch
 from brushwork.errors import CheckpointError
 from brushwork.work_scale import (
     MIN_SIDE,
+    check_defaults,
     default_work_scale,
     default_work_side,
     enlarged,
@@ -50,6 +51,9 @@ def test_a_work_side_lowers_the_scale_of_large_pictures_only_down_to_its_floor()
             default_work_side({"defaults": {"work_side": bad}})
     with pytest.raises(CheckpointError, match=r"defaults\.work_scale_min"):
         scale_for(1200, 1920, {"defaults": {"work_side": 1024, "work_scale_min": 0.1}})
+    check_defaults(capped)
+    with pytest.raises(CheckpointError, match=r"defaults\.work_scale_min"):
+        check_defaults({"defaults": {"work_scale_min": 2}})  # read even without a cap
 
 
 def test_reduced_and_enlarged_pictures() -> None:

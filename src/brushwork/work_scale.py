@@ -26,6 +26,7 @@ __all__ = [
     "MAX_WORK_SIDE",
     "MIN_SIDE",
     "MIN_WORK_SCALE",
+    "check_defaults",
     "default_work_scale",
     "default_work_scale_min",
     "default_work_side",
@@ -72,6 +73,12 @@ def default_work_scale_min(config: dict[str, Any]) -> float:
     from brushwork.config import model_default
 
     return model_default(config, "work_scale_min", fallback=MIN_WORK_SCALE, high=1.0, low=MIN_WORK_SCALE)
+
+
+def check_defaults(config: dict[str, Any]) -> None:
+    """Read all three working-scale defaults (:class:`~brushwork.errors.CheckpointError` for a bad one), as a run
+    that inherits them does before it trains rather than when a checkpoint first paints."""
+    default_work_scale(config), default_work_side(config), default_work_scale_min(config)
 
 
 def scale_for(height: int, width: int, config: dict[str, Any]) -> float:

@@ -86,7 +86,7 @@ def train_student(
     from brushwork.methods.student import StudentConfig
     from brushwork.methods.student_trainer import StudentTrainer
     from brushwork.models.encoders import load_vgg16
-    from brushwork.work_scale import default_work_scale
+    from brushwork.work_scale import check_defaults
 
     kind = "a student (fast) model"
     method = Method("student", "student", StudentConfig, kind, _ARCH, _SWITCHABLE, _GROWABLE, _PRUNABLE)
@@ -106,7 +106,8 @@ def train_student(
         raise ConfigError(f"resume: --teacher {teacher_info['model']} is not the run's teacher {before.get('model')}")
     cfg = StudentConfig.from_dict(run.values)
     inherited = {"defaults": run.defaults}  # checked here, not when a checkpoint first stylises
-    palette, _, _ = default_palette(inherited), default_amount(inherited), default_work_scale(inherited)
+    palette, _ = default_palette(inherited), default_amount(inherited)
+    check_defaults(inherited)
 
     def trainer(dev: Any, distributed: bool) -> StudentTrainer:
         encoder = load_vgg16(vgg16, device=dev)
