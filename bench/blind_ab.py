@@ -229,6 +229,7 @@ def photo_list(sources: list[Path], min_side: int = 0) -> list[Path]:
 
 
 def long_side(path: Path) -> int:
+    """The long side (px) of the image at ``path``, read from its header."""
     with Image.open(path) as img:
         return max(img.size)
 
@@ -256,7 +257,7 @@ def main() -> None:
     m.add_argument("--against", action="append", default=None, help="an opponent SPEC (repeatable)")
     m.add_argument("--photos", type=Path, nargs="+", default=None, help="photo files or folders (default testB)")
     m.add_argument("--min-side", type=int, default=0, help="only photos with a long side of at least this (px)")
-    m.add_argument("--start", type=int, default=20, help="first photo (sorted by name)")
+    m.add_argument("--start", type=int, default=None, help="first photo (sorted by name; 20 of testB, else 0)")
     m.add_argument("--count", type=int, default=6, help="photos (× the 4 held-out styles × opponents)")
     m.add_argument("--size", type=int, default=512, help="the photos' long side (px)")
     m.add_argument(
@@ -273,6 +274,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "make":
         args.against = args.against or ["peer", "adain,detail=0"]
+        args.start = args.start if args.start is not None else (0 if args.photos else 20)
         make(args)
     else:
         report(args.key, args.answers, args.out)

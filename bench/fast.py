@@ -68,36 +68,69 @@ def _memory(which: str, size: str, model: str | None) -> float:
     return fresh_process_rss(f"import fast as b; b.runner({which!r}, {size!r}, {model!r})()")
 
 
+def join_mask(full: tuple[int, int], painted: tuple[int, int], *, pad: int, factor: int) -> Any:
+    """Where the student's automatic tiles overlap, on the ``full``-size picture (a bool array ``full``).
+
+    The tiles cut the painted picture (``painted``, the working size) with its ``pad``-px margin on every side,
+    padded to the network's multiple ``factor`` (as ``methods.student.stylize`` and ``tiling.run_tiled`` do); the
+    margin is cropped and the picture enlarged to ``full`` after, so each overlap lands at its painted place × full
+    / painted, widened to whole pixels.
+    """
+    import math
+
+    import numpy as np
+
+    from brushwork.tiling import DEFAULT_TILE, tile_length, tile_starts
+
+    overlap = min(64, DEFAULT_TILE // 4)  # as brushwork.api._one_pass tiles
+    joins = np.zeros(full, dtype=bool)
+    for axis, (length, work) in enumerate(zip(full, painted, strict=True)):
+        padded = work + 2 * pad
+        padded += -padded % factor
+        side = tile_length(padded, DEFAULT_TILE, overlap, factor)
+        starts = tile_starts(padded, side, overlap, factor)
+        scale = length / work
+        for start, previous in zip(starts[1:], starts, strict=False):
+            lo = max(0, math.floor((start - pad) * scale))
+            hi = min(length, math.ceil((previous + side - pad) * scale))
+            index = [slice(None), slice(None)]
+            index[axis] = slice(lo, hi)
+            joins[tuple(index)] = True
+    return joins
+
+
 def _seams(model: str | None) -> dict[str, float]:
     """The student's automatic tiles vs one whole-image pass at 4K.
 
     The two differ everywhere a little (the tiles share statistics measured on a 1024-px copy, the whole pass
     measures its own); a seam would add error where the tiles meet. ``overlap_excess``: the mean difference in the
-    columns and rows where tiles overlap ÷ the mean difference elsewhere (≈ 1: nothing at the joins).
+    columns and rows where tiles overlap (:func:`join_mask`, at the working size the student paints) ÷ the mean
+    difference elsewhere (≈ 1: nothing at the joins); ``work_size``: where it painted; ``tiles``: whether it tiled.
     """
     import numpy as np
 
+    import brushwork
+    from brushwork.api.stylize import stylize_result
+    from brushwork.imageio import to_pil
+    from brushwork.methods.student import BORDER_MARGIN, border_margin
     from brushwork.models.micro_ast import MicroAST
-    from brushwork.tiling import DEFAULT_TILE, tile_length, tile_starts
 
-    overlap = min(64, DEFAULT_TILE // 4)  # as brushwork.api._one_pass tiles
-
-    tiled = np.asarray(runner("student", "4k", model)(), dtype=np.float64) / 255
-    whole = np.asarray(runner("student", "4k", model, tile=0)(), dtype=np.float64) / 255
-    diff = np.abs(tiled - whole).mean(axis=-1)
-    joins = np.zeros(diff.shape, dtype=bool)
-    for axis, length in enumerate(diff.shape):
-        padded = length + -length % MicroAST.factor  # run_tiled pads to the network's multiple
-        side = tile_length(padded, DEFAULT_TILE, overlap, MicroAST.factor)
-        starts = tile_starts(padded, side, overlap, MicroAST.factor)
-        for start, previous in zip(starts[1:], starts, strict=False):
-            index = [slice(None), slice(None)]
-            index[axis] = slice(start, previous + side)
-            joins[tuple(index)] = True
-    mse = float(((tiled - whole) ** 2).mean())
+    content, style, side = _images("4k")
+    options: dict[str, Any] = {} if model is None else {"model": model}
+    result = stylize_result(content, style, method="fast", size=side, device="cpu", **options)
+    tiled = np.asarray(to_pil(result.image), dtype=np.float64) / 255
+    whole = brushwork.stylize(content, style, method="fast", size=side, device="cpu", as_pil=True, tile=0, **options)
+    diff = np.abs(tiled - np.asarray(whole, dtype=np.float64) / 255).mean(axis=-1)
+    work = tuple(result.numbers["work_size"])
+    pad = border_margin(BORDER_MARGIN, MicroAST.factor)
+    tiles = result.numbers.get("tile") is not None
+    joins = join_mask(diff.shape, work, pad=pad, factor=MicroAST.factor) if tiles else np.zeros(diff.shape, bool)
+    mse = float(((tiled - np.asarray(whole, dtype=np.float64) / 255) ** 2).mean())
     return {
         "psnr_db": round(10 * np.log10(1 / max(mse, 1e-12)), 1),
-        "overlap_excess": round(float(diff[joins].mean() / diff[~joins].mean()), 3),
+        "overlap_excess": round(float(diff[joins].mean() / diff[~joins].mean()), 3) if joins.any() else None,
+        "work_size": list(work),
+        "tiles": tiles,
     }
 
 

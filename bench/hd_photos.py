@@ -8,7 +8,10 @@ downloaded here; fetch and unpack the packages once, then write the photos::
     apt-get download plasma-workspace-wallpapers=4:5.27.5-2 mate-backgrounds=1.26.0-1
     for f in *.deb; do dpkg -x "$f" wallpapers; done
     .venv/bin/python bench/hd_photos.py wallpapers out/photos_hd            # 1920-px long side
+    .venv/bin/python bench/hd_photos.py wallpapers out/photos_2k --side 2560            # the originals
     .venv/bin/python bench/hd_photos.py wallpapers out/photos_1k --side 1024
+
+(Session 43's 1024-px set was shrunk from the 1920-px PNGs instead, a few grey levels from these.)
 
 Keep them out of the repository (their licences differ from the project's) and out of training.
 """
@@ -22,13 +25,13 @@ from PIL import Image
 
 #: name → the photo's path inside the unpacked packages.
 PHOTOS = {
-    "bythewater": "usr/share/wallpapers/BytheWater/contents/images/1920x1080.jpg",
+    "bythewater": "usr/share/wallpapers/BytheWater/contents/images/2560x1600.jpg",
     "colorfulcups": "usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg",
     "dune": "usr/share/backgrounds/mate/nature/Dune.jpg",
-    "eveningglow": "usr/share/wallpapers/EveningGlow/contents/images/1920x1080.jpg",
+    "eveningglow": "usr/share/wallpapers/EveningGlow/contents/images/2560x1600.jpg",
     "garden": "usr/share/backgrounds/mate/nature/Garden.jpg",
-    "grey": "usr/share/wallpapers/Grey/contents/images/1920x1080.jpg",
-    "path": "usr/share/wallpapers/Path/contents/images/1920x1080.jpg",
+    "grey": "usr/share/wallpapers/Grey/contents/images/2560x1600.jpg",
+    "path": "usr/share/wallpapers/Path/contents/images/2560x1600.jpg",
     "storm": "usr/share/backgrounds/mate/nature/Storm.jpg",
 }
 

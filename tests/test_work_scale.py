@@ -75,3 +75,15 @@ def test_defaults_that_are_not_an_object_are_refused_for_every_setting() -> None
     for read in (default_work_scale, default_palette, default_amount):  # one reader: brushwork.config
         with pytest.raises(CheckpointError, match="is not an object"):
             read({"defaults": 0.5})
+
+
+def test_the_shipped_fast_paints_large_photos_at_a_smaller_fraction() -> None:
+    import json
+
+    from brushwork.api._models import find_model
+
+    config = json.loads((find_model("fast") / "config.json").read_text())
+    sizes = {side: scale_for(side * 9 // 16, side, config) for side in (512, 1024, 1440, 1920, 3840)}
+    assert sizes[512] == sizes[1024] == 0.875  # 448 and 896 px painted: as before session 43
+    assert round(1440 * sizes[1440]) == 1024  # the cap
+    assert sizes[1920] == sizes[3840] == 0.6  # the floor: 1152 and 2304 px

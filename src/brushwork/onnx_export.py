@@ -17,10 +17,11 @@ is added, ``detail`` × alpha of it (``detail`` fixed at export, default as in t
 model's palette strength (``defaults.palette``: the shipped ``fast`` 1) is not in the graph, which would need the
 picture's colour covariance: the metadata's ``palette_after`` says how much of
 :func:`brushwork.color.match_palette` to apply to the output, as ``brushwork.stylize`` does. Nor is the model's
-working scale (:mod:`brushwork.work_scale`): the metadata's ``work_scale`` is the fraction of the size to feed the
-content at, lowered for a long side L to ``max(work_scale_min, work_side / L)`` where ``work_side`` is not 0
-(antialiased; the short side not below ``work_min_side``), the output then enlarged back (bicubic) before the
-palette, as ``brushwork.stylize`` does. A graph with ``detail`` baked in adds the detail of the copy it
+working scale (:mod:`brushwork.work_scale`): feed the content at the fraction ``s`` of its size, with the metadata's
+``work_scale``, ``work_side``, ``work_scale_min`` and ``work_min_side`` and the content's long side L and short side
+l: ``s = min(work_scale, max(work_scale_min, work_side / L))`` where ``work_side`` is not 0, else ``work_scale``;
+then ``s = min(1, max(s, work_min_side / l))``, each side rounded (antialiased). Enlarge the output back (bicubic)
+before the palette, as ``brushwork.stylize`` does. A graph with ``detail`` baked in adds the detail of the copy it
 is fed, where ``brushwork.stylize`` adds the full-size photo's after enlarging (the shipped ``fast`` has detail 0).
 
 The generators pad their input to a multiple of their stride with Python control flow that a trace would

@@ -78,7 +78,9 @@ def default_work_scale_min(config: dict[str, Any]) -> float:
 def check_defaults(config: dict[str, Any]) -> None:
     """Read all three working-scale defaults (:class:`~brushwork.errors.CheckpointError` for a bad one), as a run
     that inherits them does before it trains rather than when a checkpoint first paints."""
-    default_work_scale(config), default_work_side(config), default_work_scale_min(config)
+    default_work_scale(config)
+    default_work_side(config)
+    default_work_scale_min(config)
 
 
 def scale_for(height: int, width: int, config: dict[str, Any]) -> float:

@@ -224,6 +224,8 @@ def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path:
     half = stylize_result(content, style, size=128, work_scale=0.75, **run)
     assert half.image.shape == content.shape and half.numbers["work_size"] == [72, 96]
     assert (half.numbers["work_scale"], full.numbers["work_scale"]) == (0.75, 1.0)
+    lifted = stylize_result(content, style, size=128, work_scale=0.25, **run).numbers  # short side kept at 64
+    assert lifted["work_size"] == [64, 85] and lifted["work_scale"] == 85 / 128  # the scale applied, not asked
     small = F.interpolate(content, size=(72, 96), mode="bilinear", antialias=True, align_corners=False)
     by_hand = stylize_result(small.clamp(0, 1), style, size=96, **run).image
     expected = F.interpolate(by_hand, size=(96, 128), mode="bicubic", align_corners=False).clamp(0, 1)
@@ -263,8 +265,14 @@ def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path:
     at_cap = stylize_result(content, style, size=128, **{**run, "model": str(capped)})
     assert at_cap.numbers["work_size"] == [72, 96] and at_cap.numbers["work_scale"] == 0.75
     assert torch.equal(at_cap.image, half.image)  # the same as asking for 0.75
-    small_one = stylize_result(_img(3, 48, 64), style, size=64, **{**run, "model": str(capped)})
-    assert small_one.numbers["work_size"] == [48, 64]  # under the cap: painted at its size
+    small_one = stylize_result(_img(3, 72, 80), style, size=80, **{**run, "model": str(capped)})
+    assert small_one.numbers["work_size"] == [72, 80]  # under the cap: painted at its size
+    floored = make_student(tmp_path / "floored")  # a cap of 64 px that may not go below 0.75
+    (floored / "config.json").write_text(
+        json.dumps({**config, "defaults": {"work_scale": 1.0, "work_side": 64, "work_scale_min": 0.75}})
+    )
+    at_floor = stylize_result(content, style, size=128, **{**run, "model": str(floored)})
+    assert at_floor.numbers["work_size"] == [72, 96] and at_floor.numbers["work_scale"] == 0.75  # not 0.5
     asked = stylize_result(content, style, size=128, work_scale=1.0, **{**run, "model": str(capped)})
     assert asked.numbers["work_size"] == [96, 128]  # a scale the caller gives is used as given
     meta = {

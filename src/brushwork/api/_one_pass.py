@@ -146,7 +146,7 @@ def run_one_pass(
         "alpha": alpha,
         "detail": detail,
         "tile": tile,
-        "work_scale": scale if work != full else 1.0,  # as applied (the 64-px floor may keep the full size)
+        "work_scale": max(work) / max(full),  # as applied (the 64-px short-side floor may raise it)
         "work_size": list(work),
         "bf16": bf16,
         "layout": layout,

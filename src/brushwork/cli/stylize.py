@@ -111,8 +111,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=_nonneg_float,
         metavar="S",
         help="paint at this fraction of the output size, 0.25 ... 1, and enlarge: larger strokes, no fine network "
-        "grid (default: the model's, which may lower it for large pictures; the shipped fast paints at 0.875, at "
-        "most 1024 px and at least 0.4 of the size; 1 unless its config.json says otherwise)",
+        "grid (default: the model's config.json, else 1; it may lower the scale for large pictures: the shipped "
+        "fast paints at 0.875, at most 1024 px, but never below 0.6 of the size)",
     )
     add_precision(fast)
     add_tile(fast, painted=True)
