@@ -10,6 +10,7 @@ downloaded here; fetch and unpack the packages once, then write the photos::
     .venv/bin/python bench/hd_photos.py wallpapers out/photos_hd            # 1920-px long side
     .venv/bin/python bench/hd_photos.py wallpapers out/photos_2k --side 2560            # the originals
     .venv/bin/python bench/hd_photos.py wallpapers out/photos_1k --side 1024
+    .venv/bin/python bench/hd_photos.py wallpapers out/confirm_1440 --side 1440 --set confirm
 
 (Session 43's 1024-px set was shrunk from the 1920-px PNGs instead, a few grey levels from these.)
 
@@ -34,14 +35,24 @@ PHOTOS = {
     "path": "usr/share/wallpapers/Path/contents/images/2560x1600.jpg",
     "storm": "usr/share/backgrounds/mate/nature/Storm.jpg",
 }
+#: A second set, not used to choose anything: it confirms what the first chose (``--set confirm``).
+CONFIRM = {
+    "coldripple": "usr/share/wallpapers/ColdRipple/contents/images/2560x1600.jpg",
+    "darkesthour": "usr/share/wallpapers/DarkestHour/contents/images/2560x1600.jpg",
+    "fallenleaf": "usr/share/wallpapers/FallenLeaf/contents/images/2560x1600.jpg",
+    "ladybird": "usr/share/backgrounds/mate/nature/LadyBird.jpg",
+    "summer_1am": "usr/share/wallpapers/summer_1am/contents/images/2560x1600.jpg",
+    "twowings": "usr/share/backgrounds/mate/nature/TwoWings.jpg",
+}
+SETS = {"first": PHOTOS, "confirm": CONFIRM}
 
 
-def write_photos(root: Path, out: Path, side: int) -> list[Path]:
-    """Each of :data:`PHOTOS` from the unpacked ``root``, shrunk (Lanczos) to a ``side``-px long side if larger, as
-    PNG in ``out``; ``SystemExit`` naming a photo that is missing."""
+def write_photos(root: Path, out: Path, side: int, photos: dict[str, str] = PHOTOS) -> list[Path]:
+    """Each of ``photos`` (:data:`PHOTOS`, or :data:`CONFIRM`) from the unpacked ``root``, shrunk (Lanczos) to a
+    ``side``-px long side if larger, as PNG in ``out``; ``SystemExit`` naming a photo that is missing."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, rel in PHOTOS.items():
+    for name, rel in photos.items():
         src = root / rel
         if not src.is_file():
             raise SystemExit(f"{src}: missing (unpack plasma-workspace-wallpapers and mate-backgrounds into {root})")
@@ -60,8 +71,9 @@ def main() -> None:
     parser.add_argument("root", type=Path, help="the folder the two packages were unpacked into")
     parser.add_argument("out", type=Path)
     parser.add_argument("--side", type=int, default=1920, help="long side (px); larger photos are shrunk to it")
+    parser.add_argument("--set", choices=sorted(SETS), default="first", help="which photos (default: first)")
     args = parser.parse_args()
-    for path in write_photos(args.root, args.out, args.side):
+    for path in write_photos(args.root, args.out, args.side, SETS[args.set]):
         print(path)
 
 

@@ -28,3 +28,13 @@ def test_writes_every_photo_shrunk_to_the_long_side_and_keeps_small_ones(hd, tmp
 def test_names_the_missing_photo(hd, tmp_path):
     with pytest.raises(SystemExit, match=r"BytheWater.*missing"):
         hd.write_photos(tmp_path, tmp_path / "out", side=32)
+
+
+def test_the_confirmation_set_is_other_photos(hd, tmp_path):
+    assert not set(hd.CONFIRM) & set(hd.PHOTOS) and not set(hd.CONFIRM.values()) & set(hd.PHOTOS.values())
+    root = tmp_path / "pkgs"
+    for rel in hd.CONFIRM.values():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (64, 40)).save(root / rel, format="JPEG")
+    written = hd.write_photos(root, tmp_path / "out", side=48, photos=hd.CONFIRM)
+    assert sorted(p.stem for p in written) == sorted(hd.CONFIRM)
