@@ -10,7 +10,8 @@ A model may also cap the long side it paints at by default (``defaults.work_side
 ``defaults.work_scale_min`` of the size: large photos are then painted at a smaller fraction. Blind, with held-out
 photos at full size (docs/arbitrary_recipe.md, session 43): at 1024 px the shipped ``fast`` painted at 0.875 won
 over 0.6 in 56 of 64 pairs, at 1920 px 0.6 won over 0.875 in 56 of 64 (0.4 a tie with 0.6), at 2560 px 0.6 over
-0.4 in 31 of 48. So it ships with ``work_side`` 1024 and ``work_scale_min`` 0.6: 0.875 up to 1170 px, 1024 px
+0.4 in 31 of 48; on six other photos the rule below beat 0.875 in 36 of 48 at 1440 px and 32 of 48 at 2560 px.
+So it ships with ``work_side`` 1024 and ``work_scale_min`` 0.6: 0.875 up to 1170 px, 1024 px
 painted up to 1707 px, 0.6 above (a 4K photo painted at 2304 px). A ``work_scale`` the caller gives is used as
 given, at every size.
 """
