@@ -99,7 +99,7 @@ def join_mask(full: tuple[int, int], painted: tuple[int, int], *, pad: int, fact
     return joins
 
 
-def _seams(model: str | None) -> dict[str, float]:
+def _seams(model: str | None) -> dict[str, Any]:
     """The student's automatic tiles vs one whole-image pass at 4K.
 
     The two differ everywhere a little (the tiles share statistics measured on a 1024-px copy, the whole pass
