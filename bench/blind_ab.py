@@ -215,12 +215,16 @@ def make(args: argparse.Namespace) -> None:
 def photo_list(sources: list[Path], min_side: int = 0) -> list[Path]:
     """The photos in ``sources`` (image files, or folders of them), sorted by name within each folder, keeping
     those whose long side is at least ``min_side`` px; ``SystemExit`` naming a source that does not exist."""
-    from brushwork.imageio import IMAGE_SUFFIXES
+    from brushwork.errors import ImageError
+    from brushwork.imageio import find_images
 
     found: list[Path] = []
     for source in sources:
         if source.is_dir():
-            found += sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            try:
+                found += find_images(source, recursive=False)
+            except ImageError as exc:
+                raise SystemExit(str(exc)) from None
         elif source.is_file():
             found.append(source)
         else:

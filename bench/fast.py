@@ -120,12 +120,13 @@ def _seams(model: str | None) -> dict[str, Any]:
     result = stylize_result(content, style, method="fast", size=side, device="cpu", **options)
     tiled = np.asarray(to_pil(result.image), dtype=np.float64) / 255
     whole = brushwork.stylize(content, style, method="fast", size=side, device="cpu", as_pil=True, tile=0, **options)
-    diff = np.abs(tiled - np.asarray(whole, dtype=np.float64) / 255).mean(axis=-1)
+    whole = np.asarray(whole, dtype=np.float64) / 255
+    diff = np.abs(tiled - whole).mean(axis=-1)
     work = tuple(result.numbers["work_size"])
     pad = border_margin(BORDER_MARGIN, MicroAST.factor)
     tiles = result.numbers.get("tile") is not None
     joins = join_mask(diff.shape, work, pad=pad, factor=MicroAST.factor) if tiles else np.zeros(diff.shape, bool)
-    mse = float(((tiled - np.asarray(whole, dtype=np.float64) / 255) ** 2).mean())
+    mse = float(((tiled - whole) ** 2).mean())
     return {
         "psnr_db": round(10 * np.log10(1 / max(mse, 1e-12)), 1),
         "overlap_excess": round(float(diff[joins].mean() / diff[~joins].mean()), 3) if joins.any() else None,
