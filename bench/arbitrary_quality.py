@@ -140,8 +140,6 @@ def ours(spec: str, size: int) -> Stylizer:
     (:func:`prototype`), which is given the photo at ``size`` and must return the picture at that size."""
     if spec.startswith(PROTOTYPE):
         return prototype(spec)
-    import brushwork
-
     spec, *pairs = spec.split(",")
     method, _, rest = spec.partition(":")
     if method not in METHODS or not rest:
@@ -156,12 +154,25 @@ def ours(spec: str, size: int) -> Stylizer:
             )
         extra[key] = float(value)
 
-    def run(photo: Image.Image, style: Image.Image) -> Image.Image:
-        return brushwork.stylize(
-            photo, style, method=method, model=model, size=size, device="cpu", as_pil=True, **extra
-        )
+    return Ours(method, model, size, extra)
 
-    return run
+
+class Ours:
+    """One of our specs as a :data:`Stylizer`; ``numbers`` holds the last call's (``work_scale`` as applied...)."""
+
+    def __init__(self, method: str, model: str, size: int, options: dict[str, float]) -> None:
+        self.method, self.model, self.size, self.options = method, model, size, options
+        self.numbers: dict[str, Any] = {}
+
+    def __call__(self, photo: Image.Image, style: Image.Image) -> Image.Image:
+        from brushwork.api.stylize import stylize_result
+        from brushwork.imageio import to_pil
+
+        result = stylize_result(
+            photo, style, method=self.method, model=self.model, size=self.size, device="cpu", **self.options
+        )
+        self.numbers = result.numbers
+        return to_pil(result.image)
 
 
 def peer(size: int, threads: int) -> Stylizer:

@@ -185,6 +185,7 @@ def make(args: argparse.Namespace) -> None:
     trials = shuffled_trials([(p.name, s) for p in photos for s in styles], list(args.against), args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     cache: dict[tuple[str, str], dict[str, Image.Image]] = {}
+    applied: dict[str, dict[str, float]] = {}  # photo -> spec -> the working scale its pictures were painted at
     for p in photos:
         with Image.open(p) as img:
             photo = img.convert("RGB")
@@ -196,7 +197,10 @@ def make(args: argparse.Namespace) -> None:
         for s, f in styles.items():
             painting = Image.open(f).convert("RGB")
             cache[(p.name, s)] = {"photo": photo, "painting": painting}
-            cache[(p.name, s)].update({name: run(photo, painting).convert("RGB") for name, run in runs.items()})
+            for name, run in runs.items():
+                cache[(p.name, s)][name] = run(photo, painting).convert("RGB")
+                if (scale := getattr(run, "numbers", {}).get("work_scale")) is not None:
+                    applied.setdefault(p.name, {})[name] = round(float(scale), 4)
         print(f"stylised {p.name}", file=sys.stderr, flush=True)
     for t in trials:
         c = cache[(t["photo"], t["style"])]
@@ -208,7 +212,8 @@ def make(args: argparse.Namespace) -> None:
     (args.out / "VIEWER.md").write_text(BRIEF.format(count=len(trials), detail=DETAIL_BRIEF if args.full_size else ""))
     args.key.parent.mkdir(parents=True, exist_ok=True)
     size = "full" if args.full_size else args.size
-    args.key.write_text(json.dumps({"ours": args.ours, "size": size, "trials": trials}, indent=1) + "\n")
+    key = {"ours": args.ours, "size": size, "trials": trials, "work_scale": applied}
+    args.key.write_text(json.dumps(key, indent=1) + "\n")
     print(f"wrote {len(trials)} panels to {args.out} (brief: VIEWER.md) and the key to {args.key}")
 
 

@@ -31,3 +31,12 @@ def test_a_prototype_file_is_loaded_with_its_argument(aq, tmp_path: Path) -> Non
         aq.ours(f"py:{tmp_path / 'empty.py'}", 16)
     with pytest.raises(SystemExit, match="no file"):
         aq.ours(f"py:{tmp_path / 'absent.py'}:1", 16)
+
+
+def test_our_spec_keeps_the_numbers_of_its_last_picture(aq) -> None:
+    photo = Image.new("RGB", (256, 192), (40, 120, 200))
+    painting = Image.new("RGB", (48, 48), (200, 40, 40))
+    run = aq.ours("fast:fast,work_scale=0.5,palette=0", 256)
+    picture = run(photo, painting)
+    assert picture.size == photo.size
+    assert run.numbers["work_scale"] == pytest.approx(0.5, abs=0.02) and run.numbers["palette"] == 0

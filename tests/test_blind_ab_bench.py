@@ -121,3 +121,18 @@ def test_photo_list_takes_files_and_folders_and_keeps_large_photos(blind, tmp_pa
     assert [p.name for p in blind.photo_list(sources, min_side=760)] == ["b_large.png", "one.jpg"]
     with pytest.raises(SystemExit, match="nowhere: no such photo or folder"):
         blind.photo_list([tmp_path / "nowhere"])
+
+
+def test_make_writes_the_working_scale_each_photo_was_painted_at(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (256, 192), (30, 90, 160)).save(photos / "a.png")
+    out, key = tmp_path / "panels", tmp_path / "key.json"
+    cmd = [sys.executable, str(SCRIPT), "make", "--photos", str(photos), "--full-size", "--count", "1"]
+    cmd += ["--ours", "fast:fast,work_scale=0.5", "--against", "fast:fast", "--threads", "1"]
+    done = subprocess.run([*cmd, "--out", str(out), "--key", str(key)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    written = json.loads(key.read_text())
+    assert written["work_scale"]["a.png"]["ours"] == pytest.approx(0.5, abs=0.02)
+    assert written["work_scale"]["a.png"]["fast:fast"] == pytest.approx(0.875, abs=0.02)  # the model's own
+    assert len(list(out.glob("panel_*.png"))) == len(written["trials"]) == 4

@@ -49,6 +49,7 @@ from brushwork.losses.shift_consistency import shift_consistency_loss, shifted_c
 from brushwork.losses.spectrum import spectrum_loss
 from brushwork.losses.structure import normalized_feature_loss
 from brushwork.losses.style_contrast import style_contrastive_loss
+from brushwork.memo import memoized
 from brushwork.methods.adain import STRUCTURE_LAYERS, STYLE_LAYERS, decoder_layers
 from brushwork.methods.arbitrary import calibration, check_controls, scaled, training_checks
 from brushwork.methods.student_critic import CRITIC_LAYERS
@@ -533,7 +534,7 @@ def stylize(
     if tile is not None and tile < MIN_TILE:
         raise ConfigError(f"--tile {tile}: the fast method needs tiles of at least {MIN_TILE} px (or 0: no tiles)")
     device = next(net.parameters()).device
-    codes = [net.style_code(s.to(device)) for s in styles]
+    codes = [memoized(net, s.to(device), net.style_code, tag="style_code") for s in styles]  # a painting reused
     outside = None
     if mask is not None and len(styles) == 2:
         code, outside = codes
