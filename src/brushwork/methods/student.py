@@ -511,7 +511,8 @@ def stylize(
     """Stylise ``content`` ``(1, 3, H, W)`` (H, W ≥ 9) with one or more style images in one student pass.
 
     Args:
-        styles: style images ``(1, 3, h, w)`` in [0, 1], used at the size given (the API scales them).
+        styles: style images ``(1, 3, h, w)`` in [0, 1], used at the size given (the API scales them); each one's
+            code is kept for the next call with the same image and weights (:func:`brushwork.memo.memoized`).
         style_weights: blend weights for several styles (normalised to sum 1; their codes blend); default equal.
         alpha: 0 (every modulation is the identity) … 1 (full style).
         mask: ``(1, 1, H, W)`` in [0, 1]. One style: the style where it is 1, the identity (the content kept)
