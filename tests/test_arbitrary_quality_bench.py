@@ -40,3 +40,10 @@ def test_our_spec_keeps_the_numbers_of_its_last_picture(aq) -> None:
     picture = run(photo, painting)
     assert picture.size == photo.size
     assert run.numbers["work_scale"] == pytest.approx(0.5, abs=0.02) and run.numbers["palette"] == 0
+
+
+def test_gatys_is_a_spec_without_a_model(aq) -> None:
+    run = aq.ours("gatys,style_scale=0.5", 64)
+    assert (run.method, run.model, run.options) == ("gatys", None, {"style_scale": 0.5})
+    assert (aq.ours("fast:fast", 64).method, aq.ours("adain", 64).model) == ("fast", "adain")
+    assert aq.label_for("gatys") == "ours[gatys]"

@@ -62,7 +62,7 @@ def test_pack_subsamples_resizes_halves_and_leaves_the_held_out_styles_out(scrip
     assert {v.dtype for v in halved.values()} == {torch.float16}
 
 
-@pytest.mark.parametrize("variant", sorted("abcdefghijkmnpqr"))
+@pytest.mark.parametrize("variant", sorted("abcdefghijkmnpqrs"))
 def test_every_variant_is_a_valid_train_student_command(script, variant: str, tmp_path: Path) -> None:
     line = script.command(variant, tmp_path / "carry", tmp_path / "run", minutes=7, device="cuda", init_from="fast")
     assert line[1:3] == ["-m", "brushwork"]
@@ -70,13 +70,16 @@ def test_every_variant_is_a_valid_train_student_command(script, variant: str, tm
     assert args.time_limit == 7 and args.device == "cuda" and args.init_from == "fast"
     assert set(args.exclude_style) == set(script.HELD_OUT)
     assert args.load_size == 512 and args.crop in (256, 384)
-    assert set(script.VARIANTS) == set("abcdefghijkmnpqr")  # every variant is checked here
+    assert set(script.VARIANTS) == set("abcdefghijkmnpqrs")  # every variant is checked here
     if variant == "k":  # the variant's own settings override the common ones
         assert (args.structure_weight, args.structure_magnitude, args.coarse_gram_weight) == (0.4, 1, 5)
     if variant == "m":
         assert (args.adversarial_weight, args.critic_real) == (2, "painting")
     if variant == "p":
         assert args.shift_weight == 30
+    if variant == "s":  # the Gatys objective: no teacher terms
+        assert (args.spectrum_weight, args.orientation_weight, args.gram_weight) == (0, 0, 10)
+        assert args.structure_layers == (0, 0, 0, 1)
     assert args.luma_input == args.structure_luma == (True if variant == "q" else None)
     assert args.cell_notch == (1.0 if variant == "r" else None)
     folders = [Path(f).name for f in args.style]
