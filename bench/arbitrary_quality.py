@@ -68,6 +68,8 @@ MEASURES = ("content", "style", "ssim", "luma_hold", "chroma_hold")
 #: (the optimisation, its defaults) has no model.
 METHODS = ("adain", "fast")
 GATYS = "gatys"
+#: The ``KEY=VALUE`` options of an ``adain`` or ``fast`` spec (``brushwork.stylize`` options).
+OPTION_KEYS = ("alpha", "detail", "style_scale", "palette", "work_scale")
 #: ``--ours py:PATH.py[:ARG]``: a prototype outside the library (:func:`prototype`).
 PROTOTYPE = "py:"
 
@@ -135,12 +137,12 @@ def prototype(spec: str) -> Stylizer:
     return make(arg)
 
 
-def ours(spec: str, size: int) -> Stylizer:
-    """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), or
-    ``gatys[@ALPHA]`` (the optimisation at its defaults; ALPHA its style strength), ALPHA the
+def ours(spec: str, size: int) -> Ours | Stylizer:
+    """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
     style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette`` and ``work_scale``
-    (brushwork.stylize options; e.g. ``adain,detail=0``); or ``py:PATH.py[:ARG]``, a prototype
-    (:func:`prototype`), which is given the photo at ``size`` and must return the picture at that size."""
+    (brushwork.stylize options; e.g. ``adain,detail=0``); ``gatys[@STRENGTH][,KEY=VALUE...]``, the optimisation
+    at its defaults (STRENGTH its style strength, KEY ``style_scale`` or ``palette``); or ``py:PATH.py[:ARG]``, a
+    prototype (:func:`prototype`), which is given the photo at ``size`` and must return the picture at that size."""
     if spec.startswith(PROTOTYPE):
         return prototype(spec)
     spec, *pairs = spec.split(",")
@@ -150,20 +152,19 @@ def ours(spec: str, size: int) -> Stylizer:
     elif method not in METHODS or not rest:
         method, rest = "adain", spec
     model, _, alpha = rest.partition("@")
-    extra: dict[str, float] = {"alpha": float(alpha)} if alpha else {}
+    strength = "strength" if method == GATYS else "alpha"  # Gatys scales its style weight; no alpha
+    extra: dict[str, float] = {strength: float(alpha)} if alpha else {}
+    keys = ("style_scale", "palette") if method == GATYS else OPTION_KEYS
     for pair in pairs:
         key, _, value = pair.partition("=")
-        if key not in ("alpha", "detail", "style_scale", "palette", "work_scale") or not value:
-            raise SystemExit(
-                f"--ours {spec}: option {pair!r} is not alpha=A, detail=D, style_scale=S, palette=P or work_scale=W"
-            )
+        if key not in keys or not value:
+            raise SystemExit(f"--ours {spec}: option {pair!r} is not one of {', '.join(k + '=X' for k in keys)}")
         extra[key] = float(value)
-
     return Ours(method, None if method == GATYS else model, size, extra)
 
 
 class Ours:
-    """One of our specs as a :data:`Stylizer`; ``numbers`` holds the last call's (``work_scale`` as applied...)."""
+    """One of our specs as a :data:`Stylizer`; ``numbers`` holds the last picture's (the working scale applied...)."""
 
     def __init__(self, method: str, model: str | None, size: int, options: dict[str, float]) -> None:
         self.method, self.model, self.size, self.options = method, model, size, options

@@ -45,5 +45,8 @@ def test_our_spec_keeps_the_numbers_of_its_last_picture(aq) -> None:
 def test_gatys_is_a_spec_without_a_model(aq) -> None:
     run = aq.ours("gatys,style_scale=0.5", 64)
     assert (run.method, run.model, run.options) == ("gatys", None, {"style_scale": 0.5})
+    assert aq.ours("gatys@0.5", 64).options == {"strength": 0.5}  # Gatys has a strength, no alpha
+    with pytest.raises(SystemExit, match="not one of"):
+        aq.ours("gatys,work_scale=0.5", 64)
     assert (aq.ours("fast:fast", 64).method, aq.ours("adain", 64).model) == ("fast", "adain")
     assert aq.label_for("gatys") == "ours[gatys]"

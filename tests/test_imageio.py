@@ -227,3 +227,15 @@ def test_concurrent_reads_leave_pillow_and_warning_filters_as_they_were(tmp_path
         images = list(pool.map(read_image, paths * 4))
     assert len(images) == 64 and all(im.rgb.shape == (1, 3, 40, 30) for im in images)
     assert warnings.filters == filters and limit == Image.MAX_IMAGE_PIXELS
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_the_8_bit_fast_path_gives_the_general_path_s_values(mode: str) -> None:
+    from brushwork.imageio import _rgb8_to_tensor, _to_float_array
+
+    values = np.arange(256, dtype=np.uint8)
+    pixels = np.stack([values, values[::-1], np.roll(values, 7)], axis=-1).reshape(16, 16, 3)
+    img = Image.fromarray(pixels, mode="RGB")
+    img = img if mode == "RGB" else img.convert("L")
+    general = torch.from_numpy(np.ascontiguousarray(_to_float_array(img)[0])).permute(2, 0, 1).unsqueeze(0)
+    assert torch.equal(_rgb8_to_tensor(img), general)

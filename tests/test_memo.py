@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ class _Counting(nn.Module):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         self.calls += 1
-        return self.proj(image.float().mean(dim=(2, 3)))
+        return self.proj(image.to(self.proj.weight.dtype).mean(dim=(2, 3)))
 
 
 def _img(seed: int, h: int = 12, w: int = 10) -> torch.Tensor:
@@ -62,6 +64,30 @@ def test_any_change_to_the_weights_or_the_autocast_state_computes_again() -> Non
     assert net.calls == 4
     _code(net, image)
     assert net.calls == 4  # the fp32 result is still there
+
+
+@torch.no_grad()
+def test_a_new_dtype_device_copy_or_mode_computes_again() -> None:
+    net, image = _Counting(), _img(0)
+    _code(net, image)
+    net.double()  # the same parameter objects, new storage
+    assert _code(net, image).dtype == torch.float64 and net.calls == 2
+    net.train(False)  # another mode (dropout, batch statistics)
+    _code(net, image)
+    assert net.calls == 3
+    _code(net, image)
+    assert net.calls == 3
+
+
+@torch.no_grad()
+def test_the_memo_does_not_keep_a_module_alive() -> None:
+    net = _Counting()
+    _code(net, _img(0))
+    assert net in memo._MEMO
+    alive = weakref.ref(net)
+    del net
+    gc.collect()
+    assert alive() is None
 
 
 def test_training_and_traces_always_compute(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,11 +2,12 @@
 
 A folder of photos, the frames of a video and a web page's previews paint many pictures with one painting, and
 the ``fast`` student would encode that painting again for each of them (its style encoder is about a fifth of a
-512-px picture's time). :func:`memoized` keeps the last few results per network, keyed by everything a result
-depends on: the network's weights (each tensor's identity and version, which every in-place update such as an
-optimiser step or ``load_state_dict`` bumps), the image's bytes (SHA-256), shape, dtype and device, the autocast
-state and a tag naming the computation. It only serves calls that record no autograd graph and no trace;
-training steps and ONNX exports always compute.
+512-px picture's time). :func:`memoized` keeps the last few results per network, keyed by what a result depends
+on: the network's mode and weights (each parameter's and buffer's identity, storage, dtype, device and version,
+which every in-place update such as an optimiser step or ``load_state_dict`` bumps, and ``.to()`` or ``.half()``
+replaces), the image's bytes (SHA-256), shape, dtype and device, the autocast state and a tag naming the
+computation. Writes through ``tensor.data`` bump no version and are not seen. It only serves calls that record no
+autograd graph, no trace and no compiled graph; training steps and ONNX exports always compute.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ _MEMO: weakref.WeakKeyDictionary[nn.Module, OrderedDict[Hashable, torch.Tensor]]
 _LOCK = threading.Lock()
 
 
-def weights_key(module: nn.Module) -> tuple[tuple[int, int], ...]:
-    """The identity and version of each of ``module``'s parameters and buffers: any change to the weights changes it."""
-    return tuple((id(t), t._version) for t in module.state_dict(keep_vars=True).values())
+def weights_key(module: nn.Module) -> tuple[Hashable, ...]:
+    """``module``'s mode and, for each parameter and buffer, its identity, storage, dtype, device and version."""
+    tensors = [*module.parameters(), *module.buffers()]
+    return (module.training, *((id(t), t.data_ptr(), t.dtype, t.device, t._version) for t in tensors))
 
 
 def image_digest(image: torch.Tensor) -> bytes:
@@ -41,7 +43,7 @@ def image_digest(image: torch.Tensor) -> bytes:
 
 
 def _cacheable(module: nn.Module, image: torch.Tensor) -> bool:
-    if torch.jit.is_tracing():
+    if torch.jit.is_tracing() or torch.compiler.is_compiling():
         return False
     if not torch.is_grad_enabled():
         return True

@@ -535,7 +535,11 @@ def stylize(
     if tile is not None and tile < MIN_TILE:
         raise ConfigError(f"--tile {tile}: the fast method needs tiles of at least {MIN_TILE} px (or 0: no tiles)")
     device = next(net.parameters()).device
-    codes = [memoized(net, s.to(device), net.style_code, tag="style_code") for s in styles]  # a painting reused
+
+    def encode(style: torch.Tensor) -> torch.Tensor:
+        return net.style_code(style.to(device))
+
+    codes = [memoized(net, s, encode, tag="style_code") for s in styles]  # hashed where it is, encoded on the device
     outside = None
     if mask is not None and len(styles) == 2:
         code, outside = codes
