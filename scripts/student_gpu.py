@@ -21,9 +21,11 @@ downloaded there. So the lease runs in two steps:
 These are the command lines of session 33's lease on one H200 (run then from a shell script): four variants at 0.27 s a
 step each (100 % GPU), then two continued (docs/arbitrary_recipe.md "Session 33"). Session 34 ran this script itself:
 ``--variants c,e,f,g --minutes 8.2``, then the same with ``--minutes 4.2`` on the warm machine, which resumes each run
-(a run folder that already saved is continued, not restarted). For the next lease: ``--variants c,i,m,q`` (the control,
-the magnitude-weighted structure term, a critic that takes the paintings as real at weight 2, and the network painting
-from the photo's luminance), chosen by ``bench/blind_ab.py`` as well as by the numbers. ``k`` (the structure term at 0.4
+(a run folder that already saved is continued, not restarted). For the next lease: ``--variants c,s,m,q`` (the control,
+the Gatys objective without teacher terms, a critic that takes the paintings as real at weight 2, and the network
+painting from the photo's luminance), chosen by ``bench/blind_ab.py`` as well as by the numbers; ``s`` replaces ``i``
+after session 44 (blind at 512 px our Gatys optimisation beat the peer 60 / 64 and 36 / 48 where the teacher lost;
+its CPU pilot lost its clean pictures in 1078 steps, a GPU-scale question). ``k`` (the structure term at 0.4
 with the half-scale Gram term) lost blind as a CPU pilot in session 41 (7 / 48: it fills the calm areas with our own
 hatching); ``r`` (the 1/8 maps notched inside the network) in session 42 (5 / 48 at step 300: the grain and the
 lattice grow back). ``n`` (the Cezannes) and ``p`` (the shift-consistency term) lost blind as
