@@ -1,8 +1,8 @@
 """What a frozen network computes from one image, computed once while neither changes.
 
 A folder of photos, the frames of a video and a web page's previews paint many pictures with one painting, and
-the ``fast`` student would encode that painting again for each of them (its style encoder is about a fifth of a
-512-px picture's time). :func:`memoized` keeps the last few results per network, keyed by what a result depends
+the ``fast`` student would encode that painting again for each of them (a few milliseconds of a 512-px picture's
+60). :func:`memoized` keeps the last few results per network, keyed by what a result depends
 on: the network's mode and weights (each parameter's and buffer's identity, storage, dtype, device and version,
 which every in-place update such as an optimiser step or ``load_state_dict`` bumps, and ``.to()`` or ``.half()``
 replaces), the image's bytes (SHA-256), shape, dtype and device, the autocast state and a tag naming the
