@@ -64,6 +64,10 @@ def test_channels_last_copies_are_cached_until_the_weights_change(tiny_encoder) 
     second = channels_last(tiny_encoder)
     assert second is not first
     assert torch.equal(next(iter(second.parameters())), next(iter(tiny_encoder.parameters())))
+    conv = torch.nn.Conv2d(3, 4, 3)
+    single = channels_last(conv)
+    conv.double()  # the same parameter objects, new storage: a new copy, not the float32 one
+    assert channels_last(conv) is not single and channels_last(conv).weight.dtype == torch.float64
 
 
 def test_alpha_and_strength(model: Path, tiny_encoder) -> None:

@@ -92,8 +92,8 @@ _LAYOUT_LOCK = threading.Lock()
 
 
 def channels_last(module: Any) -> Any:
-    """A channels-last copy of a frozen convolutional ``module``, cached while the module lives and its
-    weights are unchanged (in-place updates bump the tensors' versions).
+    """A channels-last copy of a frozen convolutional ``module``, cached while the module lives and its mode and
+    weights are unchanged (:func:`brushwork.memo.weights_key`: in-place updates, ``.to()``, ``.half()``).
 
     A copy, not the module itself: Gatys' loss views features as ``(C, H·W)`` and needs the default layout.
     Measured for ``brushwork.stylize`` with AdaIN (fp32, 2 threads on an AVX2 CPU, interleaved medians, output
@@ -103,7 +103,9 @@ def channels_last(module: Any) -> Any:
 
     import torch
 
-    version = sum(t._version for t in module.state_dict(keep_vars=True).values())
+    from brushwork.memo import weights_key
+
+    version = weights_key(module)
     with _LAYOUT_LOCK:
         cached = _LAYOUT_COPIES.get(module)
         if cached is None or cached[0] != version:
