@@ -349,3 +349,44 @@ def test_a_luma_student_from_a_colour_one(tmp_path: Path, make_unpaired, tiny_vg
         str(latest_checkpoint(tmp_path / "luma")),
     ]
     assert main([*argv, "-o", str(out)]) == 0 and load_image(out).shape[1] == 3
+
+
+def _targets(data: Path, out: Path, *, style: str) -> Path:
+    """A target folder for the tiny data: each photo's target is its inverse (decoded at the run's 40 px)."""
+    from PIL import Image
+
+    from brushwork.data.folders import decode_uint8
+
+    out.mkdir(parents=True)
+    lines = []
+    for i, photo in enumerate(sorted((data / "trainB").iterdir())[:3]):
+        picture = 255 - decode_uint8(photo, 40)
+        Image.fromarray(picture.permute(1, 2, 0).numpy()).save(out / f"{i:06d}.png")
+        entry = {"index": i, "target": f"{i:06d}.png", "content": str(photo), "load_size": 40}
+        lines.append(json.dumps({**entry, "style": str(data / "trainA" / style)}))
+    (out / "index.jsonl").write_text("\n".join(lines) + "\n")
+    return out
+
+
+def test_targets_are_learnt_every_k_steps_and_kept_on_resume(
+    tmp_path: Path, make_unpaired, tiny_vgg, tiny_encoder, capsys
+) -> None:
+    data = make_unpaired(tmp_path / "data")
+    teacher = _teacher(tmp_path / "teacher", tiny_encoder, ["000"])
+    kept = sorted(p.name for p in (data / "trainA").iterdir() if not p.name.startswith("000"))[0]
+    targets = _targets(data, tmp_path / "targets", style=kept)
+    args = ["--teacher", str(teacher), "--exclude-style", "000", "--steps", "4"]
+    assert (
+        _train(data, tmp_path / "run", *args, "--targets", str(targets), "--target-every", "2", "--stop-at", "2") == 0
+    )
+    assert _train(data, tmp_path / "run", *args, "--resume") == 0  # the run's own targets
+    logged = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert ["target_pixel" in x for x in logged] == [True, False, True, False]
+    saved = read_config(latest_checkpoint(tmp_path / "run"))
+    assert saved["data"]["targets"] == {"folder": str(targets.resolve()), "pairs": 3, "every": 2}
+    assert saved["config"]["target_every"] == 2
+
+    bad = _targets(data, tmp_path / "bad", style=sorted((data / "trainA").iterdir())[0].name)  # 000…: held out
+    assert _train(data, tmp_path / "other", *args, "--targets", str(bad)) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "000000.png: painted with the held-out style 000" in err

@@ -137,6 +137,35 @@ def test_without_teacher_terms_the_teacher_does_not_run(tiny_encoder: VGG16Encod
     assert calls
 
 
+def test_given_targets_replace_the_teachers_pictures(tiny_encoder: VGG16Encoder, teacher: VGGDecoder) -> None:
+    config = dataclasses.replace(TINY, random_alpha=1.0, style_augment=True)  # every drawn alpha below 1
+    trainer = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)
+    calls: list[int] = []
+    teacher.register_forward_hook(lambda *_: calls.append(1))
+    content, style = _batch(0)
+    target = content.flip(-1).mul(0.5).add(0.25)  # a picture no teacher paints
+    history = [trainer.train_step((content, style, target)) for _ in range(30)]
+    assert not calls
+    assert set(history[0]) == {
+        "loss",
+        "target_pixel",
+        "target_distill",
+        "target_structure",
+        "target_style",
+        "target_gram",
+        "lr",
+    }
+    assert history[0]["target_style"] > 0  # alpha 1 for targets, whatever was drawn
+    assert history[-1]["target_pixel"] < 0.7 * history[0]["target_pixel"]
+    with torch.no_grad():  # it learns the target, the painting as given (not augmented)
+        out = trainer._call(content, style, torch.ones(2))
+    assert F.l1_loss(out, target) < F.l1_loss(out, content)
+    plain = trainer.train_step((content, style))
+    assert "pixel" in plain and "target_pixel" not in plain and calls
+    with pytest.raises(ValueError, match="targets"):
+        trainer.train_step((content, style, target[..., :16]))
+
+
 def test_the_contrast_term_uses_the_students_own_style_codes(tiny_encoder: VGG16Encoder, teacher) -> None:
     config = dataclasses.replace(TINY, pixel_weight=0.0, distill_weight=0.0, contrast_weight=1.0, random_alpha=0.0)
     trainer = StudentTrainer(config, encoder=tiny_encoder, teacher=teacher, seed=0)

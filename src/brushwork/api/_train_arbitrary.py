@@ -194,10 +194,12 @@ def fit_run(
     *,
     loop: dict[str, Any],
     meta: dict[str, Any] | None = None,
+    add_source: Callable[[Any, Any], tuple[Any, dict[str, Any]]] | None = None,
 ) -> Any:
     """Train ``make_trainer(device, distributed)`` on the folders' images (DDP under ``torchrun``) → ``FitResult``.
 
-    ``meta`` (e.g. the teacher) joins the run's metadata after ``data``.
+    ``meta`` (e.g. the teacher) joins the run's metadata after ``data``; ``add_source(batches, dist_info)`` →
+    ``(the batches to train on, what joins data)`` mixes more data into the folders' stream (target pictures).
     """
     from brushwork.api.train import loop_config, open_batches
     from brushwork.seed import seed_everything
@@ -228,6 +230,9 @@ def fit_run(
             "skipped": len(source.skipped),
             **start.inherited,
         }
+        if add_source is not None:
+            source, more = add_source(source, dist_info)
+            data.update(more)
         info = {"data": data, **(meta or {}), "seed": start.seed, "world_size": dist_info.world_size}
         if start.defaults:
             info["defaults"] = start.defaults

@@ -51,6 +51,7 @@ def train_student(
     device: str = "auto",
     seed: int = 0,
     init_from: str | os.PathLike[str] | None = None,
+    targets: str | os.PathLike[str] | None = None,
     **loop: Any,
 ) -> Any:
     """Train the ``fast`` student by distillation from an AdaIN ``teacher`` on photos and paintings.
@@ -73,6 +74,9 @@ def train_student(
             ``enc_blocks`` and ``quarter_blocks`` may be set larger than the model's: the new residual blocks start as
             the identity, so the grown network starts as the model; so does ``noise`` set on a model without it (the
             noise starts at zero). ``static`` may add sites: their dynamic filters are dropped.
+        targets: a folder of precomputed target pictures (:mod:`brushwork.data.paired_targets`, e.g. Gatys'
+            pictures from ``scripts/gatys_targets.py``): every ``target_every``-th step learns them instead of
+            the teacher's. When resuming, the run's own unless given; the folder may have grown since.
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``, ``preview_every_s``).
 
@@ -126,4 +130,28 @@ def train_student(
             preview_palette=palette,
         )
 
-    return fit_run(given, run, cfg, trainer, loop=loop, meta={"teacher": teacher_info})
+    if targets is None and point is not None:
+        targets = point.saved.get("data", {}).get("targets", {}).get("folder")
+
+    def add_targets(batches: Any, dist_info: Any) -> tuple[Any, dict[str, Any]]:
+        from brushwork.data.paired_targets import Interleaved, TargetBatches
+
+        assert targets is not None
+        folder = Path(targets)
+        pairs = TargetBatches(
+            folder,
+            crop=cfg.crop,
+            style_crop=cfg.style_crop or cfg.crop,
+            style_load=cfg.style_load_size or cfg.load_size,
+            load_size=cfg.load_size,
+            batch_size=cfg.batch_size,
+            seed=run.seed,
+            rank=dist_info.rank,
+            world_size=dist_info.world_size,
+            exclude=tuple(exclude_styles),
+        )
+        info = {"folder": str(folder.resolve()), "pairs": len(pairs), "every": cfg.target_every}
+        return Interleaved(batches, pairs, cfg.target_every), {"targets": info}
+
+    extra = None if targets is None else add_targets
+    return fit_run(given, run, cfg, trainer, loop=loop, meta={"teacher": teacher_info}, add_source=extra)

@@ -276,6 +276,18 @@ def _register_student(methods: argparse._SubParsersAction) -> None:
         "searched recursively). Unset options take the defaults, or the run's own settings with --resume.",
     )
     p.add_argument("--teacher", metavar="MODEL", help="adain model or run folder to learn from (resume: the run's)")
+    p.add_argument(
+        "--targets",
+        metavar="DIR",
+        help="folder of precomputed target pictures (scripts/gatys_targets.py) learnt every --target-every steps "
+        "instead of the teacher's (resume: the run's)",
+    )
+    p.add_argument(
+        "--target-every",
+        type=positive_int,
+        metavar="K",
+        help="with --targets: a target batch every K steps (default 2)",
+    )
     _add_folders(p, init_from="start from a trained student (fresh optimiser)")
     arch = p.add_argument_group("network")
     arch.add_argument("--widths", type=_three_ints, metavar="C1,C2,C3", help="channels at 1/2, 1/4, 1/8 (32,64,64)")
@@ -435,12 +447,13 @@ def run_student(args: argparse.Namespace) -> int:
         "hold_ceiling",
         "freeze_generator",
         "random_alpha",
+        "target_every",
         "style_augment",
         "lr",
         "lr_decay",
         "bf16",
     )
-    return _train_arbitrary(train_student, args, flags, teacher=args.teacher)
+    return _train_arbitrary(train_student, args, flags, teacher=args.teacher, targets=args.targets)
 
 
 def _register_cyclegan(methods: argparse._SubParsersAction) -> None:

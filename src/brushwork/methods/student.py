@@ -190,6 +190,9 @@ class StudentConfig(DictConfig):
             alone for one pair brings it much closer to the painting and the photo at once, so the mapping from
             a painting to its code is where the student is weakest.
         random_alpha: probability that a training pair draws its alpha from U(0, 1) instead of 1.
+        target_every: with a folder of precomputed target pictures (``train student --targets``), every this many
+            steps is a batch of target pairs (their pictures replace the teacher's; alpha 1, no style
+            augmentation), the others the folders' pairs with the teacher (1: targets only).
         style_augment: random scale, quarter turns, flips and channel permutations of the style batch.
         lr, lr_decay: Adam's rate, decayed as ``lr / (1 + lr_decay · step)``.
         steps, batch_size, crop, load_size, style_crop, style_load_size, bf16: as for AdaIN (crops multiples of 8).
@@ -230,6 +233,7 @@ class StudentConfig(DictConfig):
     hold_ceiling: float = 0.4
     freeze_generator: bool = False
     random_alpha: float = 0.25
+    target_every: int = 2
     style_augment: bool = False
     lr: float = 5e-4
     lr_decay: float = 5e-5
@@ -255,6 +259,7 @@ class StudentConfig(DictConfig):
             "static": set(self.static) <= {2, 4, 8},
             "style_dim": self.style_dim >= 1,
             "random_alpha": 0.0 <= self.random_alpha <= 1.0,
+            "target_every": isinstance(self.target_every, int) and self.target_every >= 1,
             "structure_magnitude": self.structure_magnitude >= 0,
             "cell_notch": 0.0 <= self.cell_notch <= 1.0,
             "hold_ceiling": 0.0 <= self.hold_ceiling < 1.0,
@@ -348,13 +353,14 @@ def student_losses(
     critic: Callable[[dict[str, torch.Tensor]], torch.Tensor] | None = None,
     seen: dict[str, dict[str, torch.Tensor]] | None = None,
     shift: tuple[int, int] = (4, 4),
+    target: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """The distillation objective on a batch.
 
     Args:
         encoder: the frozen VGG16 (the teacher's encoder and the loss network).
         teacher: the frozen teacher decoder (not run when no term needs its picture: pixel, distillation, TV,
-            spectrum, orientation, layout, adversarial against the teacher).
+            spectrum, orientation, layout, adversarial against the teacher; nor with ``target``).
         student: called as ``student(content, style, alpha)`` → the student's raw picture ``(N, 3, H, W)``; with a
             contrast weight as ``student(content, style, alpha, codes=True)`` → ``(picture, codes of the picture,
             codes of the paintings)``, the codes ``(N, D)`` from the student's own style encoder.
@@ -370,6 +376,9 @@ def student_losses(
             then also called with ``record=`` (a list that receives the per-site statistics) on the photo and
             ``stats=`` (those statistics) on the shifted crop, as :class:`~brushwork.models.micro_ast.MicroAST`
             paints tiles.
+        target: ``(N, 3, H, W)`` pictures in [0, 1] to learn instead of the teacher's (precomputed, e.g. Gatys'
+            pictures of the pairs, :mod:`brushwork.data.paired_targets`): every teacher term compares with them
+            and the teacher does not run. They are pictures at full strength: ``alpha`` should be 1.
 
     Returns:
         ``{"loss"}`` (carries the gradient) and, for every term whose weight is set, ``"pixel"``, ``"distill"``,
@@ -390,7 +399,7 @@ def student_losses(
         c.layout_weight,
         c.adversarial_weight if c.critic_real == "teacher" else 0.0,
     )
-    t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 else ()
+    t_layers = decoder_layers(teacher) if max(teacher_terms) > 0 and target is None else ()
     structure_weights = {n: w for n, w in zip(STRUCTURE_LAYERS, c.structure_layers, strict=True) if w > 0}
     structure = tuple(structure_weights) if c.structure_weight > 0 else ()
     layout = STRUCTURE_LAYERS if c.layout_weight > 0 else ()
@@ -405,7 +414,12 @@ def student_losses(
         content_raw = encoder(photo, content_layers) if content_layers else {}
         kept_forms = content_raw if one_pass else encoder(grey, structure)  # the forms the picture must keep
         style_raw = encoder(style, set(t_layers) | set(STYLE_LAYERS) | (set(judged) - set(judge_teacher)))
-        target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else photo
+        if target is None:
+            target = teacher_output(teacher, content_raw, style_raw, alpha) if t_layers else photo
+        elif target.shape != content.shape:
+            raise ValueError(f"student_losses: targets {tuple(target.shape)} for photos {tuple(content.shape)}")
+        else:
+            target = target.float()
         target_sets = set(judge_teacher) | set(layout) | (set(STYLE_LAYERS) if c.distill_weight > 0 else set())
         target_raw = encoder(target, target_sets)
         target_feats = scaled(target_raw) if c.distill_weight > 0 else {}

@@ -127,11 +127,18 @@ class StudentTrainer(OneNetTrainer):
             shift = divmod(int(torch.randint(1, 64, (1,), generator=draw)), 8)
         return style, alpha.to(self.device), origin, shift
 
-    def train_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
-        """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1], then one of the critic (if
-        any) on the same pictures; returns the losses."""
-        content, style = (x.to(self.device, non_blocking=True) for x in batch)
-        style, alpha, origin, shift = self._draw(style, content.shape[0])
+    def train_step(self, batch: tuple[torch.Tensor, ...]) -> dict[str, float]:
+        """One Adam step on ``(content, style)``, each ``(B, 3, crop, crop)`` in [0, 1], or ``(content, style,
+        target)`` with precomputed target pictures that replace the teacher's (at alpha 1, the painting not
+        augmented; their terms are reported as ``target_NAME``), then one of the critic (if any) on the same
+        pictures; returns the losses."""
+        content, style, *given = (x.to(self.device, non_blocking=True) for x in batch)
+        target = given[0] if given else None
+        drawn, alpha, origin, shift = self._draw(style, content.shape[0])  # drawn alike: the stream stays the same
+        if target is None:
+            style = drawn
+        else:  # a target is the painting's own picture at full strength
+            alpha = torch.ones_like(alpha)
         call = functools.partial(self._call, origin=origin)
         critic = None if self.critic is None else self.critic.generator_term
         seen: dict[str, dict[str, torch.Tensor]] = {}
@@ -147,11 +154,14 @@ class StudentTrainer(OneNetTrainer):
                 critic=critic,
                 seen=seen,
                 shift=shift,
+                target=target,
             )
         out = self._apply(losses)
         if self.critic is not None:
             with autocast(self.device, self.config.bf16):
                 out["critic"] = self.critic.step(seen["real"], seen["fake"])
+        if target is not None:
+            out = {k if k in ("loss", "lr") else f"target_{k}": v for k, v in out.items()}
         return out
 
     @torch.no_grad()

