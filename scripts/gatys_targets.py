@@ -8,11 +8,12 @@ target takes about 47 s at 512 × 512 px on two CPU threads (AVX-512); the set g
 Pair ``i`` is a pure function of ``(seed, i)``: a photo from the content folders (every photo alike), decoded as
 training decodes it (short side ``--load-size``), and a painting from the style folders (held-out styles left
 out; folders drawn equally often). Each target is written atomically as ``DIR/NNNNNN.png`` (the photo's exact
-size) and then named in ``DIR/index.jsonl``, so a run killed at any time resumes (``--count`` is the total wanted)::
+size, or with ``--crop`` of a square of it, whose ``box`` the index keeps: four times cheaper at 256 px, the
+painting scaled as for the whole photo) and then named in ``DIR/index.jsonl``, so a run killed at any time resumes (``--count`` is the total wanted)::
 
     OMP_NUM_THREADS=1 nice .venv/bin/python scripts/gatys_targets.py ~/brushwork-runs/gatys_targets \\
         --content ../shared/data/vangogh2photo/trainB --style ../shared/data/vangogh2photo/trainA \\
-        ../shared/data/styles --exclude-style candy feathers la_muse udnie --count 1000 --time-limit 150
+        ../shared/data/styles --exclude-style candy feathers la_muse udnie --crop 256 --count 1000 --time-limit 150
 """
 
 from __future__ import annotations
@@ -37,22 +38,35 @@ from brushwork.imageio import to_pil
 log = logging.getLogger("gatys_targets")
 
 
-def draw(seed: int, i: int, contents: list[Path], styles: list[Path]) -> tuple[Path, Path]:
-    """Pair ``i``'s photo and painting: a pure function of ``(seed, i)`` and the two lists."""
+def draw(seed: int, i: int, contents: list[Path], styles: list[Path]) -> tuple[Path, Path, np.random.Generator]:
+    """Pair ``i``'s photo and painting, and the generator that places its crop: a pure function of ``(seed, i)``
+    and the two lists."""
     gen = np.random.default_rng([seed, i])
-    return contents[int(gen.integers(len(contents)))], styles[int(gen.integers(len(styles)))]
+    return contents[int(gen.integers(len(contents)))], styles[int(gen.integers(len(styles)))], gen
 
 
-def paint(content: Path, style: Path, load_size: int, seed: int) -> Image.Image:
-    """The Gatys picture (the method's defaults, as the blind tests ran it) of ``content`` decoded at
-    ``load_size`` (short side) with ``style``, at the photo's decoded size."""
+def paint(
+    content: Path, style: Path, load_size: int, seed: int, *, crop: int = 0, place: np.random.Generator | None = None
+) -> tuple[Image.Image, list[int] | None]:
+    """The Gatys picture (the method's defaults, as the blind tests ran them) of ``content`` decoded at
+    ``load_size`` (short side) with ``style``, at the photo's decoded size; with ``crop``, of a ``crop``-px square
+    of it placed by ``place``, the painting as large as for the whole photo (the same stroke size), and that
+    square's ``[top, left, height, width]``."""
     photo = decode_uint8(content, load_size).float().div_(255).unsqueeze(0)
     painting = Image.open(style).convert("RGB")
-    result = stylize_result(photo, painting, method="gatys", size=max(photo.shape[-2:]), device="cpu", seed=seed)
+    box, scale = None, 1.0
+    if crop:
+        h, w = photo.shape[-2:]
+        gen = place if place is not None else np.random.default_rng(seed)
+        top, left = int(gen.integers(h - crop + 1)), int(gen.integers(w - crop + 1))
+        box, scale = [top, left, crop, crop], max(h, w) / crop
+        photo = photo[..., top : top + crop, left : left + crop]
+    side = max(photo.shape[-2:])
+    result = stylize_result(photo, painting, method="gatys", size=side, device="cpu", seed=seed, style_scale=scale)
     image = result.image
     if tuple(image.shape[-2:]) != tuple(photo.shape[-2:]):
         raise RuntimeError(f"{content}: the picture is {tuple(image.shape[-2:])}, the photo {tuple(photo.shape[-2:])}")
-    return to_pil(image)
+    return to_pil(image), box
 
 
 def main() -> None:
@@ -62,6 +76,7 @@ def main() -> None:
     p.add_argument("--style", nargs="+", required=True)
     p.add_argument("--exclude-style", nargs="*", default=[])
     p.add_argument("--load-size", type=int, default=512)
+    p.add_argument("--crop", type=int, default=0, help="paint a square of this side of each photo (0: the whole)")
     p.add_argument("--count", type=int, default=1000, help="targets wanted in all")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--time-limit", type=float, default=0, help="minutes; 0: none (stops between targets)")
@@ -79,14 +94,15 @@ def main() -> None:
         if args.time_limit and time.monotonic() - start > args.time_limit * 60:
             log.info("time limit reached; %d targets in %s", len(done), args.out)
             break
-        content, style = draw(args.seed, i, contents, styles)
+        content, style, place = draw(args.seed, i, contents, styles)
         t0 = time.monotonic()
-        picture = paint(content, style, args.load_size, args.seed + i)
+        picture, box = paint(content, style, args.load_size, args.seed + i, crop=args.crop, place=place)
         name = f"{i:06d}.png"
         tmp = args.out / f".{name}.tmp"
         picture.save(tmp, format="PNG")
         os.replace(tmp, args.out / name)
         entry = {"index": i, "target": name, "content": str(content), "style": str(style), "load_size": args.load_size}
+        entry.update({} if box is None else {"box": box})
         with open(args.out / INDEX, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry) + "\n")
             f.flush()

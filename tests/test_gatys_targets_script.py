@@ -30,9 +30,9 @@ def _images(folder: Path, names: list[str], size: tuple[int, int] = (40, 32)) ->
 
 def test_pairs_are_a_pure_function_of_seed_and_index(script, tmp_path: Path) -> None:
     photos, paintings = [Path(f"p{i}") for i in range(50)], [Path(f"s{i}") for i in range(7)]
-    first = [script.draw(3, i, photos, paintings) for i in range(20)]
-    assert first == [script.draw(3, i, photos, paintings) for i in range(20)]
-    assert first != [script.draw(4, i, photos, paintings) for i in range(20)]
+    first = [script.draw(3, i, photos, paintings)[:2] for i in range(20)]
+    assert first == [script.draw(3, i, photos, paintings)[:2] for i in range(20)]
+    assert first != [script.draw(4, i, photos, paintings)[:2] for i in range(20)]
     assert len({p for p, _ in first}) > 10 and len({s for _, s in first}) > 3
 
 
@@ -46,9 +46,16 @@ def test_the_picture_has_the_decoded_photos_size(script, tmp_path: Path, monkeyp
         return SimpleNamespace(image=1 - content)
 
     monkeypatch.setattr(script, "stylize_result", fake)
-    picture = script.paint(photo, painting, 24, seed=5)
-    assert picture.size == (36, 24) and seen["shape"] == (1, 3, 24, 36)
-    assert seen["method"] == "gatys" and seen["size"] == 36 and seen["seed"] == 5
+    picture, box = script.paint(photo, painting, 24, seed=5)
+    assert picture.size == (36, 24) and seen["shape"] == (1, 3, 24, 36) and box is None
+    assert seen["method"] == "gatys" and seen["size"] == 36 and seen["seed"] == 5 and seen["style_scale"] == 1.0
+    place = script.draw(0, 1, [photo], [painting])[2]
+    again = script.draw(0, 1, [photo], [painting])[2]
+    picture, box = script.paint(photo, painting, 24, seed=5, crop=16, place=place)
+    assert picture.size == (16, 16) and seen["size"] == 16 and seen["style_scale"] == 36 / 16  # strokes as whole
+    assert box == script.paint(photo, painting, 24, seed=5, crop=16, place=again)[1]
+    top, left, h, w = box
+    assert h == w == 16 and 0 <= top <= 8 and 0 <= left <= 20
     monkeypatch.setattr(script, "stylize_result", lambda content, style, **kw: SimpleNamespace(image=content[..., :8]))
     with pytest.raises(RuntimeError, match="the picture is"):
         script.paint(photo, painting, 24, seed=5)
@@ -59,15 +66,18 @@ def test_a_campaign_resumes_and_a_run_reads_it(script, tmp_path: Path, monkeypat
     _images(tmp_path / "paintings", ["keep1.png", "keep2.png", "udnie.png"])
     painted: list[str] = []
 
-    def paint(content: Path, style: Path, load_size: int, seed: int) -> Image.Image:
+    def paint(content: Path, style: Path, load_size: int, seed: int, *, crop: int, place) -> tuple:
         painted.append(content.name)
         from brushwork.data.folders import decode_uint8
 
-        return Image.fromarray((255 - decode_uint8(content, load_size)).permute(1, 2, 0).numpy())
+        photo = decode_uint8(content, load_size)
+        top = int(place.integers(photo.shape[-2] - crop + 1))
+        part = photo[:, top : top + crop, :crop]
+        return Image.fromarray((255 - part).permute(1, 2, 0).numpy()), [top, 0, crop, crop]
 
     monkeypatch.setattr(script, "paint", paint)
     out = tmp_path / "targets"
-    argv = ["gatys_targets.py", str(out), "--content", str(tmp_path / "photos"), "--load-size", "32"]
+    argv = ["gatys_targets.py", str(out), "--content", str(tmp_path / "photos"), "--load-size", "32", "--crop", "24"]
     argv += ["--style", str(tmp_path / "paintings"), "--exclude-style", "udnie"]
     monkeypatch.setattr(sys, "argv", [*argv, "--count", "3"])
     script.main()
@@ -76,6 +86,7 @@ def test_a_campaign_resumes_and_a_run_reads_it(script, tmp_path: Path, monkeypat
     entries = read_index(out)
     assert [e["index"] for e in entries] == list(range(5)) and len(painted) == 5
     assert not any("udnie" in e["style"] for e in entries) and not list(out.glob(".*.tmp"))
+    assert all(e["box"][2:] == [24, 24] for e in entries)
     batches = TargetBatches(out, crop=16, style_crop=16, style_load=32, load_size=32, batch_size=2, exclude=("udnie",))
     content, _, target = batches.batch(0)
     assert torch.allclose(target, 1 - content, atol=1e-6)

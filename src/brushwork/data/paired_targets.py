@@ -1,8 +1,9 @@
 """Precomputed target pictures of (photo, painting) pairs: a teacher's pictures read from disk.
 
 A target folder holds ``NNNNNN.png`` pictures and ``index.jsonl``, one JSON object a line: ``index``, ``target``
-(the file name), ``content`` and ``style`` (the pair's image paths) and ``load_size`` (the short side the photo
-was decoded at; the picture has the decoded photo's exact size). ``scripts/gatys_targets.py`` writes them
+(the file name), ``content`` and ``style`` (the pair's image paths), ``load_size`` (the short side the photo
+was decoded at; the picture has the decoded photo's exact size) and, for a picture of part of the photo,
+``box``: ``[top, left, height, width]`` of that part. ``scripts/gatys_targets.py`` writes them
 (Gatys' pictures; docs/arbitrary_recipe.md, session 45). :class:`TargetBatches` serves random crops of the photo
 and its picture at the same place, with a crop of the pair's painting: ``(content, style, target)``;
 :class:`Interleaved` puts them into a run's stream of unpaired batches every few steps.
@@ -122,7 +123,12 @@ class TargetBatches:
 
     def _decode(self, entry: dict, load_size: int, style_load: int) -> TargetPair:
         content = decode_uint8(Path(entry["content"]), load_size)
-        target = decode_uint8(self.folder / entry["target"], min(load_size, *content.shape[-2:]))
+        if "box" in entry:
+            top, left, h, w = (int(v) for v in entry["box"])
+            content = content[:, top : top + h, left : left + w]
+        if min(content.shape[-2:]) < self.crop:
+            raise ImageError(f"{self.folder / entry['target']}: {tuple(content.shape[-2:])} px, under the crop {self.crop}")
+        target = decode_uint8(self.folder / entry["target"], min(content.shape[-2:]))
         if target.shape != content.shape:
             raise ImageError(
                 f"{self.folder / entry['target']}: {tuple(target.shape[-2:])} px, its photo decodes to "
