@@ -9,7 +9,8 @@ Pair ``i`` is a pure function of ``(seed, i)``: a photo from the content folders
 training decodes it (short side ``--load-size``), and a painting from the style folders (held-out styles left
 out; folders drawn equally often). Each target is written atomically as ``DIR/NNNNNN.png`` (the photo's exact
 size, or with ``--crop`` of a square of it, whose ``box`` the index keeps: four times cheaper at 256 px, the
-painting scaled as for the whole photo) and then named in ``DIR/index.jsonl``, so a run killed at any time resumes (``--count`` is the total wanted)::
+painting scaled as for the whole photo) and then named in ``DIR/index.jsonl``, so a run killed at any time
+resumes (``--count`` is the total wanted)::
 
     OMP_NUM_THREADS=1 nice .venv/bin/python scripts/gatys_targets.py ~/brushwork-runs/gatys_targets \\
         --content ../shared/data/vangogh2photo/trainB --style ../shared/data/vangogh2photo/trainA \\

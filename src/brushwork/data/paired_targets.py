@@ -127,7 +127,9 @@ class TargetBatches:
             top, left, h, w = (int(v) for v in entry["box"])
             content = content[:, top : top + h, left : left + w]
         if min(content.shape[-2:]) < self.crop:
-            raise ImageError(f"{self.folder / entry['target']}: {tuple(content.shape[-2:])} px, under the crop {self.crop}")
+            raise ImageError(
+                f"{self.folder / entry['target']}: {tuple(content.shape[-2:])} px, under the crop {self.crop}"
+            )
         target = decode_uint8(self.folder / entry["target"], min(content.shape[-2:]))
         if target.shape != content.shape:
             raise ImageError(
