@@ -58,6 +58,8 @@ def paint(
     box, scale = None, 1.0
     if crop:
         h, w = photo.shape[-2:]
+        if crop > min(h, w):
+            raise SystemExit(f"{content}: decoded at {w}×{h} px, smaller than --crop {crop}")
         gen = place if place is not None else np.random.default_rng(seed)
         top, left = int(gen.integers(h - crop + 1)), int(gen.integers(w - crop + 1))
         box, scale = [top, left, crop, crop], max(h, w) / crop
@@ -68,6 +70,30 @@ def paint(
     if tuple(image.shape[-2:]) != tuple(photo.shape[-2:]):
         raise RuntimeError(f"{content}: the picture is {tuple(image.shape[-2:])}, the photo {tuple(photo.shape[-2:])}")
     return to_pil(image), box
+
+
+def check_campaign(out: Path, settings: dict[str, int]) -> None:
+    """Record the settings that define pair ``i`` in ``out/campaign.json``; a resume with others is refused (it
+    would mix two campaigns in one folder)."""
+    path = out / "campaign.json"
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved != settings:
+            raise SystemExit(f"{path}: this folder's campaign has {saved}, not {settings}; use another folder")
+    else:
+        path.write_text(json.dumps(settings) + "\n", encoding="utf-8")
+
+
+def mend_index(path: Path) -> None:
+    """Cut a torn last line (a run killed while writing it) off ``path``, so the next entry starts a line."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
+            f.flush()
+            os.fsync(f.fileno())
 
 
 def main() -> None:
@@ -87,6 +113,8 @@ def main() -> None:
     contents = collect_images(args.content, balance=False)  # every photo alike: the set's variety
     styles = collect_images(args.style, exclude=args.exclude_style)
     args.out.mkdir(parents=True, exist_ok=True)
+    check_campaign(args.out, {"seed": args.seed, "crop": args.crop, "load_size": args.load_size})
+    mend_index(args.out / INDEX)
     done = {e["index"] for e in read_index(args.out)}
     start = time.monotonic()
     for i in range(args.count):
@@ -100,9 +128,13 @@ def main() -> None:
         picture, box = paint(content, style, args.load_size, args.seed + i, crop=args.crop, place=place)
         name = f"{i:06d}.png"
         tmp = args.out / f".{name}.tmp"
-        picture.save(tmp, format="PNG")
+        with open(tmp, "wb") as f:
+            picture.save(f, format="PNG")
+            f.flush()
+            os.fsync(f.fileno())  # the picture is on disk before the index names it
         os.replace(tmp, args.out / name)
-        entry = {"index": i, "target": name, "content": str(content), "style": str(style), "load_size": args.load_size}
+        paths = {"content": str(content.resolve()), "style": str(style.resolve())}  # any run's working directory
+        entry = {"index": i, "target": name, **paths, "load_size": args.load_size}
         entry.update({} if box is None else {"box": box})
         with open(args.out / INDEX, "a", encoding="utf-8") as f:
             f.write(json.dumps(entry) + "\n")

@@ -86,7 +86,15 @@ def test_a_campaign_resumes_and_a_run_reads_it(script, tmp_path: Path, monkeypat
     entries = read_index(out)
     assert [e["index"] for e in entries] == list(range(5)) and len(painted) == 5
     assert not any("udnie" in e["style"] for e in entries) and not list(out.glob(".*.tmp"))
-    assert all(e["box"][2:] == [24, 24] for e in entries)
+    assert all(e["box"][2:] == [24, 24] and Path(e["content"]).is_absolute() for e in entries)
+    index = out / "index.jsonl"
+    index.write_text(index.read_text() + '{"index": 5, "targ')  # killed while writing the sixth
+    monkeypatch.setattr(sys, "argv", [*argv, "--count", "7"])
+    script.main()
+    assert [e["index"] for e in read_index(out)] == list(range(7))  # the torn line cut, not built upon
+    monkeypatch.setattr(sys, "argv", [*argv, "--count", "8", "--seed", "1"])
+    with pytest.raises(SystemExit, match="campaign has"):
+        script.main()
     batches = TargetBatches(out, crop=16, style_crop=16, style_load=32, load_size=32, batch_size=2, exclude=("udnie",))
     content, _, target = batches.batch(0)
     assert torch.allclose(target, 1 - content, atol=1e-6)

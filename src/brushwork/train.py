@@ -325,6 +325,7 @@ def fit(
     preview = source.preview() if main and (loop.sample_every or loop.preview_every_s) else None
     start_time = time.perf_counter()
     window: dict[str, float] = {}
+    seen: dict[str, int] = {}
     window_count, window_start = 0, time.perf_counter()
     last: dict[str, float] = {}
     checkpoint: Path | None = None
@@ -360,12 +361,13 @@ def fit(
                     f"training diverged at step {step} ({bad[0]} = {metrics[bad[0]]}); resume from the last "
                     "checkpoint with a lower learning rate"
                 )
-            for k, v in metrics.items():
+            for k, v in metrics.items():  # each key averaged over the steps that reported it (mixed batches)
                 window[k] = window.get(k, 0.0) + v
+                seen[k] = seen.get(k, 0) + 1
             window_count += 1
             bar.update(1)
             if step % loop.log_every == 0 or step == loop.steps:
-                last = _all_reduce_mean({k: v / window_count for k, v in window.items()}, dist_info)
+                last = _all_reduce_mean({k: v / seen[k] for k, v in window.items()}, dist_info)
                 now = time.perf_counter()
                 if metrics_log is not None:
                     record = {"step": step, **last, "s_per_step": (now - window_start) / window_count}
@@ -374,7 +376,7 @@ def fit(
                 bar.set_postfix({k: f"{v:.3g}" for k, v in last.items() if k != "lr"}, refresh=False)
                 if main and not loop.progress:
                     log.info("step %d/%d %s", step, loop.steps, " ".join(f"{k}={v:.4g}" for k, v in last.items()))
-                window, window_count, window_start = {}, 0, now
+                window, seen, window_count, window_start = {}, {}, 0, now
             if main and loop.sample_every and step % loop.sample_every == 0:
                 save_image(trainable.sample_grid(preview), run_dir / "samples" / f"step_{step:08d}.png")
             now = time.perf_counter()

@@ -390,3 +390,7 @@ def test_targets_are_learnt_every_k_steps_and_kept_on_resume(
     assert _train(data, tmp_path / "other", *args, "--targets", str(bad)) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "000000.png: painted with the held-out style 000" in err
+    assert _train(data, tmp_path / "run", *args, "--steps", "6", "--resume", "--targets", str(bad)) == 2
+    assert "is not the run's target folder" in capsys.readouterr().err
+    assert _train(data, tmp_path / "new", *args, "--targets", str(tmp_path / "gone")) == 2
+    assert "gone: no such folder" in capsys.readouterr().err

@@ -110,8 +110,24 @@ def test_interleaved_serves_a_target_batch_every_k_steps(tmp_path: Path) -> None
     mixed = Interleaved(_Folders(), targets, every=3)
     sizes = [len(mixed.batch(step)) for step in range(7)]
     assert sizes == [3, 2, 2, 3, 2, 2, 3]
-    assert torch.equal(mixed.batch(3)[0], targets.batch(3)[0]) and float(mixed.batch(4)[0]) == 4.0
+    assert torch.equal(mixed.batch(3)[0], targets.batch(1)[0]) and float(mixed.batch(4)[0]) == 4.0
     assert mixed.domains == ("photos", "paintings") and mixed.skipped == () and len(mixed.preview(2)[0]) == 2
     assert all(len(Interleaved(_Folders(), targets, every=1).batch(s)) == 3 for s in range(3))
     with pytest.raises(ValueError, match="every=0"):
         Interleaved(_Folders(), targets, every=0)
+
+
+def test_a_box_cuts_the_photo_where_its_picture_was_painted(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, n=1, load=24)  # the photo decodes to 30 × 24
+    photo = decode_uint8(Path(read_index(folder)[0]["content"]), 24)
+    part = photo[:, 2:22, 5:25]
+    Image.fromarray((255 - part).permute(1, 2, 0).numpy()).save(folder / "000000.png")
+    entry = {**read_index(folder)[0], "box": [2, 5, 20, 20]}
+    (folder / INDEX).write_text(json.dumps(entry) + "\n")
+    source = _batches(folder, crop=20, batch_size=2)
+    content, _, target = source.batch(0)
+    assert torch.allclose(target, 1 - content, atol=1e-6)
+    unflipped = part.float().div(255)
+    assert any(torch.equal(c, unflipped) or torch.equal(c, unflipped.flip(-1)) for c in content)
+    with pytest.raises(ImageError, match="under the crop 24"):
+        _batches(folder, crop=24)

@@ -130,8 +130,13 @@ def train_student(
             preview_palette=palette,
         )
 
-    if targets is None and point is not None:
-        targets = point.saved.get("data", {}).get("targets", {}).get("folder")
+    saved_targets = None if point is None else point.saved.get("data", {}).get("targets", {}).get("folder")
+    if targets is None:
+        targets = saved_targets
+    elif saved_targets is not None and Path(targets).resolve() != Path(saved_targets):
+        raise ConfigError(f"resume: --targets {targets} is not the run's target folder {saved_targets}")
+    if targets is not None and not Path(targets).is_dir():
+        raise ConfigError(f"--targets {targets}: no such folder (pass --targets with the pictures' folder)")
 
     def add_targets(batches: Any, dist_info: Any) -> tuple[Any, dict[str, Any]]:
         from brushwork.data.paired_targets import Interleaved, TargetBatches

@@ -103,7 +103,7 @@ class TargetBatches:
         exclude: tuple[str, ...] | list[str] = (),
     ) -> None:
         self.folder = Path(folder)
-        entries = read_index(self.folder)
+        entries = sorted(read_index(self.folder), key=lambda e: e["index"])  # the order a campaign meant
         if not entries:
             raise ImageError(f"{self.folder}: no targets ({INDEX} missing or empty)")
         for e in entries:
@@ -125,7 +125,7 @@ class TargetBatches:
         content = decode_uint8(Path(entry["content"]), load_size)
         if "box" in entry:
             top, left, h, w = (int(v) for v in entry["box"])
-            content = content[:, top : top + h, left : left + w]
+            content = content[:, top : top + h, left : left + w].clone()  # not a view of the whole photo
         if min(content.shape[-2:]) < self.crop:
             raise ImageError(
                 f"{self.folder / entry['target']}: {tuple(content.shape[-2:])} px, under the crop {self.crop}"
@@ -172,7 +172,9 @@ class TargetBatches:
 class Interleaved:
     """A run's unpaired batches with a target batch every ``every`` steps (steps 0, every, 2·every, …; 1: every
     step): :meth:`batch` gives ``(content, style)`` or ``(content, style, target)``; previews, skips and the
-    image lists are the unpaired source's. Both streams are read at the step itself (pure functions of it)."""
+    image lists are the unpaired source's. The folders' stream is read at the step, the targets' at the step's
+    count of target batches (``step // every``: each epoch of targets reached in turn); both pure functions of it.
+    A target folder that grew since the run began changes the target stream after a resume."""
 
     def __init__(self, folders: Any, targets: TargetBatches, every: int) -> None:
         if every < 1:
@@ -188,7 +190,7 @@ class Interleaved:
         return self.folders.skipped
 
     def batch(self, step: int) -> tuple[torch.Tensor, ...]:
-        return self.targets.batch(step) if step % self.every == 0 else self.folders.batch(step)
+        return self.targets.batch(step // self.every) if step % self.every == 0 else self.folders.batch(step)
 
     def preview(self, count: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
         return self.folders.preview(count)
