@@ -98,6 +98,20 @@ def test_fit_logs_samples_and_keeps_the_newest_checkpoints(tmp_path: Path) -> No
     assert result.checkpoint == tmp_path / "checkpoints" / "step_00000010"
 
 
+class Alternating(Regression):
+    """Reports ``even`` on even steps and ``odd`` on odd ones (as a student with interleaved target batches)."""
+
+    def train_step(self, batch: torch.Tensor) -> dict[str, float]:
+        out = super().train_step(batch)
+        return {**out, ("even" if self.steps % 2 else "odd"): float(self.steps)}
+
+
+def test_each_logged_term_is_averaged_over_the_steps_that_reported_it(tmp_path: Path) -> None:
+    fit(Alternating(), Source(), run_dir=tmp_path, loop=LoopConfig(steps=4, log_every=4, progress=False))
+    (record,) = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert record["even"] == 2.0 and record["odd"] == 3.0  # steps 1 and 3 (counted from 1) report "even"
+
+
 def test_resume_continues_bit_for_bit_including_global_rngs(tmp_path: Path) -> None:
     loop = LoopConfig(steps=9, log_every=1, sample_every=0, ckpt_every=100, progress=False)
     _seed_all(0)

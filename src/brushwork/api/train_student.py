@@ -76,7 +76,8 @@ def train_student(
             noise starts at zero). ``static`` may add sites: their dynamic filters are dropped.
         targets: a folder of precomputed target pictures (:mod:`brushwork.data.paired_targets`, e.g. Gatys'
             pictures from ``scripts/gatys_targets.py``): every ``target_every``-th step learns them instead of
-            the teacher's. When resuming, the run's own unless given; the folder may have grown since.
+            the teacher's. When resuming, the run's own (another folder is refused); it may have grown since,
+            which changes the target stream from the resume on.
         **loop: :class:`~brushwork.train.LoopConfig` options (``log_every``, ``sample_every``, ``ckpt_every``,
             ``keep``, ``tensorboard``, ``progress``, ``stop_at``, ``time_limit_s``, ``preview_every_s``).
 
