@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from brushwork.data.folders import decode_uint8
+from brushwork.data.folders import _seed, decode_uint8
 from brushwork.errors import ImageError
 
 __all__ = ["INDEX", "Interleaved", "TargetBatches", "TargetPair", "read_index"]
@@ -66,10 +65,6 @@ class TargetPair:
     content: torch.Tensor
     target: torch.Tensor
     style: torch.Tensor
-
-
-def _seed(*parts: int) -> int:
-    return int(np.random.SeedSequence([int(p) % 2**63 for p in parts]).generate_state(1, np.uint64)[0]) % 2**63
 
 
 class TargetBatches:
@@ -120,6 +115,7 @@ class TargetBatches:
         self.crop, self.style_crop, self.batch_size = crop, style_crop, batch_size
         self.seed, self.rank, self.world_size = seed, rank, world_size
         self.pairs = [self._decode(e, load_size, style_load) for e in entries]
+        self._order: tuple[int, torch.Tensor] | None = None
 
     def _decode(self, entry: dict, load_size: int, style_load: int) -> TargetPair:
         content = decode_uint8(Path(entry["content"]), load_size)
@@ -143,8 +139,10 @@ class TargetBatches:
 
     def _sample(self, position: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         epoch, offset = divmod(position, len(self.pairs))
-        order = torch.randperm(len(self.pairs), generator=torch.Generator().manual_seed(_seed(self.seed, epoch)))
-        pair = self.pairs[int(order[offset])]
+        if self._order is None or self._order[0] != epoch:  # one permutation per epoch, drawn once
+            gen = torch.Generator().manual_seed(_seed(self.seed, epoch))
+            self._order = (epoch, torch.randperm(len(self.pairs), generator=gen))
+        pair = self.pairs[int(self._order[1][offset])]
         gen = torch.Generator().manual_seed(_seed(self.seed, position, 0x7A9))
 
         def cut(image: torch.Tensor, size: int) -> tuple[int, int]:
