@@ -139,9 +139,10 @@ def prototype(spec: str) -> Stylizer:
 
 def ours(spec: str, size: int) -> Ours | Stylizer:
     """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
-    style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette`` and ``work_scale``
-    (brushwork.stylize options; e.g. ``adain,detail=0``); ``gatys[@STRENGTH][,KEY=VALUE...]``, the optimisation
-    at its defaults (STRENGTH its style strength, KEY ``style_scale`` or ``palette``); or ``py:PATH.py[:ARG]``, a
+    style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette``, ``work_scale`` and
+    ``precision`` (brushwork.stylize options; e.g. ``adain,detail=0``); ``gatys[@STRENGTH][,KEY=VALUE...]``, the
+    optimisation at its defaults (STRENGTH its style strength, KEY ``style_scale``, ``palette`` or ``precision``,
+    e.g. ``gatys,precision=fp32``); or ``py:PATH.py[:ARG]``, a
     prototype (:func:`prototype`), which is given the photo at ``size`` and must return the picture at that size."""
     if spec.startswith(PROTOTYPE):
         return prototype(spec)
@@ -153,20 +154,20 @@ def ours(spec: str, size: int) -> Ours | Stylizer:
         method, rest = "adain", spec
     model, _, alpha = rest.partition("@")
     strength = "strength" if method == GATYS else "alpha"  # Gatys scales its style weight; no alpha
-    extra: dict[str, float] = {strength: float(alpha)} if alpha else {}
-    keys = ("style_scale", "palette") if method == GATYS else OPTION_KEYS
+    extra: dict[str, float | str] = {strength: float(alpha)} if alpha else {}
+    keys = ("style_scale", "palette", "precision") if method == GATYS else (*OPTION_KEYS, "precision")
     for pair in pairs:
         key, _, value = pair.partition("=")
         if key not in keys or not value:
             raise SystemExit(f"--ours {spec}: option {pair!r} is not one of {', '.join(k + '=X' for k in keys)}")
-        extra[key] = float(value)
+        extra[key] = value if key == "precision" else float(value)
     return Ours(method, None if method == GATYS else model, size, extra)
 
 
 class Ours:
     """One of our specs as a :data:`Stylizer`; ``numbers`` holds the last picture's (the working scale applied...)."""
 
-    def __init__(self, method: str, model: str | None, size: int, options: dict[str, float]) -> None:
+    def __init__(self, method: str, model: str | None, size: int, options: dict[str, float | str]) -> None:
         self.method, self.model, self.size, self.options = method, model, size, options
         self.numbers: dict[str, Any] = {}
 

@@ -65,7 +65,9 @@ def paint(
         box, scale = [top, left, crop, crop], max(h, w) / crop
         photo = photo[..., top : top + crop, left : left + crop]
     side = max(photo.shape[-2:])
-    result = stylize_result(photo, painting, method="gatys", size=side, device="cpu", seed=seed, style_scale=scale)
+    result = stylize_result(  # fp32: a campaign's pictures stay what they were when it started
+        photo, painting, method="gatys", size=side, device="cpu", seed=seed, style_scale=scale, precision="fp32"
+    )
     image = result.image
     if tuple(image.shape[-2:]) != tuple(photo.shape[-2:]):
         raise RuntimeError(f"{content}: the picture is {tuple(image.shape[-2:])}, the photo {tuple(photo.shape[-2:])}")

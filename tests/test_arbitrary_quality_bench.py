@@ -46,6 +46,8 @@ def test_gatys_is_a_spec_without_a_model(aq) -> None:
     run = aq.ours("gatys,style_scale=0.5", 64)
     assert (run.method, run.model, run.options) == ("gatys", None, {"style_scale": 0.5})
     assert aq.ours("gatys@0.5", 64).options == {"strength": 0.5}  # Gatys has a strength, no alpha
+    assert aq.ours("gatys,precision=fp32", 64).options == {"precision": "fp32"}  # a word, not a number
+    assert aq.ours("fast:fast,precision=bf16", 64).options == {"precision": "bf16"}
     with pytest.raises(SystemExit, match="not one of"):
         aq.ours("gatys,work_scale=0.5", 64)
     assert (aq.ours("fast:fast", 64).method, aq.ours("adain", 64).model) == ("fast", "adain")

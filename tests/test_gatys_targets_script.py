@@ -49,6 +49,7 @@ def test_the_picture_has_the_decoded_photos_size(script, tmp_path: Path, monkeyp
     picture, box = script.paint(photo, painting, 24, seed=5)
     assert picture.size == (36, 24) and seen["shape"] == (1, 3, 24, 36) and box is None
     assert seen["method"] == "gatys" and seen["size"] == 36 and seen["seed"] == 5 and seen["style_scale"] == 1.0
+    assert seen["precision"] == "fp32"  # a campaign's pictures do not change with the machine's default
     place = script.draw(0, 1, [photo], [painting])[2]
     again = script.draw(0, 1, [photo], [painting])[2]
     picture, box = script.paint(photo, painting, 24, seed=5, crop=16, place=place)

@@ -185,3 +185,29 @@ def test_bad_inputs(images, tiny_encoder) -> None:
     nan[..., 0, 0] = float("nan")
     with pytest.raises(ConfigError, match="NaN"):
         stylize(nan, images["style"], encoder=tiny_encoder, **FAST)
+
+
+@pytest.mark.parametrize(("precision", "bf16"), [("bf16", True), ("fp32", False), ("auto", None)])
+def test_gatys_precision_reaches_the_optimiser(images, tiny_encoder, monkeypatch, precision: str, bf16) -> None:
+    from brushwork.device import use_bf16
+    from brushwork.methods import gatys
+
+    seen: list[bool] = []
+    real = gatys.stylize
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["bf16"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gatys, "stylize", spy)
+    result = stylize_result(images["content"], images["style"], encoder=tiny_encoder, precision=precision, **FAST)
+    expected = use_bf16(torch.device("cpu"), "auto") if bf16 is None else bf16
+    assert seen == [expected]
+    assert result.numbers["precision"] == ("bf16" if expected else "fp32")
+
+
+def test_gatys_bad_precision_is_a_config_error(images, tiny_encoder) -> None:
+    with pytest.raises(ConfigError, match="precision 'fp8'"):
+        stylize(images["content"], images["style"], encoder=tiny_encoder, precision="fp8", **FAST)
+    with pytest.raises(ConfigError, match=r"choose from .*precision"):
+        stylize(images["content"], images["style"], encoder=tiny_encoder, stepz=3, **FAST)

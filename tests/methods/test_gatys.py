@@ -309,3 +309,31 @@ def test_pyramid_levels_start_from_the_content_detail(tiny_encoder) -> None:
         content, [_stripes()], encoder=tiny_encoder, config=GatysConfig(**{**config.__dict__, "upsample_detail": False})
     )
     assert float((blurred.image - content).abs().mean()) > 1e-3
+
+
+class _Spy(torch.nn.Module):
+    """Wraps an encoder and records, per pass, whether bf16 autocast was on and the features' dtype."""
+
+    def __init__(self, encoder: torch.nn.Module) -> None:
+        super().__init__()
+        self.encoder, self.seen = encoder, []
+
+    def forward(self, image: torch.Tensor, layers) -> dict[str, torch.Tensor]:
+        feats = self.encoder(image, layers)
+        self.seen.append((torch.is_autocast_enabled("cpu"), {f.dtype for f in feats.values()}))
+        return feats
+
+
+def test_bf16_runs_the_encoder_under_autocast_and_keeps_the_image_float32(tiny_encoder) -> None:
+    content, style = _image(0), _stripes()
+    config = GatysConfig(**{**FAST.__dict__, "pool": "max"})  # max: the spy is used as it is, not copied
+    spy = _Spy(tiny_encoder)
+    result = stylize(content, [style], encoder=spy, config=config, bf16=True)
+    assert len(spy.seen) >= config.steps + 2  # every optimiser step's pass, the content's and the style's
+    assert all(on and dtypes == {torch.bfloat16} for on, dtypes in spy.seen)  # targets too: one precision
+    assert result.image.dtype == torch.float32 and result.image.shape == content.shape
+    assert result.final["style"] < 0.2 * result.initial["style"]  # it still optimises
+    spy32 = _Spy(tiny_encoder)
+    fp32 = stylize(content, [style], encoder=spy32, config=config)
+    assert not any(on for on, _ in spy32.seen) and all(d == {torch.float32} for _, d in spy32.seen)
+    assert not torch.equal(fp32.image, result.image)  # the option took effect

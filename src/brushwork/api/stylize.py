@@ -20,6 +20,7 @@ from PIL import Image
 from brushwork.allocator import reusing_memory
 from brushwork.api._adain import run_adain
 from brushwork.api._student import run_fast
+from brushwork.device import use_bf16
 from brushwork.errors import ConfigError
 
 __all__ = [
@@ -98,10 +99,12 @@ def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     from brushwork.methods import gatys
 
     options = {k: v for k, v in request.options.items() if v is not None}
+    bf16 = use_bf16(request.device, options.pop("precision", "auto"))
     allowed = gatys.GatysConfig.field_names() - {"style_scale"}
     unknown = sorted(set(options) - allowed)
     if unknown:
-        raise ConfigError(f"gatys: unknown option(s) {', '.join(unknown)} (choose from {', '.join(sorted(allowed))})")
+        known = ", ".join(sorted(allowed | {"precision"}))
+        raise ConfigError(f"gatys: unknown option(s) {', '.join(unknown)} (choose from {known})")
     if "style_layers" in options:
         options["style_layers"] = tuple(options["style_layers"])
     config = gatys.GatysConfig(**options, style_scale=request.style_scale)
@@ -123,8 +126,10 @@ def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
         style_blend=request.style_weights,
         seed=request.seed,
         on_step=report if on_step is not None else None,
+        bf16=bf16,
     )
     numbers = {
+        "precision": "bf16" if bf16 else "fp32",
         "final": result.final,
         "initial": result.initial,
         "seconds": result.seconds,
@@ -345,9 +350,9 @@ def stylize(
             :mod:`brushwork.detail`) and ``work_scale`` (the network paints at this fraction of the size, 0.25 …
             1, and the picture is enlarged back: larger strokes, no fine network grid; default the model's
             ``defaults.work_scale``, else 1, lowered for large pictures by ``defaults.work_side``:
-            :func:`brushwork.work_scale.scale_for`); Gatys: ``steps``, ``optimizer``, ``init``, ``levels``,
-            ``content_weight``, ``style_weight``, ``tv_weight``, ... see
-            :class:`brushwork.methods.gatys.GatysConfig`).
+            :func:`brushwork.work_scale.scale_for`); Gatys: ``precision`` (as above: the encoder's passes under
+            bf16 autocast, about 1.5× faster), ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
+            ``style_weight``, ``tv_weight``, ... see :class:`brushwork.methods.gatys.GatysConfig`).
 
     Returns:
         ``(1, 3, H, W)`` float32 RGB in [0, 1] (on the content tensor's device; CPU for paths and Pillow

@@ -92,6 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--feather", type=_nonneg_float, default=0.0, metavar="PX", help="blur the mask edge")
     parser.add_argument("--overwrite", action="store_true", help="allow overwriting an input image")
     parser.add_argument("--save-every", type=positive_int, metavar="K", help="also save the image every K steps")
+    add_precision(parser)
     fast = parser.add_argument_group("adain and fast options")
     fast.add_argument(
         "--alpha", type=_nonneg_float, metavar="A", help="content 0 ... 1 style (default --style-strength)"
@@ -114,7 +115,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "grid (default: the model's config.json, else 1; it may lower the scale for large pictures: the shipped "
         "fast paints at 0.875, at most 1024 px, but never below 0.6 of the size)",
     )
-    add_precision(fast)
     add_tile(fast, painted=True)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
     add_temporal(parser)
@@ -225,7 +225,6 @@ def run(args: argparse.Namespace) -> int:
             "alpha": args.alpha,
             "model": args.model,
             "tile": args.tile,
-            "precision": args.precision,
             "detail": args.detail,
             "work_scale": args.work_scale,
         }
@@ -234,6 +233,7 @@ def run(args: argparse.Namespace) -> int:
             "--alpha, --model, --tile, --detail and --work-scale are adain and fast options; for gatys use "
             "--style-strength"
         )
+    options["precision"] = args.precision
     unreadable = failed = 0
     for content, styles, out in plan:
         bars: list[tqdm] = []
