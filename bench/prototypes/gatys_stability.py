@@ -5,10 +5,12 @@ campaign did, then with imperceptible noise on the photo (uniform ±1/255), then
 and prints the mean absolute differences (of 255) between the pictures, as painted and after a Gaussian blur of
 σ 6 px (the layout), the moved square compared where it overlaps, with the squares' 32-px border left out.
 
-Result on three of the calmest squares of session 45's campaign (fog over a pier, a pale sky over sand, a hazy
-ridge; docs/arbitrary_recipe.md, session 46): ±1/255 of noise changes the picture by 13–18 and its layout by
-5–12, as much as moving the square does (layout 8–9): the fill Gatys paints into a calm area is set by its
-optimisation, not by anything the photo holds there, so no network can regress it from the photo.
+Result (entries 54, 200, 307 of session 45's campaign, three of its calmest squares: fog over a pier, a pale sky
+over sand, a hazy ridge; one thread; docs/arbitrary_recipe.md, session 46): ±1/255 of noise changes the picture by
+20.2 / 13.6 / 13.3 and its layout by 12.0 / 4.6 / 3.3; moving the square changes them by 16.0 / 17.4 / 14.6 and
+9.0 / 8.1 / 4.5. In the fog the invisible noise moves the layout more than the shift does: what Gatys paints there
+is set by its optimisation and the square's borders, not by anything the photo holds, so a network fed the photo
+can only regress its average.
 
 usage: .venv/bin/python bench/prototypes/gatys_stability.py TARGETS OUT ENTRY... [--threads 1]
 """

@@ -573,9 +573,9 @@ def stylize(
         on_step: called after every step with a :class:`GatysStep`.
         bf16: run the encoder's passes (the image's and the targets') under bf16 autocast; the image, the Gram
             matrices, the losses and the optimiser stay in the content's dtype. On a CPU with native bf16 a
-            512-px picture took 33 s instead of 49 s (2 threads); the picture differs as two runs on different
-            thread counts do (another arrangement of the same strokes), and blind viewers could not tell the two
-            apart (docs/arbitrary_recipe.md, session 46).
+            512-px picture took 32 s instead of 47 s (2 threads) with the same content and style distances; the
+            optimisation being chaotic, the picture is another arrangement of the same strokes, and blind viewers
+            could not tell the two apart (docs/arbitrary_recipe.md, session 46).
 
     Raises:
         ConfigError: settings that cannot work. MethodError (a ConfigError): the loss kept rising or became
