@@ -68,8 +68,11 @@ MEASURES = ("content", "style", "ssim", "luma_hold", "chroma_hold")
 #: (the optimisation, its defaults) has no model.
 METHODS = ("adain", "fast")
 GATYS = "gatys"
-#: The ``KEY=VALUE`` options of an ``adain`` or ``fast`` spec (``brushwork.stylize`` options).
+#: The numeric ``KEY=VALUE`` options of an ``adain`` or ``fast`` spec (``brushwork.stylize`` options); every spec
+#: also takes ``precision=auto|fp32|bf16``.
 OPTION_KEYS = ("alpha", "detail", "style_scale", "palette", "work_scale")
+#: ``precision=`` values (brushwork.device.PRECISIONS).
+PRECISIONS = ("auto", "fp32", "bf16")
 #: ``--ours py:PATH.py[:ARG]``: a prototype outside the library (:func:`prototype`).
 PROTOTYPE = "py:"
 
@@ -160,6 +163,8 @@ def ours(spec: str, size: int) -> Ours | Stylizer:
         key, _, value = pair.partition("=")
         if key not in keys or not value:
             raise SystemExit(f"--ours {spec}: option {pair!r} is not one of {', '.join(k + '=X' for k in keys)}")
+        if key == "precision" and value not in PRECISIONS:
+            raise SystemExit(f"--ours {spec}: precision={value!r} is not one of {', '.join(PRECISIONS)}")
         extra[key] = value if key == "precision" else float(value)
     return Ours(method, None if method == GATYS else model, size, extra)
 

@@ -48,6 +48,8 @@ def test_gatys_is_a_spec_without_a_model(aq) -> None:
     assert aq.ours("gatys@0.5", 64).options == {"strength": 0.5}  # Gatys has a strength, no alpha
     assert aq.ours("gatys,precision=fp32", 64).options == {"precision": "fp32"}  # a word, not a number
     assert aq.ours("fast:fast,precision=bf16", 64).options == {"precision": "bf16"}
+    with pytest.raises(SystemExit, match="precision='fb16' is not one of auto, fp32, bf16"):
+        aq.ours("gatys,precision=fb16", 64)
     with pytest.raises(SystemExit, match="not one of"):
         aq.ours("gatys,work_scale=0.5", 64)
     assert (aq.ours("fast:fast", 64).method, aq.ours("adain", 64).model) == ("fast", "adain")

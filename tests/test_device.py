@@ -48,3 +48,14 @@ def test_forced_bf16_without_native_support_warns(monkeypatch, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="brushwork.device"):
         assert device_module.use_bf16(cpu, "bf16") is True
     assert "without native bf16" in caplog.text
+
+
+def test_a_gpu_that_emulates_bf16_is_not_native(monkeypatch) -> None:
+    """Pre-Ampere GPUs run bf16 autocast by emulation, slower than fp32: ``auto`` must not pick it there."""
+    import contextlib
+
+    seen: list = []
+    monkeypatch.setattr(torch.cuda, "device", lambda device: seen.append(device) or contextlib.nullcontext())
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation)
+    gpu = torch.device("cuda", 1)
+    assert bf16_supported(gpu) is False and seen == [gpu]  # asked about that GPU, emulation not counted

@@ -50,7 +50,8 @@ def _local_cuda() -> torch.device:
 def bf16_supported(device: torch.device) -> bool:
     """Whether bf16 autocast is both supported and worth it on ``device``."""
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        with torch.cuda.device(device):  # the given GPU, and native only: pre-Ampere GPUs emulate it, slowly
+            return torch.cuda.is_bf16_supported(including_emulation=False)
     if device.type == "cpu":
         # oneDNN reports native bf16 (AVX512-BF16 / AMX); without it autocast works but emulates, slowly.
         try:

@@ -337,3 +337,20 @@ def test_bf16_runs_the_encoder_under_autocast_and_keeps_the_image_float32(tiny_e
     fp32 = stylize(content, [style], encoder=spy32, config=config)
     assert not any(on for on, _ in spy32.seen) and all(d == {torch.float32} for _, d in spy32.seen)
     assert not torch.equal(fp32.image, result.image)  # the option took effect
+
+
+def test_bf16_computes_the_gram_matrices_and_losses_in_float32(tiny_encoder, monkeypatch) -> None:
+    """A style loss is a small difference of large sums: in bf16 it would stall the optimisation."""
+    from brushwork.methods import gatys
+
+    dtypes: set[torch.dtype] = set()
+    real = gatys.gram_matrix
+    monkeypatch.setattr(gatys, "gram_matrix", lambda features: dtypes.add(features.dtype) or real(features))
+    result = stylize(_image(0), [_stripes()], encoder=tiny_encoder, config=FAST, bf16=True)
+    assert dtypes == {torch.float32}
+    assert all(isinstance(v, float) for v in result.final.values())
+
+
+def test_bf16_needs_a_float32_content(tiny_encoder) -> None:
+    with pytest.raises(ConfigError, match=r"bf16 needs a float32 content, not torch\.float64"):
+        stylize(_image(0).double(), [_stripes().double()], encoder=tiny_encoder, config=FAST, bf16=True)

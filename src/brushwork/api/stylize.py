@@ -129,7 +129,7 @@ def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
         bf16=bf16,
     )
     numbers = {
-        "precision": "bf16" if bf16 else "fp32",
+        "bf16": bf16,
         "final": result.final,
         "initial": result.initial,
         "seconds": result.seconds,

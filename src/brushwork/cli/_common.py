@@ -84,14 +84,15 @@ def add_tile(group: argparse._ActionsContainer, *, painted: bool = False) -> Non
     )
 
 
-def add_precision(group: argparse._ActionsContainer) -> None:
-    """``--precision auto|fp32|bf16``: inference, and Gatys' encoder passes."""
+def add_precision(group: argparse._ActionsContainer, *, gatys: bool = False) -> None:
+    """``--precision auto|fp32|bf16`` for a network's inference (and, with ``gatys``, Gatys' VGG16 passes)."""
+    also = "; gatys about 1.5x, the same look with its strokes arranged differently" if gatys else ""
     group.add_argument(
         "--precision",
         choices=("auto", "fp32", "bf16"),
         default="auto",
-        help="auto: bf16 where the CPU/GPU does it natively, else fp32 (networks about 2x faster, PSNR ~45 dB vs fp32; "
-        "gatys about 1.5x, the same look with its strokes arranged differently)",
+        help=f"auto: bf16 where the CPU/GPU does it natively, else fp32 (networks about 2x faster, PSNR ~45 dB vs "
+        f"fp32{also})",
     )
 
 

@@ -92,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--feather", type=_nonneg_float, default=0.0, metavar="PX", help="blur the mask edge")
     parser.add_argument("--overwrite", action="store_true", help="allow overwriting an input image")
     parser.add_argument("--save-every", type=positive_int, metavar="K", help="also save the image every K steps")
-    add_precision(parser)
+    add_precision(parser, gatys=True)
     fast = parser.add_argument_group("adain and fast options")
     fast.add_argument(
         "--alpha", type=_nonneg_float, metavar="A", help="content 0 ... 1 style (default --style-strength)"

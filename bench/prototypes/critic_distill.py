@@ -1,0 +1,105 @@
+"""Prototype (session 46): teach ``fast`` a Gatys-like fill with a pixel-space critic, no VGG16.
+
+A regression towards Gatys' pictures cannot teach the fill of calm areas (``gatys_stability.py``: it changes with
+invisible noise on the photo). A critic can: it asks for a fill that looks like Gatys', not for the one Gatys
+painted. Each step takes a batch of the target campaign's pairs and trains
+
+  the student:  adv · (C(photo, picture) − 1)²  +  L1(pool_16(picture), pool_16(Gatys picture))
+  the critic C: (C(photo, Gatys picture) − 1)² + C(photo, picture)²          (least squares, Mao et al. 2017)
+
+C is a conditional PatchGAN (Isola et al. 2017: the photo and a picture stacked, 70-px receptive field) on the
+squares less their 32-px border (Gatys paints a frame there); the pooled L1 keeps the scene and the colours. One
+student pass and two small critic passes a step, no VGG16.
+
+usage: .venv/bin/python bench/prototypes/critic_distill.py OUT STEPS [--adv 1 --lr 1e-4 --threads 1]
+OUT/step_N holds a model folder (``--ours fast:OUT/step_N``) every 250 steps; OUT/log.jsonl the losses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+from torch import nn
+
+from brushwork.data.paired_targets import TargetBatches
+from brushwork.methods.student import load_student
+
+SHIPPED = Path(__file__).resolve().parents[2] / "src" / "brushwork" / "pretrained" / "fast"
+HELD_OUT = ("candy", "feathers", "la_muse", "udnie")
+BAND = 32
+
+
+def critic(width: int = 48) -> nn.Module:
+    """``(N, 6, H, W)`` (photo and picture) → ``(N, 1, H/8 − 2, W/8 − 2)`` patch scores; spectral norm throughout."""
+    sn = nn.utils.parametrizations.spectral_norm
+    layers: list[nn.Module] = []
+    channels = 6
+    for out in (width, 2 * width, 4 * width):
+        layers += [sn(nn.Conv2d(channels, out, 4, 2, 1)), nn.LeakyReLU(0.2)]
+        channels = out
+    layers += [sn(nn.Conv2d(channels, channels, 4, 1, 1)), nn.LeakyReLU(0.2), sn(nn.Conv2d(channels, 1, 4, 1, 1))]
+    return nn.Sequential(*layers)
+
+
+def inner(x: torch.Tensor) -> torch.Tensor:
+    return x[..., BAND:-BAND, BAND:-BAND]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("steps", type=int)
+    parser.add_argument("--targets", type=Path, default=Path.home() / "brushwork-runs" / "gatys_targets")
+    parser.add_argument("--adv", type=float, default=1.0)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(46)
+    args.out.mkdir(parents=True, exist_ok=True)
+    net, _ = load_student(SHIPPED)
+    net.train().requires_grad_(True)
+    judge = critic()
+    data = TargetBatches(
+        args.targets, crop=256, style_crop=256, style_load=512, load_size=512, batch_size=4, seed=46, exclude=HELD_OUT
+    )
+    opt_g = torch.optim.Adam(net.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(judge.parameters(), lr=2 * args.lr, betas=(0.5, 0.999))
+    start = time.perf_counter()
+    with (args.out / "log.jsonl").open("a", encoding="utf-8") as log:
+        for step in range(1, args.steps + 1):
+            content, style, target = data.batch(step)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                picture = net(content, net.style_code(style)).float()
+            photo, fake, real = inner(content), inner(picture), inner(target)
+            layout = (F.avg_pool2d(picture, 16) - F.avg_pool2d(target, 16)).abs().mean()
+            adversarial = (judge(torch.cat([photo, fake], 1)) - 1).pow(2).mean()
+            opt_g.zero_grad(set_to_none=True)
+            (args.adv * adversarial + layout).backward()
+            opt_g.step()
+            d_real = (judge(torch.cat([photo, real], 1)) - 1).pow(2).mean()
+            d_fake = judge(torch.cat([photo, fake.detach()], 1)).pow(2).mean()
+            opt_d.zero_grad(set_to_none=True)
+            (d_real + d_fake).backward()
+            opt_d.step()
+            record = {"step": step, "layout": layout.item(), "adv": adversarial.item()}
+            record |= {"d_real": d_real.item(), "d_fake": d_fake.item(), "seconds": round(time.perf_counter() - start)}
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            if step % 250 == 0 or step == args.steps:
+                folder = args.out / f"step_{step}"
+                folder.mkdir(exist_ok=True)
+                shutil.copy(SHIPPED / "config.json", folder / "config.json")
+                weights = {f"student.{k}": v.detach().contiguous() for k, v in net.state_dict().items()}
+                save_file(weights, str(folder / "model.safetensors"))
+
+
+if __name__ == "__main__":
+    main()
