@@ -147,3 +147,19 @@ def _load_script(relative: str) -> ModuleType:
 def load_script() -> Callable[[str], ModuleType]:
     """Import a repository script by its relative path: ``load_script("bench/blind_ab.py")``."""
     return _load_script
+
+
+@pytest.fixture
+def gatys_bf16_calls(monkeypatch) -> list[bool]:
+    """The ``bf16`` argument of every call of ``methods.gatys.stylize`` (which still runs), in order."""
+    from brushwork.methods import gatys
+
+    calls: list[bool] = []
+    real = gatys.stylize
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["bf16"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gatys, "stylize", spy)
+    return calls

@@ -24,20 +24,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
+from _student_io import SHIPPED, painted_batches, save_student, target_batches
 from torch import nn
 
-from brushwork.data.paired_targets import TargetBatches
 from brushwork.methods.student import load_student
 
-SHIPPED = Path(__file__).resolve().parents[2] / "src" / "brushwork" / "pretrained" / "fast"
-HELD_OUT = ("candy", "feathers", "la_muse", "udnie")
 BAND = 32
 
 
@@ -72,17 +68,12 @@ def main() -> None:
     net, _ = load_student(SHIPPED)
     net.train().requires_grad_(True)
     judge = critic()
-    data = TargetBatches(
-        args.targets, crop=256, style_crop=256, style_load=512, load_size=512, batch_size=4, seed=46, exclude=HELD_OUT
-    )
+    data = target_batches(args.targets)
     opt_g = torch.optim.Adam(net.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(judge.parameters(), lr=2 * args.lr, betas=(0.5, 0.999))
     start = time.perf_counter()
     with (args.out / "log.jsonl").open("a", encoding="utf-8") as log:
-        for step in range(1, args.steps + 1):
-            content, style, target = data.batch(step)
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                picture = net(content, net.style_code(style)).float()
+        for step, content, _, target, picture in painted_batches(net, data, args.steps):
             photo, fake, real = inner(content), inner(picture), inner(target)
             layout = (F.avg_pool2d(picture, 16) - F.avg_pool2d(target, 16)).abs().mean()
             adversarial = (judge(torch.cat([photo, fake], 1)) - 1).pow(2).mean()
@@ -99,11 +90,7 @@ def main() -> None:
             log.write(json.dumps(record) + "\n")
             log.flush()
             if step % 250 == 0 or step == args.steps:
-                folder = args.out / f"step_{step}"
-                folder.mkdir(exist_ok=True)
-                shutil.copy(SHIPPED / "config.json", folder / "config.json")
-                weights = {f"student.{k}": v.detach().contiguous() for k, v in net.state_dict().items()}
-                save_file(weights, str(folder / "model.safetensors"))
+                save_student(net, args.out / f"step_{step}")
 
 
 if __name__ == "__main__":

@@ -22,19 +22,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
+from _student_io import SHIPPED, painted_batches, save_student, target_batches
 
-from brushwork.data.paired_targets import TargetBatches
 from brushwork.methods.student import load_student
 
-SHIPPED = Path(__file__).resolve().parents[2] / "src" / "brushwork" / "pretrained" / "fast"
-HELD_OUT = ("candy", "feathers", "la_muse", "udnie")
 BAND = 32
 
 
@@ -63,18 +59,13 @@ def main() -> None:
     net, _ = load_student(SHIPPED)
     frozen, _ = load_student(SHIPPED)
     net.train().requires_grad_(True)
-    data = TargetBatches(
-        args.targets, crop=256, style_crop=256, style_load=512, load_size=512, batch_size=4, seed=46, exclude=HELD_OUT
-    )
+    data = target_batches(args.targets)
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
     start = time.perf_counter()
     with (args.out / "log.jsonl").open("a", encoding="utf-8") as log:
-        for step in range(1, args.steps + 1):
-            content, style, target = data.batch(step)
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                picture = net(content, net.style_code(style)).float()
-                with torch.no_grad():
-                    shipped = frozen(content, frozen.style_code(style)).float()
+        for step, content, style, target, picture in painted_batches(net, data, args.steps):
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+                shipped = frozen(content, frozen.style_code(style)).float()
             layout = (lowpass(picture, args.pool) - lowpass(target, args.pool)).abs().mean()
             detail = (highpass(picture) - highpass(shipped)).abs().mean()
             optimizer.zero_grad(set_to_none=True)
@@ -84,11 +75,7 @@ def main() -> None:
             record = {"step": step, "layout": layout.item(), "layout_shipped": shipped_layout, "detail": detail.item()}
             log.write(json.dumps({**record, "seconds": round(time.perf_counter() - start, 1)}) + "\n")
             if step % 250 == 0 or step == args.steps:
-                folder = args.out / f"step_{step}"
-                folder.mkdir(exist_ok=True)
-                shutil.copy(SHIPPED / "config.json", folder / "config.json")
-                weights = {f"student.{k}": v.detach().contiguous() for k, v in net.state_dict().items()}
-                save_file(weights, str(folder / "model.safetensors"))
+                save_student(net, args.out / f"step_{step}")
 
 
 if __name__ == "__main__":

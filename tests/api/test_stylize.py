@@ -190,21 +190,12 @@ def test_bad_inputs(images, tiny_encoder) -> None:
 
 
 @pytest.mark.parametrize(("precision", "bf16"), [("bf16", True), ("fp32", False), ("auto", None)])
-def test_gatys_precision_reaches_the_optimiser(images, tiny_encoder, monkeypatch, precision: str, bf16) -> None:
+def test_gatys_precision_reaches_the_optimiser(images, tiny_encoder, gatys_bf16_calls, precision: str, bf16) -> None:
     from brushwork.device import use_bf16
-    from brushwork.methods import gatys
 
-    seen: list[bool] = []
-    real = gatys.stylize
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs["bf16"])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(gatys, "stylize", spy)
     result = stylize_result(images["content"], images["style"], encoder=tiny_encoder, precision=precision, **FAST)
     expected = use_bf16(torch.device("cpu"), "auto") if bf16 is None else bf16
-    assert seen == [expected]
+    assert gatys_bf16_calls == [expected]
     assert result.numbers["bf16"] is expected  # as the one-pass methods report it
 
 

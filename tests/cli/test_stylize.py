@@ -204,18 +204,8 @@ def test_help_shows_the_real_gatys_defaults() -> None:
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_precision_reaches_gatys(tiny_vgg, monkeypatch, files, tmp_path: Path, precision: str) -> None:
-    from brushwork.methods import gatys
-
-    seen: list[bool] = []
-    real = gatys.stylize
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs["bf16"])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(gatys, "stylize", spy)
+def test_precision_reaches_gatys(tiny_vgg, gatys_bf16_calls, files, tmp_path: Path, precision: str) -> None:
     out = tmp_path / "p.png"
     flag = ["--precision", precision]
     assert main([str(files["photo"]), "--style", str(files["style"]), *FAST, *flag, "-o", str(out), "-q"]) == 0
-    assert seen == [precision == "bf16"] and out.exists()
+    assert gatys_bf16_calls == [precision == "bf16"] and out.exists()
