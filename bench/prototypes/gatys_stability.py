@@ -8,9 +8,10 @@ and prints the mean absolute differences (of 255) between the pictures, as paint
 Result (entries 54, 200, 307 of session 45's campaign, three of its calmest squares: fog over a pier, a pale sky
 over sand, a hazy ridge; one thread; docs/arbitrary_recipe.md, session 46): ±1/255 of noise changes the picture by
 20.2 / 13.6 / 13.3 and its layout by 12.0 / 4.6 / 3.3; moving the square changes them by 16.0 / 17.4 / 14.6 and
-9.0 / 8.1 / 4.5. In the fog the invisible noise moves the layout more than the shift does: what Gatys paints there
-is set by its optimisation and the square's borders, not by anything the photo holds, so a network fed the photo
-can only regress its average.
+9.0 / 8.1 / 4.5 (five more calm squares, entries 151 63 215 272 237: noise 23.9–34.3, layout 6.3–11.7; moved
+26.9–47.1, layout 10.2–26.2). In the fog the invisible noise moves the layout more than the shift does: much of
+what Gatys paints into a calm area is set by its optimisation and the square's borders, not by anything the photo
+holds, so a network fed the photo can only regress its average.
 
 usage: .venv/bin/python bench/prototypes/gatys_stability.py TARGETS OUT ENTRY... [--threads 1]
 """
