@@ -53,6 +53,7 @@ import torch
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from brushwork.device import PRECISIONS
 from harness import gemm_probe, peak_rss_mb, setup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,8 +72,6 @@ GATYS = "gatys"
 #: The numeric ``KEY=VALUE`` options of an ``adain`` or ``fast`` spec (``brushwork.stylize`` options); every spec
 #: also takes ``precision=auto|fp32|bf16``.
 OPTION_KEYS = ("alpha", "detail", "style_scale", "palette", "work_scale")
-#: ``precision=`` values (brushwork.device.PRECISIONS).
-PRECISIONS = ("auto", "fp32", "bf16")
 #: ``--ours py:PATH.py[:ARG]``: a prototype outside the library (:func:`prototype`).
 PROTOTYPE = "py:"
 
