@@ -46,6 +46,16 @@ def draw(seed: int, i: int, contents: list[Path], styles: list[Path]) -> tuple[P
     return contents[int(gen.integers(len(contents)))], styles[int(gen.integers(len(styles)))], gen
 
 
+def picture(photo: torch.Tensor, painting: Image.Image, *, scale: float, seed: int) -> torch.Tensor:
+    """A campaign's Gatys picture of ``photo`` ``(1, 3, H, W)`` in [0, 1] at its own size: the method's defaults,
+    the painting at ``scale`` × its long side, in fp32 (a campaign's pictures stay what they were when it began)."""
+    side = max(photo.shape[-2:])
+    result = stylize_result(
+        photo, painting, method="gatys", size=side, device="cpu", seed=seed, style_scale=scale, precision="fp32"
+    )
+    return result.image
+
+
 def paint(
     content: Path, style: Path, load_size: int, seed: int, *, crop: int = 0, place: np.random.Generator | None = None
 ) -> tuple[Image.Image, list[int] | None]:
@@ -64,11 +74,7 @@ def paint(
         top, left = int(gen.integers(h - crop + 1)), int(gen.integers(w - crop + 1))
         box, scale = [top, left, crop, crop], max(h, w) / crop
         photo = photo[..., top : top + crop, left : left + crop]
-    side = max(photo.shape[-2:])
-    result = stylize_result(  # fp32: a campaign's pictures stay what they were when it started
-        photo, painting, method="gatys", size=side, device="cpu", seed=seed, style_scale=scale, precision="fp32"
-    )
-    image = result.image
+    image = picture(photo, painting, scale=scale, seed=seed)
     if tuple(image.shape[-2:]) != tuple(photo.shape[-2:]):
         raise RuntimeError(f"{content}: the picture is {tuple(image.shape[-2:])}, the photo {tuple(photo.shape[-2:])}")
     return to_pil(image), box

@@ -19,15 +19,17 @@ usage: .venv/bin/python bench/prototypes/gatys_stability.py TARGETS OUT ENTRY...
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.util
 import json
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import torch
 from PIL import Image
 from scipy.ndimage import gaussian_filter
 
-from brushwork.api.stylize import stylize_result
 from brushwork.data.folders import decode_uint8
 from brushwork.data.paired_targets import read_index
 from brushwork.imageio import to_pil
@@ -35,12 +37,19 @@ from brushwork.imageio import to_pil
 BAND, SHIFT = 32, 8
 
 
+@functools.cache
+def _campaign() -> ModuleType:
+    """``scripts/gatys_targets.py``, whose :func:`picture` is the campaign's own painting of a square."""
+    path = Path(__file__).resolve().parents[2] / "scripts" / "gatys_targets.py"
+    spec = importlib.util.spec_from_file_location("gatys_targets", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _paint(photo: torch.Tensor, painting: Image.Image, scale: float) -> np.ndarray:
-    side = max(photo.shape[-2:])
-    result = stylize_result(
-        photo, painting, method="gatys", size=side, device="cpu", seed=0, style_scale=scale, precision="fp32"
-    )
-    return np.asarray(to_pil(result.image), dtype=np.float32)
+    return np.asarray(to_pil(_campaign().picture(photo, painting, scale=scale, seed=0)), dtype=np.float32)
 
 
 def _differences(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
