@@ -71,7 +71,7 @@ METHODS = ("adain", "fast")
 GATYS = "gatys"
 #: The numeric ``KEY=VALUE`` options of an ``adain`` or ``fast`` spec (``brushwork.stylize`` options); every spec
 #: also takes ``precision=auto|fp32|bf16``.
-OPTION_KEYS = ("alpha", "detail", "style_scale", "palette", "work_scale")
+OPTION_KEYS = ("alpha", "detail", "style_scale", "palette", "work_scale", "underpaint")
 #: ``--ours py:PATH.py[:ARG]``: a prototype outside the library (:func:`prototype`).
 PROTOTYPE = "py:"
 
@@ -141,7 +141,7 @@ def prototype(spec: str) -> Stylizer:
 
 def ours(spec: str, size: int) -> Ours | Stylizer:
     """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
-    style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette``, ``work_scale`` and
+    style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette``, ``work_scale``, ``underpaint`` and
     ``precision`` (brushwork.stylize options; e.g. ``adain,detail=0``); ``gatys[@STRENGTH][,KEY=VALUE...]``, the
     optimisation at its defaults (STRENGTH its style strength, KEY ``style_scale``, ``palette`` or ``precision``,
     e.g. ``gatys,precision=fp32``); or ``py:PATH.py[:ARG]``, a

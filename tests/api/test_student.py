@@ -283,3 +283,25 @@ def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path:
     (bad / "config.json").write_text(json.dumps({**config, "defaults": {"work_scale": 0.1}}))
     with pytest.raises(CheckpointError, match=r"defaults\.work_scale 0\.1"):
         stylize_result(content, style, size=128, **{**run, "model": str(bad)})
+
+
+def test_underpaint_goes_under_the_photo_before_the_network(tmp_path: Path, make_student, tiny_encoder) -> None:
+    """``underpaint``: the content's calm areas moved towards Gatys' coarse picture (with the encoder given) before
+    the student paints; times alpha; 0 (the default) loads no VGG16; anything outside 0 … 1 is a one-line error."""
+    from brushwork.methods.underpaint import under
+
+    content, style = _img(0, 64, 64), _img(1, 48, 48)
+    content[..., :32] = 0.4  # a calm half
+    run = {"method": "fast", "model": str(make_student(tmp_path / "m")), "device": "cpu", "precision": "fp32"}
+    run |= {"size": 64, "detail": 0.0, "encoder": tiny_encoder}
+    plain = stylize_result(content, style, **run)
+    assert plain.numbers["underpaint"] == 0.0
+    painted = stylize_result(content, style, underpaint=0.5, **run)
+    assert painted.numbers["underpaint"] == 0.5 and painted.numbers["underpaint_seconds"] > 0
+    laid = under(content, [style], encoder=tiny_encoder, amount=0.5)
+    assert not torch.equal(laid, content)
+    assert torch.allclose(painted.image, stylize_result(laid, style, **run).image, atol=1e-5)
+    assert stylize_result(content, style, underpaint="0.5", alpha=0.5, **run).numbers["underpaint"] == 0.25
+    for bad in ("x", 1.5, -0.1, True):
+        with pytest.raises(ConfigError, match=r"fast: underpaint .* must be a number between 0 and 1"):
+            stylize_result(content, style, underpaint=bad, **run)

@@ -80,6 +80,36 @@ def test_work_scale_from_the_command_line(model: Path, files, tmp_path: Path, ca
     assert not (tmp_path / "no.png").exists()
 
 
+@pytest.fixture
+def tiny_vgg(monkeypatch, tiny_encoder) -> None:
+    """The VGG16 the API loads is the tiny random encoder."""
+    monkeypatch.setattr(importlib.import_module("brushwork.api._models"), "vgg16_encoder", lambda *a: tiny_encoder)
+
+
+def test_underpaint_from_the_command_line_and_never_for_a_video(
+    model: Path, files, tmp_path: Path, capsys, tiny_vgg
+) -> None:
+    photo = torch.full((1, 3, 48, 64), 0.4)
+    photo[..., 32:] = torch.rand(1, 3, 48, 32, generator=torch.Generator().manual_seed(4))
+    photo = save_image(photo, tmp_path / "calm.png")
+    base = [str(photo), "--style", str(files["style"]), "--method", "fast", "--model", str(model), "--detail", "0"]
+    assert main(["stylize", *base, "-o", str(tmp_path / "plain.png")]) == 0
+    assert main(["stylize", *base, "--underpaint", "1", "-o", str(tmp_path / "under.png")]) == 0
+    plain, under = load_image(tmp_path / "plain.png"), load_image(tmp_path / "under.png")
+    assert under.shape == plain.shape and not torch.allclose(under, plain, atol=1e-3)
+    assert "underpaint 1" in capsys.readouterr().out
+    from brushwork.video import write_video
+
+    clip = write_video([torch.rand(1, 3, 32, 48) for _ in range(2)], tmp_path / "clip.mp4", fps=10)
+    argv = [str(clip), "--style", str(files["style"]), "--method", "fast", "--model", str(model)]
+    assert main(["stylize", *argv, "--underpaint", "0.5", "-o", str(tmp_path / "no.mp4")]) == 2
+    assert "clip.mp4: --underpaint is for still pictures" in capsys.readouterr().err
+    assert not (tmp_path / "no.mp4").exists()
+    argv = [str(photo), "--style", str(files["style"]), "--method", "gatys", "--underpaint", "0.5"]
+    assert main(["stylize", *argv, "-o", str(tmp_path / "g.png")]) == 2
+    assert "--work-scale and --underpaint are adain and fast options" in capsys.readouterr().err
+
+
 @pytest.mark.integration
 def test_the_shipped_model_paints_a_real_photo_without_vgg(shared_data: Path, tmp_path: Path, monkeypatch) -> None:
     from brushwork.imageio import resize

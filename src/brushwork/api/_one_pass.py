@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OPTIONS", "method_options", "run_one_pass", "working_size"]
 
-OPTIONS = frozenset({"model", "alpha", "tile", "precision", "detail", "work_scale"})
+OPTIONS = frozenset({"model", "alpha", "tile", "precision", "detail", "work_scale", "underpaint"})
 
 
 def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any], float]:
@@ -52,6 +52,12 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
         if not MIN_WORK_SCALE <= value <= 1.0:
             raise ConfigError(f"{method}: work_scale {scale!r} must be a number between {MIN_WORK_SCALE} and 1")
         options["work_scale"] = value
+    underpaint = options.get("underpaint")
+    if underpaint is not None:
+        value = _number(underpaint)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{method}: underpaint {underpaint!r} must be a number between 0 and 1")
+        options["underpaint"] = value
     return options, alpha
 
 
@@ -102,7 +108,10 @@ def run_one_pass(
     channels-last, and with bf16 too when ``channels_last_bf16``. The content's detail layer is added back
     (:mod:`brushwork.detail`), ``options["detail"]`` (default: the model's own,
     :func:`~brushwork.detail.default_amount`) × alpha of it: less style, less structure to restore;
-    ``numbers["detail"]`` is that product, the amount applied.
+    ``numbers["detail"]`` is that product, the amount applied. ``options["underpaint"]`` (default 0) × alpha of
+    Gatys' coarse picture goes under the content's calm areas first (:mod:`brushwork.methods.underpaint`; the
+    VGG16 is loaded for it): ``numbers["underpaint"]`` is that amount, ``numbers["underpaint_seconds"]`` its time
+    (included in ``numbers["seconds"]``).
     """
     from brushwork.api._models import channels_last
     from brushwork.color import default_palette
@@ -116,16 +125,19 @@ def run_one_pass(
     full = (int(request.content.shape[-2]), int(request.content.shape[-1]))
     scale = work_scale_of(options, config, *full)
     work = size_at(*full, scale)
-    content, mask = reduced(request.content, work), None if request.mask is None else reduced(request.mask, work)
-    tile = choose_tile(*work, options.get("tile"))
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
+    start = time.perf_counter()
+    underpaint = float(options.get("underpaint") or 0.0) * alpha
+    source = _underpainted(request, underpaint, bf16) if underpaint else request.content
+    underpaint_seconds = time.perf_counter() - start
+    content, mask = reduced(source, work), None if request.mask is None else reduced(request.mask, work)
+    tile = choose_tile(*work, options.get("tile"))
     layout = "channels_last" if request.device.type == "cpu" and (channels_last_bf16 or not bf16) else "contiguous"
     # Measured on a CPU: fp32 AdaIN (see channels_last) and the student's small-channel convolutions 1.1-1.5x
     # faster; in bf16 (2-core Zen 4, interleaved) the student 1.2x at 512 and 1024 px, AdaIN no faster (1.01x
     # slower at 512 px). GPU unmeasured.
     if layout == "channels_last":
         nets = {name: channels_last(net) for name, net in nets.items()}
-    start = time.perf_counter()
     with autocast(request.device, bf16):
         image = stylize(
             content,
@@ -146,6 +158,8 @@ def run_one_pass(
         "alpha": alpha,
         "detail": detail,
         "tile": tile,
+        "underpaint": underpaint,
+        "underpaint_seconds": underpaint_seconds,
         "work_scale": max(work) / max(full),  # as applied (the 64-px short-side floor may raise it)
         "work_size": list(work),
         "bf16": bf16,
@@ -156,3 +170,25 @@ def run_one_pass(
         "style_sizes": [list(s.shape[-2:]) for s in styles],
     }
     return image, numbers
+
+
+def _underpainted(request: MethodRequest, amount: float, bf16: bool) -> torch.Tensor:
+    """The request's content over Gatys' coarse picture of it where it is calm
+    (:func:`brushwork.methods.underpaint.under`)."""
+    from brushwork.api._models import vgg16_encoder
+    from brushwork.methods import underpaint
+
+    encoder = request.encoder
+    if encoder is None:
+        encoder = vgg16_encoder(request.device, None if request.vgg16 is None else str(request.vgg16))
+    return underpaint.under(
+        request.content,
+        request.styles,
+        encoder=encoder,
+        amount=amount,
+        style_blend=request.style_weights,
+        mask=request.mask,
+        style_scale=request.style_scale,
+        seed=request.seed,
+        bf16=bf16 and request.content.dtype == torch.float32,
+    )

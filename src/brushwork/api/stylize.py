@@ -350,7 +350,10 @@ def stylize(
             :mod:`brushwork.detail`) and ``work_scale`` (the network paints at this fraction of the size, 0.25 …
             1, and the picture is enlarged back: larger strokes, no fine network grid; default the model's
             ``defaults.work_scale``, else 1, lowered for large pictures by ``defaults.work_side``:
-            :func:`brushwork.work_scale.scale_for`); Gatys: ``precision`` (as above: the encoder's passes under
+            :func:`brushwork.work_scale.scale_for`) and ``underpaint`` (0 … 1, times alpha; default 0: Gatys'
+            objective paints a 128-px copy first, put under the photo's calm areas, so that fog, water and plain
+            skies are repainted with the painting's large shapes; about half a second more, and the VGG16:
+            :mod:`brushwork.methods.underpaint`); Gatys: ``precision`` (as above: the encoder's passes under
             bf16 autocast, about 1.5× faster), ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
             ``style_weight``, ``tv_weight``, ... see :class:`brushwork.methods.gatys.GatysConfig`).
 

@@ -1,0 +1,81 @@
+"""Prototype (session 47): Gatys' coarse level as the layout under ``fast``.
+
+Session 44: on calm photos the picture blind viewers keep is our Gatys optimisation's (it repaints fog, still water
+and plain skies with the painting's large shapes); ``fast`` leaves them as the photo's tones. This prototype asks
+whether the large shapes alone are enough: Gatys paints only a small copy of the photo (its pyramid's coarse level,
+``s`` px long side, ``n`` L-BFGS steps), and ``fast`` paints the full-size photo with its low frequencies replaced
+by that small picture enlarged (``m=under``), or paints the enlarged small picture itself (``m=input``).
+
+``net=DIR``: a student trained by ``layout_train.py`` paints the small picture instead of Gatys.
+``make("s=128;n=20;m=under;k=1")`` (the defaults); ``k`` scales the change of the low frequencies;
+``c=1`` makes that change only where the photo is calm (local luma spread under about 0.03, none above 0.10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PIL import Image
+
+
+def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
+    import torch.nn.functional as F
+
+    import brushwork
+    from brushwork.imageio import from_pil, to_pil
+
+    settings: dict[str, str] = {"s": "128", "n": "20", "m": "under", "k": "1", "c": "0", "net": ""}
+    for pair in filter(None, arg.split(";")):
+        key, _, value = pair.partition("=")
+        if key not in settings or not value:
+            raise SystemExit(f"gatys_layout: {pair!r} is not s=, n=, m=under|input, k=, c=0|1 or net=DIR")
+        settings[key] = value
+    side, steps, mode, amount = int(settings["s"]), int(settings["n"]), settings["m"], float(settings["k"])
+    calm_only = settings["c"] != "0"
+    painter = None
+    if settings["net"]:
+        from brushwork.methods.student import load_student
+
+        painter, _ = load_student(settings["net"])
+
+    def coarse_of(small, style: Image.Image):
+        if painter is None:
+            return brushwork.stylize(small, style, method="gatys", device="cpu", levels=1, steps=steps, size=side)
+        import torch
+
+        painting = from_pil(style)
+        scale = side / max(painting.shape[-2:])
+        size = (max(1, round(painting.shape[-2] * scale)), max(1, round(painting.shape[-1] * scale)))
+        painting = F.interpolate(painting, size=size, mode="area")
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+            return painter(small, painter.style_code(painting)).float().clamp(0, 1)
+
+    def run(photo: Image.Image, style: Image.Image) -> Image.Image:
+        full = from_pil(photo)
+        h, w = full.shape[-2:]
+        scale = side / max(h, w)
+        small_size = (max(1, round(h * scale)), max(1, round(w * scale)))
+        small = F.interpolate(full, size=small_size, mode="area")
+        coarse = coarse_of(small, style)
+        up = F.interpolate(coarse, size=(h, w), mode="bicubic", align_corners=False)
+        if mode == "under":
+            base = F.interpolate(small, size=(h, w), mode="bicubic", align_corners=False)
+            weight = calm_weight(full) if calm_only else 1.0
+            content = (full + amount * weight * (up - base)).clamp(0, 1)
+        else:
+            content = up.clamp(0, 1)
+        return to_pil(brushwork.stylize(content, style, method="fast", model="fast", device="cpu"))
+
+    return run
+
+
+def calm_weight(image):
+    """1 where the photo is calm, 0 where it is detailed: its luma's spread in about 24-px windows."""
+    import torch.nn.functional as F
+
+    luma = 0.299 * image[:, :1] + 0.587 * image[:, 1:2] + 0.114 * image[:, 2:3]
+    mean = F.avg_pool2d(luma, 25, stride=1, padding=12, count_include_pad=False)
+    square = F.avg_pool2d(luma * luma, 25, stride=1, padding=12, count_include_pad=False)
+    spread = (square - mean * mean).clamp_min(0).sqrt()
+    weight = ((0.10 - spread) / 0.07).clamp(0, 1)
+    return F.avg_pool2d(weight, 25, stride=1, padding=12, count_include_pad=False)

@@ -1,0 +1,88 @@
+"""The underpainting: calm areas found, Gatys' coarse picture put under them only, two styles by a mask."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from brushwork.methods.underpaint import calm_weight, coarse_picture, under
+
+
+def _calm_and_busy(h: int = 64, w: int = 96) -> torch.Tensor:
+    """A calm left half (a faint vertical ramp) and a right half of black and white bars 2 px wide."""
+    ramp = torch.linspace(0, 1, h).view(1, 1, h, 1) * torch.tensor([0.1, 0.05, 0.02]).view(1, 3, 1, 1)
+    image = (0.4 + ramp).expand(1, 3, h, w).clone()
+    bars = (torch.arange(w - w // 2) // 2 % 2).float()
+    image[..., w // 2 :] = bars.view(1, 1, 1, -1)
+    return image
+
+
+def _stripes(h: int = 48, w: int = 48) -> torch.Tensor:
+    x = torch.arange(w, dtype=torch.float32)
+    pattern = 0.5 + 0.5 * torch.sin(x / 2.0)
+    return torch.stack([pattern, 1 - pattern, 0.5 * pattern]).unsqueeze(1).expand(3, h, w).unsqueeze(0).clone()
+
+
+def test_calm_weight_is_one_where_flat_and_zero_where_busy() -> None:
+    weight = calm_weight(_calm_and_busy())
+    assert weight.shape == (1, 1, 64, 96) and weight.dtype == torch.float32
+    assert torch.allclose(weight[..., :30], torch.ones(1, 1, 64, 30))
+    assert weight[..., 66:].max() == 0
+    assert torch.allclose(calm_weight(torch.full((2, 3, 20, 30), 0.2)), torch.ones(2, 1, 20, 30))
+    assert calm_weight(torch.rand(1, 3, 128, 512, generator=torch.Generator().manual_seed(1))).max() == 0
+    with pytest.raises(ValueError, match=r"expected \(N, 3, H, W\)"):
+        calm_weight(torch.rand(1, 1, 8, 8))
+
+
+def test_under_repaints_the_calm_half_and_keeps_the_busy_half(tiny_encoder) -> None:
+    content = _calm_and_busy()
+    out = under(content, [_stripes()], encoder=tiny_encoder, amount=1.0, steps=5)
+    assert out.shape == content.shape and out.dtype == content.dtype
+    assert out.min() >= 0 and out.max() <= 1
+    assert torch.equal(out[..., 66:], content[..., 66:])  # busy: the photo, untouched
+    assert (out[..., :30] - content[..., :30]).abs().mean() > 0.002  # calm: repainted (a tiny random encoder)
+    half = under(content, [_stripes()], encoder=tiny_encoder, amount=0.5, steps=5)
+    assert torch.allclose(half - content, 0.5 * (out - content).clamp(-1, 1), atol=0.02)  # clamps aside, linear
+    assert under(content, [_stripes()], encoder=tiny_encoder, amount=0.0) is content
+
+
+def test_under_checks_its_arguments(tiny_encoder) -> None:
+    with pytest.raises(ValueError, match=r"amount 1\.5 must be between 0 and 1"):
+        under(_calm_and_busy(), [_stripes()], encoder=tiny_encoder, amount=1.5)
+    with pytest.raises(ValueError, match=r"expected a \(1, 3, H, W\) content"):
+        under(torch.rand(2, 3, 32, 32), [_stripes()], encoder=tiny_encoder, amount=0.5)
+
+
+def test_a_mask_places_each_style_painted_alone(tiny_encoder) -> None:
+    small = _calm_and_busy(32, 48)
+    other = _stripes().flip(1)
+    first = coarse_picture(small, [_stripes()], encoder=tiny_encoder, steps=3)
+    second = coarse_picture(small, [other], encoder=tiny_encoder, steps=3)
+    mask = torch.zeros(1, 1, 32, 48)
+    mask[..., :24] = 1
+    both = coarse_picture(small, [_stripes(), other], encoder=tiny_encoder, mask=mask, steps=3)
+    assert torch.allclose(both[..., :24], first[..., :24]) and torch.allclose(both[..., 24:], second[..., 24:])
+    with pytest.raises(ValueError, match="a mask places two styles, got 1"):
+        coarse_picture(small, [other], encoder=tiny_encoder, mask=mask)
+
+
+def test_the_small_copy_is_painted_with_a_reflected_margin(tiny_encoder, monkeypatch) -> None:
+    """Gatys paints a frame along an image's edges: the copy gets ``margin`` px of its reflection, the style is
+    scaled so that its strokes keep their size, and the margin is cropped before the picture is enlarged."""
+    from brushwork.methods import underpaint
+
+    seen = []
+
+    def spy(small: torch.Tensor, styles, **kwargs) -> torch.Tensor:
+        seen.append((tuple(small.shape), kwargs["style_scale"], small.clone()))
+        return torch.zeros_like(small)
+
+    monkeypatch.setattr(underpaint, "coarse_picture", spy)
+    content = _calm_and_busy(64, 96)
+    out = under(content, [_stripes()], encoder=tiny_encoder, amount=1.0, margin=8, style_scale=2.0)
+    ((shape, style_scale, small),) = seen
+    assert shape == (1, 3, 80, 112) and style_scale == pytest.approx(2.0 * 96 / 112)
+    assert torch.equal(small[..., 8:-8, :8], small[..., 8:-8, 9:17].flip(-1))  # reflected
+    assert torch.allclose(out[..., :20], torch.zeros(1, 3, 64, 20), atol=0.02)  # a black picture, calm: dark
+    under(content[..., :8, :12], [_stripes()], encoder=tiny_encoder, amount=1.0, margin=16)
+    assert seen[-1][0] == (1, 3, 8 + 14, 12 + 14)  # at most the copy's side less one (reflection needs it)
