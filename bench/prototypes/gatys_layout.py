@@ -6,7 +6,9 @@ whether the large shapes alone are enough: Gatys paints only a small copy of the
 ``s`` px long side, ``n`` L-BFGS steps), and ``fast`` paints the full-size photo with its low frequencies replaced
 by that small picture enlarged (``m=under``), or paints the enlarged small picture itself (``m=input``).
 
-``net=DIR``: a student trained by ``layout_train.py`` paints the small picture instead of Gatys.
+``net=DIR``: a student trained by ``layout_train.py`` paints the small picture instead of Gatys (with a reflected
+16-px margin, as ``brushwork.methods.underpaint`` paints Gatys'); ``b=SIGMA`` blurs the small picture and the small
+photo alike before they are enlarged (the network's lattice out).
 ``make("s=128;n=20;m=under;k=1")`` (the defaults); ``k`` scales the change of the low frequencies;
 ``c=1`` makes that change only where the photo is calm (local luma spread under about 0.03, none above 0.10).
 """
@@ -24,11 +26,11 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
     import brushwork
     from brushwork.imageio import from_pil, to_pil
 
-    settings: dict[str, str] = {"s": "128", "n": "20", "m": "under", "k": "1", "c": "0", "net": ""}
+    settings: dict[str, str] = {"s": "128", "n": "20", "m": "under", "k": "1", "c": "0", "net": "", "b": "0"}
     for pair in filter(None, arg.split(";")):
         key, _, value = pair.partition("=")
         if key not in settings or not value:
-            raise SystemExit(f"gatys_layout: {pair!r} is not s=, n=, m=under|input, k=, c=0|1 or net=DIR")
+            raise SystemExit(f"gatys_layout: {pair!r} is not s=, n=, m=under|input, k=, c=0|1 net=DIR or b=SIGMA")
         settings[key] = value
     side, steps, mode, amount = int(settings["s"]), int(settings["n"]), settings["m"], float(settings["k"])
     calm_only = settings["c"] != "0"
@@ -47,8 +49,11 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         scale = side / max(painting.shape[-2:])
         size = (max(1, round(painting.shape[-2] * scale)), max(1, round(painting.shape[-1] * scale)))
         painting = F.interpolate(painting, size=size, mode="area")
+        m = min(16, small.shape[-2] - 1, small.shape[-1] - 1)  # as brushwork.methods.underpaint.MARGIN
+        padded = F.pad(small, (m, m, m, m), mode="reflect")
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
-            return painter(small, painter.style_code(painting)).float().clamp(0, 1)
+            picture = painter(padded, painter.style_code(painting)).float().clamp(0, 1)
+        return picture[..., m : m + small.shape[-2], m : m + small.shape[-1]]
 
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:
         full = from_pil(photo)
@@ -57,6 +62,10 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         small_size = (max(1, round(h * scale)), max(1, round(w * scale)))
         small = F.interpolate(full, size=small_size, mode="area")
         coarse = coarse_of(small, style)
+        if float(settings["b"]):
+            from brushwork.filters import gaussian_blur
+
+            coarse, small = gaussian_blur(coarse, float(settings["b"])), gaussian_blur(small, float(settings["b"]))
         up = F.interpolate(coarse, size=(h, w), mode="bicubic", align_corners=False)
         if mode == "under":
             base = F.interpolate(small, size=(h, w), mode="bicubic", align_corners=False)

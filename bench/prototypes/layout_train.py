@@ -10,7 +10,12 @@ A training step at 128 px is cheap on a CPU. The objective is a distribution mat
 to fill a calm area with any arrangement of the painting's marks; regression to Gatys' pictures is not
 (``gatys_stability.py``).
 
+``--blur SIGMA`` compares blurred pictures with the blurred photo and painting: the network's fine lattice (which
+the enlargement would turn into a checker) is then neither asked for nor seen, and the underpainting is blurred
+alike at inference (``gatys_layout.py``'s ``b=SIGMA``).
+
 usage: .venv/bin/python bench/prototypes/layout_train.py OUT STEPS [--lr 1e-4 --batch 8 --side 128 --threads 1]
+    [--blur SIGMA] [--init MODEL_DIR]
 OUT/step_N holds a model folder every 250 steps (``gatys_layout.py``'s ``net=OUT/step_N``); OUT/log.jsonl the
 losses; OUT/state.pt the optimiser (``torch.load(weights_only=True)``) so that a rerun resumes.
 """
@@ -30,6 +35,7 @@ from _student_io import HELD_OUT, SHIPPED, save_student
 from PIL import Image
 
 from brushwork.api._models import vgg16_encoder
+from brushwork.filters import gaussian_blur
 from brushwork.imageio import from_pil
 from brushwork.losses.perceptual import gram_matrix
 from brushwork.methods.gatys import _with_pool
@@ -115,10 +121,12 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--every", type=int, default=250)
+    parser.add_argument("--blur", type=float, default=0.0, help="Gaussian σ (px) on the picture, photo and painting")
+    parser.add_argument("--init", type=Path, default=SHIPPED, help="model folder to start from (default: fast)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
-    net, _ = load_student(SHIPPED)
+    net, _ = load_student(args.init)
     net.train().requires_grad_(True)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     first = 1
@@ -136,6 +144,8 @@ def main() -> None:
             photo, painting = data.batch_at(step)
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 picture = net(photo, net.style_code(painting)).float()
+            if args.blur:
+                picture, photo, painting = (gaussian_blur(x, args.blur) for x in (picture, photo, painting))
             parts = coarse_objective(encoder, picture, photo, painting)
             opt.zero_grad(set_to_none=True)
             parts["total"].backward()
