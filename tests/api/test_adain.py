@@ -145,3 +145,17 @@ def test_awkward_style_files_and_masks(model: Path, tiny_encoder, shared_data: P
         stylize(content, bad / "bomb_900mp.png", **kw)
     with pytest.raises(ConfigError, match="aspect ratio"):
         stylize(content, _img(1), mask=torch.ones(1, 1, 40, 80), **kw)
+
+
+def test_underpaint_goes_under_the_photo_for_adain_too(model: Path, tiny_encoder) -> None:
+    """The one-pass option reaches AdaIN: its picture of the underpainted photo, the photo's own detail on top."""
+    from brushwork.methods.underpaint import under
+
+    content, style = _img(0, 48, 64), _img(1, 48, 48)
+    content[..., :32] = 0.45
+    run = {"model": str(model), "encoder": tiny_encoder, "device": "cpu", "precision": "fp32", "detail": 0.0}
+    result = stylize_result(content, style, underpaint=0.5, **run)
+    assert result.numbers["underpaint"] == 0.5
+    laid = under(content, [style], encoder=tiny_encoder, amount=0.5)
+    assert torch.allclose(result.image, stylize_result(laid, style, **run).image, atol=1e-5)
+    assert (laid - content).abs().max() > 1e-3  # the underpainting changed the photo the decoder painted

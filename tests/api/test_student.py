@@ -302,6 +302,22 @@ def test_underpaint_goes_under_the_photo_before_the_network(tmp_path: Path, make
     assert not torch.equal(laid, content)
     assert torch.allclose(painted.image, stylize_result(laid, style, **run).image, atol=1e-5)
     assert stylize_result(content, style, underpaint="0.5", alpha=0.5, **run).numbers["underpaint"] == 0.25
-    for bad in ("x", 1.5, -0.1, True):
+    for bad in ("x", 1.5, -0.1, True, "nan"):
         with pytest.raises(ConfigError, match=r"fast: underpaint .* must be a number between 0 and 1"):
             stylize_result(content, style, underpaint=bad, **run)
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[..., :, :20] = 1.0
+    other = _img(2, 48, 48) ** 3
+    two = stylize_result(content, [style, other], underpaint=1.0, mask=mask, **run)
+    laid = under(content, [style, other], encoder=tiny_encoder, amount=1.0, mask=mask)
+    assert torch.allclose(two.image, stylize_result(laid, [style, other], mask=mask, **run).image, atol=1e-5)
+
+
+def test_no_underpaint_loads_no_vgg(tmp_path: Path, make_student, no_vgg) -> None:
+    """Without ``underpaint`` (or at alpha 0) the fast method stays VGG-free."""
+    content, style = _img(0, 64, 64), _img(1, 48, 48)
+    run = {"method": "fast", "model": str(make_student(tmp_path / "m")), "device": "cpu", "size": 64}
+    assert stylize_result(content, style, underpaint=0, **run).numbers["underpaint"] == 0.0
+    assert stylize_result(content, style, underpaint=0.5, alpha=0, **run).numbers["underpaint"] == 0.0
+    with pytest.raises(AssertionError, match="loaded the VGG16"):
+        stylize_result(content, style, underpaint=0.5, **run)

@@ -42,7 +42,7 @@ def test_under_repaints_the_calm_half_and_keeps_the_busy_half(tiny_encoder) -> N
     assert torch.equal(out[..., 66:], content[..., 66:])  # busy: the photo, untouched
     assert (out[..., :30] - content[..., :30]).abs().mean() > 0.002  # calm: repainted (a tiny random encoder)
     half = under(content, [_stripes()], encoder=tiny_encoder, amount=0.5, steps=5)
-    assert torch.allclose(half - content, 0.5 * (out - content).clamp(-1, 1), atol=0.02)  # clamps aside, linear
+    assert torch.allclose(half - content, 0.5 * (out - content), atol=0.02)  # linear in the amount (no clamping here)
     assert under(content, [_stripes()], encoder=tiny_encoder, amount=0.0) is content
 
 
@@ -51,6 +51,29 @@ def test_under_checks_its_arguments(tiny_encoder) -> None:
         under(_calm_and_busy(), [_stripes()], encoder=tiny_encoder, amount=1.5)
     with pytest.raises(ValueError, match=r"expected a \(1, 3, H, W\) content"):
         under(torch.rand(2, 3, 32, 32), [_stripes()], encoder=tiny_encoder, amount=0.5)
+    for bad in ({"margin": -1}, {"side": 0}, {"steps": 0}):
+        with pytest.raises(ValueError, match=r"side .* steps .* margin"):
+            under(_calm_and_busy(), [_stripes()], encoder=tiny_encoder, amount=0.5, **bad)
+
+
+def test_under_keeps_the_content_dtype_and_caps_an_elongated_copy(tiny_encoder, monkeypatch) -> None:
+    from brushwork.methods import underpaint
+
+    sizes = []
+    real = underpaint.coarse_picture
+
+    def spy(small: torch.Tensor, styles, **kwargs) -> torch.Tensor:
+        sizes.append(tuple(small.shape[-2:]))
+        assert small.dtype == torch.float32
+        return real(small, styles, **kwargs)
+
+    monkeypatch.setattr(underpaint, "coarse_picture", spy)
+    content = _calm_and_busy(32, 48).double()
+    out = under(content, [_stripes()], encoder=tiny_encoder, amount=0.5, steps=2, margin=0)
+    assert out.dtype == torch.float64 and out.shape == content.shape
+    under(torch.full((1, 3, 48, 4000), 0.5), [_stripes()], encoder=tiny_encoder, amount=0.5, steps=1, margin=0)
+    h, w = sizes[-1]
+    assert h * w <= 1.02 * underpaint.MAX_PIXELS and h < 48  # the short-side floor gives way to the pixel cap
 
 
 def test_a_mask_places_each_style_painted_alone(tiny_encoder) -> None:
@@ -75,7 +98,7 @@ def test_the_small_copy_is_painted_with_a_reflected_margin(tiny_encoder, monkeyp
 
     def spy(small: torch.Tensor, styles, **kwargs) -> torch.Tensor:
         seen.append((tuple(small.shape), kwargs["style_scale"], small.clone()))
-        return torch.zeros_like(small)
+        return small.clone()  # the copy itself: cropped where it was padded, it changes nothing
 
     monkeypatch.setattr(underpaint, "coarse_picture", spy)
     content = _calm_and_busy(64, 96)
@@ -83,6 +106,6 @@ def test_the_small_copy_is_painted_with_a_reflected_margin(tiny_encoder, monkeyp
     ((shape, style_scale, small),) = seen
     assert shape == (1, 3, 80, 112) and style_scale == pytest.approx(2.0 * 96 / 112)
     assert torch.equal(small[..., 8:-8, :8], small[..., 8:-8, 9:17].flip(-1))  # reflected
-    assert torch.allclose(out[..., :20], torch.zeros(1, 3, 64, 20), atol=0.02)  # a black picture, calm: dark
+    assert torch.allclose(out, content, atol=1e-6)  # a crop missing or off by a pixel would change it
     under(content[..., :8, :12], [_stripes()], encoder=tiny_encoder, amount=1.0, margin=16)
     assert seen[-1][0] == (1, 3, 8 + 14, 12 + 14)  # at most the copy's side less one (reflection needs it)

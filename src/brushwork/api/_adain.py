@@ -68,18 +68,17 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
 
     ``alpha`` (default: the request's strength) is the content–style trade-off in feature space, in [0, 1];
     ``tile`` the tile side for large images (default automatic above 2 MP, 0 never); ``precision`` ``"auto"``
-    (bf16 autocast where native), ``"fp32"`` or ``"bf16"``; ``detail`` the photo's detail put back and
-    ``work_scale`` the size the network paints at (see :func:`~brushwork.api._one_pass.run_one_pass`).
+    (bf16 autocast where native), ``"fp32"`` or ``"bf16"``; ``detail`` the photo's detail put back,
+    ``work_scale`` the size the network paints at and ``underpaint`` Gatys' coarse picture under the calm areas
+    (see :func:`~brushwork.api._one_pass.run_one_pass`).
     """
-    from brushwork.api._models import adain_decoder, vgg16_encoder
+    from brushwork.api._models import adain_decoder, request_encoder
     from brushwork.api._one_pass import method_options, run_one_pass, working_size
     from brushwork.methods import adain
 
     options, alpha = method_options(request, "adain")
     decoder, config, path = adain_decoder(options.get("model", DEFAULT_MODEL), request.device)
-    encoder = request.encoder
-    if encoder is None:
-        encoder = vgg16_encoder(request.device, None if request.vgg16 is None else str(request.vgg16))
+    encoder = request_encoder(request)
     h, w = working_size(int(request.content.shape[-2]), int(request.content.shape[-1]), options, config)
     long_side, pixels = max(h, w), h * w  # the styles sized for the picture the network paints
     styles = [

@@ -17,6 +17,7 @@ __all__ = [
     "find_model",
     "pretrained_names",
     "pretrained_root",
+    "request_encoder",
     "student_net",
     "vgg16_encoder",
 ]
@@ -52,6 +53,14 @@ def vgg16_encoder(device: Any, path: str | None = None) -> Any:
     from brushwork.models.encoders import load_vgg16
 
     return load_vgg16(path, device=device)
+
+
+def request_encoder(request: Any) -> Any:
+    """A :class:`~brushwork.api.stylize.MethodRequest`'s encoder: its own, else the VGG16 it names (``vgg16``;
+    default the shipped one) on its device."""
+    if request.encoder is not None:
+        return request.encoder
+    return vgg16_encoder(request.device, None if request.vgg16 is None else str(request.vgg16))
 
 
 @functools.lru_cache(maxsize=2)

@@ -126,18 +126,19 @@ def run_one_pass(
     scale = work_scale_of(options, config, *full)
     work = size_at(*full, scale)
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
-    start = time.perf_counter()
+    tile = choose_tile(*work, options.get("tile"))  # a bad tile fails before the underpainting's work
     underpaint = float(options.get("underpaint") or 0.0) * alpha
+    underpaint_start = time.perf_counter()
     source = _underpainted(request, underpaint, bf16) if underpaint else request.content
-    underpaint_seconds = time.perf_counter() - start
+    underpaint_seconds = time.perf_counter() - underpaint_start if underpaint else 0.0
     content, mask = reduced(source, work), None if request.mask is None else reduced(request.mask, work)
-    tile = choose_tile(*work, options.get("tile"))
     layout = "channels_last" if request.device.type == "cpu" and (channels_last_bf16 or not bf16) else "contiguous"
     # Measured on a CPU: fp32 AdaIN (see channels_last) and the student's small-channel convolutions 1.1-1.5x
     # faster; in bf16 (2-core Zen 4, interleaved) the student 1.2x at 512 and 1024 px, AdaIN no faster (1.01x
     # slower at 512 px). GPU unmeasured.
     if layout == "channels_last":
         nets = {name: channels_last(net) for name, net in nets.items()}
+    start = time.perf_counter()
     with autocast(request.device, bf16):
         image = stylize(
             content,
@@ -154,7 +155,7 @@ def run_one_pass(
     detail = float(amount) * alpha  # the amount applied (reported in numbers)
     image = add_detail(image, request.content, amount=detail, in_place=True)  # a fresh tensor
     numbers = {
-        "seconds": time.perf_counter() - start,
+        "seconds": time.perf_counter() - start + underpaint_seconds,
         "alpha": alpha,
         "detail": detail,
         "tile": tile,
@@ -175,12 +176,10 @@ def run_one_pass(
 def _underpainted(request: MethodRequest, amount: float, bf16: bool) -> torch.Tensor:
     """The request's content over Gatys' coarse picture of it where it is calm
     (:func:`brushwork.methods.underpaint.under`)."""
-    from brushwork.api._models import vgg16_encoder
+    from brushwork.api._models import request_encoder
     from brushwork.methods import underpaint
 
-    encoder = request.encoder
-    if encoder is None:
-        encoder = vgg16_encoder(request.device, None if request.vgg16 is None else str(request.vgg16))
+    encoder = request_encoder(request)
     return underpaint.under(
         request.content,
         request.styles,
@@ -190,5 +189,5 @@ def _underpainted(request: MethodRequest, amount: float, bf16: bool) -> torch.Te
         mask=request.mask,
         style_scale=request.style_scale,
         seed=request.seed,
-        bf16=bf16 and request.content.dtype == torch.float32,
+        bf16=bf16,
     )

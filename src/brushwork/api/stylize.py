@@ -95,7 +95,7 @@ class Method(NamedTuple):
 
 
 def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
-    from brushwork.api._models import vgg16_encoder
+    from brushwork.api._models import request_encoder
     from brushwork.methods import gatys
 
     options = {k: v for k, v in request.options.items() if v is not None}
@@ -109,9 +109,7 @@ def _gatys(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
         options["style_layers"] = tuple(options["style_layers"])
     config = gatys.GatysConfig(**options, style_scale=request.style_scale)
     config = replace(config, style_weight=config.style_weight * request.strength)
-    encoder = request.encoder
-    if encoder is None:
-        encoder = vgg16_encoder(request.device, None if request.vgg16 is None else str(request.vgg16))
+    encoder = request_encoder(request)
     on_step = request.on_step
 
     def report(s: gatys.GatysStep) -> None:

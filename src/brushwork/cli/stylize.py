@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
             raise ImageError(f"{style}: no such file" if not Path(style).exists() else f"{style}: not a file")
     plan = _plan(args)
     videos = [c for c, _, _ in plan if is_video(c)]
-    if args.underpaint and videos:
+    if args.underpaint and videos and args.method in ("adain", "fast"):
         raise ConfigError(f"{videos[0]}: --underpaint is for still pictures (each frame's would differ: flicker)")
     inputs = [*args.style, *(c for c, _, _ in plan), *([args.mask] if args.mask else [])]
     if not args.overwrite:

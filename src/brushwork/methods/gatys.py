@@ -563,6 +563,7 @@ def stylize(
     seed: int = 0,
     on_step: Callable[[GatysStep], None] | None = None,
     bf16: bool = False,
+    warn_small_styles: bool = True,
 ) -> GatysResult:
     """Stylise ``content`` with the blended statistics of ``styles``.
 
@@ -579,6 +580,9 @@ def stylize(
             512-px picture took 32 s instead of 47 s (2 threads) with the same content and style distances; the
             optimisation being chaotic, the picture is another arrangement of the same strokes, and blind viewers
             could not tell the two apart (docs/arbitrary_recipe.md, session 46).
+        warn_small_styles: log a warning for a style smaller than the deepest style layer's receptive field at
+            the content's size (off for a caller that paints a small copy on purpose, as the pyramid's coarse
+            levels do silently).
 
     Raises:
         ConfigError: settings that cannot work. MethodError (a ConfigError): the loss kept rising or became
@@ -599,7 +603,8 @@ def stylize(
     deepest_style = max(config.style_layers, key=LAYER_NAMES.index)
     style_min = receptive_field(deepest_style)
     content_size = (int(content.shape[-2]), int(content.shape[-1]))
-    _warn_small_styles(styles, content_size, config.style_scale, deepest_style, style_min)
+    if warn_small_styles:
+        _warn_small_styles(styles, content_size, config.style_scale, deepest_style, style_min)
 
     sizes = pyramid_sizes(*content.shape[-2:], levels=config.levels, min_side=config.min_level_side)
     coarse = config.steps if config.coarse_steps is None else config.coarse_steps

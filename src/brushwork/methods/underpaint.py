@@ -14,6 +14,7 @@ was not on the calm ones.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -22,7 +23,18 @@ import torch.nn.functional as F
 from brushwork.methods import gatys
 from brushwork.models.encoders import VGG16Encoder
 
-__all__ = ["CALM_SIDE", "MARGIN", "SIDE", "STEPS", "calm_weight", "coarse_picture", "under"]
+__all__ = [
+    "BUSY_SPREAD",
+    "CALM_SIDE",
+    "CALM_SPREAD",
+    "MARGIN",
+    "MAX_PIXELS",
+    "SIDE",
+    "STEPS",
+    "calm_weight",
+    "coarse_picture",
+    "under",
+]
 
 #: Long side of the underpainting in pixels: Gatys' coarse level for a 512-px picture.
 SIDE = 128
@@ -37,8 +49,10 @@ CALM_SIDE = 512
 #: and at or above which as busy (weight 0).
 CALM_SPREAD, BUSY_SPREAD = 0.03, 0.10
 _WINDOW = 25
-#: The small copy keeps at least this short side (a panorama's underpainting would otherwise be a few pixels high).
+#: The small copy keeps at least this short side (a panorama's underpainting would otherwise be a few pixels high)
+#: but at most about :data:`MAX_PIXELS` pixels (a very elongated picture's copy would otherwise cost many squares').
 _MIN_SHORT_SIDE = 48
+MAX_PIXELS = 2 * SIDE * SIDE
 
 
 def _box(x: torch.Tensor) -> torch.Tensor:
@@ -76,12 +90,23 @@ def coarse_picture(
     seed: int = 0,
     bf16: bool = False,
 ) -> torch.Tensor:
-    """Gatys' single-level picture of ``small`` ``(1, 3, h, w)``: the styles blended, or with ``mask``
-    ``(1, 1, h, w)`` (two styles) each painted alone and placed by it (first style where it is 1)."""
+    """Gatys' single-level picture of ``small`` ``(1, 3, h, w)`` float32 → ``(1, 3, h, w)``: the styles blended, or
+    with ``mask`` ``(1, 1, h, w)`` (two styles) each painted alone and placed by it (first style where it is 1).
+    No warning about small styles: a style sized for a small copy is below relu4_1's receptive field by design, as
+    in the coarse levels of Gatys' own pyramid."""
     config = gatys.GatysConfig(levels=1, steps=steps, style_scale=style_scale)
 
     def paint(group: Sequence[torch.Tensor], blend: Sequence[float] | None) -> torch.Tensor:
-        result = gatys.stylize(small, group, encoder=encoder, config=config, style_blend=blend, seed=seed, bf16=bf16)
+        result = gatys.stylize(
+            small,
+            group,
+            encoder=encoder,
+            config=config,
+            style_blend=blend,
+            seed=seed,
+            bf16=bf16,
+            warn_small_styles=False,
+        )
         return result.image
 
     if mask is None:
@@ -116,13 +141,15 @@ def under(
         raise ValueError(f"underpaint.under: expected a (1, 3, H, W) content, got {tuple(content.shape)}")
     if not 0.0 <= amount <= 1.0:
         raise ValueError(f"underpaint.under: amount {amount} must be between 0 and 1")
+    if side < 1 or steps < 1 or margin < 0:
+        raise ValueError(f"underpaint.under: side {side} and steps {steps} must be >= 1, margin {margin} >= 0")
     if amount == 0:
         return content
     h, w = int(content.shape[-2]), int(content.shape[-1])
-    scale = min(1.0, max(side / max(h, w), _MIN_SHORT_SIDE / min(h, w)))
+    scale = min(1.0, max(side / max(h, w), _MIN_SHORT_SIDE / min(h, w)), math.sqrt(MAX_PIXELS / (h * w)))
     small_size = (max(1, round(h * scale)), max(1, round(w * scale)))
-    small = F.interpolate(content, size=small_size, mode="area")
-    small_mask = None if mask is None else F.interpolate(mask.to(content.dtype), size=small_size, mode="area")
+    small = F.interpolate(content.float(), size=small_size, mode="area")  # Gatys (and its bf16) paint in float32
+    small_mask = None if mask is None else F.interpolate(mask.float(), size=small_size, mode="area")
     m = min(margin, small_size[0] - 1, small_size[1] - 1)
     pad = (m, m, m, m)
     picture = coarse_picture(
@@ -136,9 +163,6 @@ def under(
         seed=seed,
         bf16=bf16,
     )[..., m : m + small_size[0], m : m + small_size[1]]
-
-    def enlarge(x: torch.Tensor) -> torch.Tensor:
-        return F.interpolate(x, size=(h, w), mode="bicubic", align_corners=False)
-
-    change = enlarge(picture) - enlarge(small)
-    return (content + amount * calm_weight(content) * change).clamp(0, 1)
+    # bicubic is linear: one full-size enlargement of the difference, then in place (large pictures' memory)
+    change = F.interpolate(picture - small, size=(h, w), mode="bicubic", align_corners=False).to(content.dtype)
+    return change.mul_(calm_weight(content)).mul_(amount).add_(content).clamp_(0, 1)
