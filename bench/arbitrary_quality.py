@@ -139,6 +139,18 @@ def prototype(spec: str) -> Stylizer:
     return make(arg)
 
 
+def prototype_settings(arg: str, defaults: dict[str, str], name: str) -> dict[str, str]:
+    """A prototype's ``KEY=VALUE;KEY=VALUE`` argument over its ``defaults`` (values as text); an unknown key or an
+    empty value exits naming the prototype and the keys it takes."""
+    settings = dict(defaults)
+    for pair in filter(None, arg.split(";")):
+        key, _, value = pair.partition("=")
+        if key not in settings or not value:
+            raise SystemExit(f"{name}: {pair!r} is not one of {', '.join(k + '=' for k in settings)}")
+        settings[key] = value
+    return settings
+
+
 def ours(spec: str, size: int) -> Ours | Stylizer:
     """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
     style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette``, ``work_scale``, ``underpaint`` and

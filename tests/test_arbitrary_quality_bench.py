@@ -54,3 +54,11 @@ def test_gatys_is_a_spec_without_a_model(aq) -> None:
         aq.ours("gatys,work_scale=0.5", 64)
     assert (aq.ours("fast:fast", 64).method, aq.ours("adain", 64).model) == ("fast", "adain")
     assert aq.label_for("gatys") == "ours[gatys]"
+
+
+def test_prototype_settings_take_known_keys_as_text(aq) -> None:
+    assert aq.prototype_settings("k=0.3;net=/x", {"k": "1", "net": ""}, "p") == {"k": "0.3", "net": "/x"}
+    assert aq.prototype_settings("", {"k": "1"}, "p") == {"k": "1"}
+    for bad in ("z=1", "k=", "k"):
+        with pytest.raises(SystemExit, match=r"p: .* is not one of k="):
+            aq.prototype_settings(bad, {"k": "1"}, "p")

@@ -24,14 +24,11 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
     import torch.nn.functional as F
 
     import brushwork
+    from arbitrary_quality import prototype_settings
     from brushwork.imageio import from_pil, to_pil
 
-    settings: dict[str, str] = {"s": "128", "n": "20", "m": "under", "k": "1", "c": "0", "net": "", "b": "0"}
-    for pair in filter(None, arg.split(";")):
-        key, _, value = pair.partition("=")
-        if key not in settings or not value:
-            raise SystemExit(f"gatys_layout: {pair!r} is not s=, n=, m=under|input, k=, c=0|1 net=DIR or b=SIGMA")
-        settings[key] = value
+    defaults = {"s": "128", "n": "20", "m": "under", "k": "1", "c": "0", "net": "", "b": "0"}
+    settings = prototype_settings(arg, defaults, "gatys_layout")
     side, steps, mode, amount = int(settings["s"]), int(settings["n"]), settings["m"], float(settings["k"])
     calm_only = settings["c"] != "0"
     painter = None

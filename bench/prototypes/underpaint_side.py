@@ -15,18 +15,14 @@ from PIL import Image
 
 def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
     import brushwork
+    from arbitrary_quality import prototype_settings
     from brushwork.api._models import vgg16_encoder
     from brushwork.api._student import DEFAULT_MODEL
     from brushwork.imageio import from_pil, to_pil
     from brushwork.methods import underpaint
     from brushwork.work_scale import scale_for
 
-    settings = {"r": 3.5, "k": 0.5}
-    for pair in filter(None, arg.split(";")):
-        key, _, value = pair.partition("=")
-        if key not in settings or not value:
-            raise SystemExit(f"underpaint_side: {pair!r} is not r=RATIO or k=AMOUNT")
-        settings[key] = float(value)
+    settings = {k: float(v) for k, v in prototype_settings(arg, {"r": "3.5", "k": "0.5"}, "underpaint_side").items()}
     encoder = vgg16_encoder("cpu")
     from brushwork.api._models import student_net
 
@@ -40,6 +36,6 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         laid = underpaint.under(
             content, [from_pil(style)], encoder=encoder, amount=settings["k"], side=side, margin=side // 8, bf16=True
         )
-        return to_pil(brushwork.stylize(laid, style, method="fast", device="cpu"))
+        return to_pil(brushwork.stylize(laid, style, method="fast", device="cpu", size=max(h, w)))
 
     return run

@@ -16,15 +16,11 @@ from PIL import Image
 
 def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
     import brushwork
+    from arbitrary_quality import prototype_settings
     from brushwork.imageio import to_pil
     from brushwork.metrics import sharpen
 
-    settings = {"w": 0.75, "a": 1.0}
-    for pair in filter(None, arg.split(";")):
-        key, _, value = pair.partition("=")
-        if key not in settings or not value:
-            raise SystemExit(f"ws_sharpen: {pair!r} is not w=SCALE or a=AMOUNT")
-        settings[key] = float(value)
+    settings = {k: float(v) for k, v in prototype_settings(arg, {"w": "0.75", "a": "1"}, "ws_sharpen").items()}
 
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:
         picture = brushwork.stylize(photo, style, method="fast", model="fast", device="cpu", work_scale=settings["w"])

@@ -73,7 +73,7 @@ def test_under_keeps_the_content_dtype_and_caps_an_elongated_copy(tiny_encoder, 
     assert out.dtype == torch.float64 and out.shape == content.shape
     under(torch.full((1, 3, 48, 4000), 0.5), [_stripes()], encoder=tiny_encoder, amount=0.5, steps=1, margin=0)
     h, w = sizes[-1]
-    assert h * w <= 1.02 * underpaint.MAX_PIXELS and h < 48  # the short-side floor gives way to the pixel cap
+    assert h * w <= 1.02 * 2 * underpaint.SIDE**2 and h < 48  # the short-side floor gives way to the pixel cap
 
 
 def test_a_mask_places_each_style_painted_alone(tiny_encoder) -> None:
@@ -109,3 +109,11 @@ def test_the_small_copy_is_painted_with_a_reflected_margin(tiny_encoder, monkeyp
     assert torch.allclose(out, content, atol=1e-6)  # a crop missing or off by a pixel would change it
     under(content[..., :8, :12], [_stripes()], encoder=tiny_encoder, amount=1.0, margin=16)
     assert seen[-1][0] == (1, 3, 8 + 14, 12 + 14)  # at most the copy's side less one (reflection needs it)
+
+
+def test_the_underpainting_is_sized_for_the_picture_the_network_paints() -> None:
+    from brushwork.methods.underpaint import MAX_SIDE, SIDE, side_for
+
+    assert side_for(448) == SIDE == 128  # a 512-px picture, painted at 0.875
+    assert side_for(1024) == 293  # 1440 px and more, painted at 1024 px
+    assert side_for(100) == SIDE and side_for(10_000) == MAX_SIDE

@@ -129,7 +129,7 @@ def run_one_pass(
     tile = choose_tile(*work, options.get("tile"))  # a bad tile fails before the underpainting's work
     underpaint = float(options.get("underpaint") or 0.0) * alpha
     underpaint_start = time.perf_counter()
-    source = _underpainted(request, underpaint, bf16) if underpaint else request.content
+    source = _underpainted(request, underpaint, bf16, max(work)) if underpaint else request.content
     underpaint_seconds = time.perf_counter() - underpaint_start if underpaint else 0.0
     content, mask = reduced(source, work), None if request.mask is None else reduced(request.mask, work)
     layout = "channels_last" if request.device.type == "cpu" and (channels_last_bf16 or not bf16) else "contiguous"
@@ -173,9 +173,10 @@ def run_one_pass(
     return image, numbers
 
 
-def _underpainted(request: MethodRequest, amount: float, bf16: bool) -> torch.Tensor:
+def _underpainted(request: MethodRequest, amount: float, bf16: bool, work_long_side: int) -> torch.Tensor:
     """The request's content over Gatys' coarse picture of it where it is calm
-    (:func:`brushwork.methods.underpaint.under`)."""
+    (:func:`brushwork.methods.underpaint.under`), sized for a network painting ``work_long_side`` px
+    (:func:`~brushwork.methods.underpaint.side_for`)."""
     from brushwork.api._models import request_encoder
     from brushwork.methods import underpaint
 
@@ -185,6 +186,7 @@ def _underpainted(request: MethodRequest, amount: float, bf16: bool) -> torch.Te
         request.styles,
         encoder=encoder,
         amount=amount,
+        side=underpaint.side_for(work_long_side),
         style_blend=request.style_weights,
         mask=request.mask,
         style_scale=request.style_scale,

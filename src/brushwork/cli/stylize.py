@@ -119,9 +119,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--underpaint",
         type=_nonneg_float,
         metavar="U",
-        help="0 ... 1: paint a 128-px copy of the photo with Gatys' objective first and put it under the photo's "
-        "calm areas (fog, water, plain sky), so they are repainted with the painting's large shapes; about half "
-        "a second more and the VGG16 (default 0; not for videos, whose frames would flicker)",
+        help="0 ... 1: paint a small copy of the photo with Gatys' objective first and put it under the photo's "
+        "calm areas (fog, water, plain sky), so they are repainted with the painting's large shapes; seconds more "
+        "(about 2 at 512 px, 10 at 1440 px on 2 cores) and the VGG16 (default 0; not for videos: flicker)",
     )
     add_tile(fast, painted=True)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")

