@@ -29,6 +29,7 @@ __all__ = [
     "BUSY_SPREAD",
     "CALM_SIDE",
     "CALM_SPREAD",
+    "MARGIN_FRACTION",
     "MAX_SIDE",
     "SIDE",
     "STEPS",
