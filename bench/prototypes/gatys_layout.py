@@ -10,7 +10,8 @@ by that small picture enlarged (``m=under``), or paints the enlarged small pictu
 16-px margin, as ``brushwork.methods.underpaint`` paints Gatys'); ``b=SIGMA`` blurs the small picture and the small
 photo alike before they are enlarged (the network's lattice out).
 ``make("s=128;n=20;m=under;k=1")`` (the defaults); ``k`` scales the change of the low frequencies;
-``c=1`` makes that change only where the photo is calm (local luma spread under about 0.03, none above 0.10).
+``c=1`` makes that change only where the photo is calm (``brushwork.methods.underpaint.calm_weight``, which began
+here: local luma spread under 0.03, none above 0.10; the same weights for the 512-px photos judged).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
     import brushwork
     from arbitrary_quality import prototype_settings
     from brushwork.imageio import from_pil, to_pil
+    from brushwork.methods.underpaint import MARGIN_FRACTION, calm_weight
 
     defaults = {"s": "128", "n": "20", "m": "under", "k": "1", "c": "0", "net": "", "b": "0"}
     settings = prototype_settings(arg, defaults, "gatys_layout")
@@ -46,7 +48,7 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         scale = side / max(painting.shape[-2:])
         size = (max(1, round(painting.shape[-2] * scale)), max(1, round(painting.shape[-1] * scale)))
         painting = F.interpolate(painting, size=size, mode="area")
-        m = min(16, small.shape[-2] - 1, small.shape[-1] - 1)  # as brushwork.methods.underpaint.MARGIN
+        m = min(round(side * MARGIN_FRACTION), small.shape[-2] - 1, small.shape[-1] - 1)  # as methods.underpaint
         padded = F.pad(small, (m, m, m, m), mode="reflect")
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
             picture = painter(padded, painter.style_code(painting)).float().clamp(0, 1)
@@ -73,15 +75,3 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         return to_pil(brushwork.stylize(content, style, method="fast", model="fast", device="cpu"))
 
     return run
-
-
-def calm_weight(image):
-    """1 where the photo is calm, 0 where it is detailed: its luma's spread in about 24-px windows."""
-    import torch.nn.functional as F
-
-    luma = 0.299 * image[:, :1] + 0.587 * image[:, 1:2] + 0.114 * image[:, 2:3]
-    mean = F.avg_pool2d(luma, 25, stride=1, padding=12, count_include_pad=False)
-    square = F.avg_pool2d(luma * luma, 25, stride=1, padding=12, count_include_pad=False)
-    spread = (square - mean * mean).clamp_min(0).sqrt()
-    weight = ((0.10 - spread) / 0.07).clamp(0, 1)
-    return F.avg_pool2d(weight, 25, stride=1, padding=12, count_include_pad=False)
