@@ -11,6 +11,7 @@ downloaded here; fetch and unpack the packages once, then write the photos::
     .venv/bin/python bench/hd_photos.py wallpapers out/photos_2k --side 2560            # the originals
     .venv/bin/python bench/hd_photos.py wallpapers out/photos_1k --side 1024
     .venv/bin/python bench/hd_photos.py wallpapers out/confirm_1440 --side 1440 --set confirm
+    .venv/bin/python bench/hd_photos.py wallpapers out/fresh_1440 --side 1440 --set fresh
 
 (Session 43's 1024-px set was shrunk from the 1920-px PNGs instead, a few grey levels from these.)
 
@@ -44,12 +45,24 @@ CONFIRM = {
     "summer_1am": "usr/share/wallpapers/summer_1am/contents/images/2560x1600.jpg",
     "twowings": "usr/share/backgrounds/mate/nature/TwoWings.jpg",
 }
-SETS = {"first": PHOTOS, "confirm": CONFIRM}
+#: A third set (session 48), for what the first two chose: the packages' other photographs (their renders left out).
+FRESH = {
+    "aqua": "usr/share/backgrounds/mate/nature/Aqua.jpg",
+    "blinds": "usr/share/backgrounds/mate/nature/Blinds.jpg",
+    "freshflower": "usr/share/backgrounds/mate/nature/FreshFlower.jpg",
+    "greenmeadow": "usr/share/backgrounds/mate/nature/GreenMeadow.jpg",
+    "kite": "usr/share/wallpapers/Kite/contents/images/2560x1440.jpg",
+    "onestandsout": "usr/share/wallpapers/OneStandsOut/contents/images/2560x1440.jpg",
+    "raindrops": "usr/share/backgrounds/mate/nature/RainDrops.jpg",
+    "wood": "usr/share/backgrounds/mate/nature/Wood.jpg",
+    "yellowflower": "usr/share/backgrounds/mate/nature/YellowFlower.jpg",
+}
+SETS = {"first": PHOTOS, "confirm": CONFIRM, "fresh": FRESH}
 
 
 def write_photos(root: Path, out: Path, side: int, photos: dict[str, str] = PHOTOS) -> list[Path]:
-    """Each of ``photos`` (:data:`PHOTOS`, or :data:`CONFIRM`) from the unpacked ``root``, shrunk (Lanczos) to a
-    ``side``-px long side if larger, as PNG in ``out``; ``SystemExit`` naming a photo that is missing."""
+    """Each of ``photos`` (:data:`PHOTOS`, :data:`CONFIRM` or :data:`FRESH`) from the unpacked ``root``, shrunk
+    (Lanczos) to a ``side``-px long side if larger, as PNG in ``out``; ``SystemExit`` naming a photo that is missing."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, rel in photos.items():

@@ -38,3 +38,9 @@ def test_the_confirmation_set_is_other_photos(hd, tmp_path):
         Image.new("RGB", (64, 40)).save(root / rel, format="JPEG")
     written = hd.write_photos(root, tmp_path / "out", side=48, photos=hd.CONFIRM)
     assert sorted(p.stem for p in written) == sorted(hd.CONFIRM)
+
+
+def test_the_three_sets_share_no_photo(hd):
+    names = [set(s) for s in hd.SETS.values()]
+    files = [set(s.values()) for s in hd.SETS.values()]
+    assert sum(map(len, names)) == len(set().union(*names)) and sum(map(len, files)) == len(set().union(*files))

@@ -286,8 +286,8 @@ def test_work_scale_paints_a_smaller_copy_and_the_model_may_default_it(tmp_path:
 
 
 def test_underpaint_goes_under_the_photo_before_the_network(tmp_path: Path, make_student, tiny_encoder) -> None:
-    """``underpaint``: the content's calm areas moved towards Gatys' coarse picture (with the encoder given) before
-    the student paints; times alpha; 0 (the default) loads no VGG16; anything outside 0 … 1 is a one-line error."""
+    """``underpaint`` with ``underpaint_by="gatys"``: the content's calm areas moved towards Gatys' coarse picture
+    (with the encoder given) before the student paints; times alpha; anything outside 0 … 1 is a one-line error."""
     from brushwork.methods.underpaint import under
 
     content, style = _img(0, 64, 64), _img(1, 48, 48)
@@ -295,10 +295,12 @@ def test_underpaint_goes_under_the_photo_before_the_network(tmp_path: Path, make
     run = {"method": "fast", "model": str(make_student(tmp_path / "m")), "device": "cpu", "precision": "fp32"}
     run |= {"size": 64, "detail": 0.0, "encoder": tiny_encoder}
     plain = stylize_result(content, style, **run)
-    assert plain.numbers["underpaint"] == 0.0
+    assert plain.numbers["underpaint"] == 0.0 and plain.numbers["underpaint_by"] is None
+    run["underpaint_by"] = "gatys"
     painted = stylize_result(content, style, underpaint=0.5, **run)
     assert painted.numbers["underpaint"] == 0.5 and painted.numbers["underpaint_seconds"] > 0
-    laid = under(content, [style], encoder=tiny_encoder, amount=0.5)
+    assert painted.numbers["underpaint_by"] == "gatys"
+    laid = under(content, [style], by="gatys", encoder=tiny_encoder, amount=0.5)
     assert not torch.equal(laid, content)
     assert torch.allclose(painted.image, stylize_result(laid, style, **run).image, atol=1e-5)
     assert stylize_result(content, style, underpaint="0.5", alpha=0.5, **run).numbers["underpaint"] == 0.25
@@ -309,15 +311,42 @@ def test_underpaint_goes_under_the_photo_before_the_network(tmp_path: Path, make
     mask[..., :, :20] = 1.0
     other = _img(2, 48, 48) ** 3
     two = stylize_result(content, [style, other], underpaint=1.0, mask=mask, **run)
-    laid = under(content, [style, other], encoder=tiny_encoder, amount=1.0, mask=mask)
+    laid = under(content, [style, other], by="gatys", encoder=tiny_encoder, amount=1.0, mask=mask)
     assert torch.allclose(two.image, stylize_result(laid, [style, other], mask=mask, **run).image, atol=1e-5)
 
 
-def test_no_underpaint_loads_no_vgg(tmp_path: Path, make_student, no_vgg) -> None:
-    """Without ``underpaint`` (or at alpha 0) the fast method stays VGG-free."""
+def test_the_quilted_underpainting_loads_no_vgg_and_may_be_the_model_s_default(
+    tmp_path: Path, make_student, no_vgg
+) -> None:
+    """``underpaint_by="quilt"`` (the default): the painting's patches, no VGG16 (Gatys' loads it); a model's
+    ``defaults.underpaint`` applies unless ``underpaint`` is given (times alpha); a bad painter is a one-line error."""
+    import json
+
+    from brushwork.methods.underpaint import under
+
     content, style = _img(0, 64, 64), _img(1, 48, 48)
-    run = {"method": "fast", "model": str(make_student(tmp_path / "m")), "device": "cpu", "size": 64}
-    assert stylize_result(content, style, underpaint=0, **run).numbers["underpaint"] == 0.0
+    content[..., :32] = 0.4  # a calm half
+    run = {"method": "fast", "model": str(make_student(tmp_path / "m")), "device": "cpu", "size": 64, "detail": 0.0}
+    run["precision"] = "fp32"
+    assert stylize_result(content, style, **run).numbers["underpaint"] == 0.0  # no default in its config.json
+    quilted = stylize_result(content, style, underpaint=0.5, **run)
+    assert quilted.numbers["underpaint"] == 0.5 and quilted.numbers["underpaint_by"] == "quilt"
+    laid = under(content, [style], amount=0.5)
+    assert torch.allclose(quilted.image, stylize_result(laid, style, underpaint=0, **run).image, atol=1e-5)
     assert stylize_result(content, style, underpaint=0.5, alpha=0, **run).numbers["underpaint"] == 0.0
     with pytest.raises(AssertionError, match="loaded the VGG16"):
-        stylize_result(content, style, underpaint=0.5, **run)
+        stylize_result(content, style, underpaint=0.5, underpaint_by="gatys", **run)
+    with pytest.raises(ConfigError, match="fast: underpaint_by 'oil' must be one of quilt, gatys"):
+        stylize_result(content, style, underpaint_by="oil", **run)
+    own = make_student(tmp_path / "own")  # the same weights (seeded): only its defaults differ
+    config = json.loads((own / "config.json").read_text())
+    (own / "config.json").write_text(json.dumps({**config, "defaults": {"underpaint": 0.5}}))
+    run["model"] = str(own)
+    by_default = stylize_result(content, style, **run)
+    assert by_default.numbers["underpaint"] == 0.5 and torch.equal(by_default.image, quilted.image)
+    assert stylize_result(content, style, alpha=0.5, **run).numbers["underpaint"] == 0.25
+    assert stylize_result(content, style, underpaint=0, **run).numbers["underpaint"] == 0.0
+    bad = make_student(tmp_path / "bad")
+    (bad / "config.json").write_text(json.dumps({**config, "defaults": {"underpaint": "lots"}}))
+    with pytest.raises(CheckpointError, match=r"defaults\.underpaint 'lots'"):
+        stylize_result(content, style, **{**run, "model": str(bad)})

@@ -84,7 +84,7 @@ def test_gatys_options_are_refused_for_adain_and_vice_versa(model: Path, files, 
     assert main(["stylize", *base, "--steps", "5"]) == 2
     assert "--steps is a gatys option" in capsys.readouterr().err
     assert main(["stylize", *base, "--method", "gatys", "--detail", "1"]) == 2
-    assert "--work-scale and --underpaint are adain and fast options" in capsys.readouterr().err
+    assert "--underpaint and --underpaint-by are adain and fast options" in capsys.readouterr().err
 
 
 def test_detail_puts_the_photo_edges_back(model: Path, files, tmp_path: Path, capsys) -> None:

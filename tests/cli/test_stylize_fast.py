@@ -97,17 +97,34 @@ def test_underpaint_from_the_command_line_and_never_for_a_video(
     assert main(["stylize", *base, "--underpaint", "1", "-o", str(tmp_path / "under.png")]) == 0
     plain, under = load_image(tmp_path / "plain.png"), load_image(tmp_path / "under.png")
     assert under.shape == plain.shape and not torch.allclose(under, plain, atol=1e-3)
-    assert "underpaint 1" in capsys.readouterr().out
+    assert "underpaint 1 by quilt" in capsys.readouterr().out
+    argv = [*base, "--underpaint", "1", "--underpaint-by", "gatys", "-o", str(tmp_path / "gatys.png")]
+    assert main(["stylize", *argv]) == 0
+    assert not torch.allclose(load_image(tmp_path / "gatys.png"), under, atol=1e-3)
+    assert "underpaint 1 by gatys" in capsys.readouterr().out
     from brushwork.video import write_video
 
     clip = write_video([torch.rand(1, 3, 32, 48) for _ in range(2)], tmp_path / "clip.mp4", fps=10)
     argv = [str(clip), "--style", str(files["style"]), "--method", "fast", "--model", str(model)]
-    assert main(["stylize", *argv, "--underpaint", "0.5", "-o", str(tmp_path / "no.mp4")]) == 2
-    assert "clip.mp4: --underpaint is for still pictures" in capsys.readouterr().err
-    assert not (tmp_path / "no.mp4").exists()
+    for flag in (["--underpaint", "0.5"], ["--underpaint-by", "quilt"]):
+        assert main(["stylize", *argv, *flag, "-o", str(tmp_path / "no.mp4")]) == 2
+        assert f"clip.mp4: {flag[0]} is for still pictures" in capsys.readouterr().err
+        assert not (tmp_path / "no.mp4").exists()
+    import json
+
+    config = json.loads((model / "config.json").read_text())  # a model that underpaints by default ...
+    (model / "config.json").write_text(json.dumps({**config, "defaults": {"underpaint": 0.5}}))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a video frame was underpainted")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importlib.import_module("brushwork.methods.underpaint"), "under", refuse)
+        assert main(["stylize", *argv, "-o", str(tmp_path / "clip_out.mp4")]) == 0  # ... but not a video's frames
+    assert (tmp_path / "clip_out.mp4").exists()
     argv = [str(photo), "--style", str(files["style"]), "--method", "gatys", "--underpaint", "0.5"]
     assert main(["stylize", *argv, "-o", str(tmp_path / "g.png")]) == 2
-    assert "--work-scale and --underpaint are adain and fast options" in capsys.readouterr().err
+    assert "--underpaint and --underpaint-by are adain and fast options" in capsys.readouterr().err
 
 
 @pytest.mark.integration

@@ -1,11 +1,12 @@
-"""The underpainting: calm areas found, Gatys' coarse picture put under them only, two styles by a mask."""
+"""The underpainting: calm areas found, a quilt of the painting or Gatys' coarse picture put under them only, two
+styles by a mask, a model's default amount."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from brushwork.methods.underpaint import calm_weight, coarse_picture, under
+from brushwork.methods.underpaint import calm_weight, coarse_picture, default_amount, quilted_picture, under
 
 
 def _calm_and_busy(h: int = 64, w: int = 96) -> torch.Tensor:
@@ -36,12 +37,12 @@ def test_calm_weight_is_one_where_flat_and_zero_where_busy() -> None:
 
 def test_under_repaints_the_calm_half_and_keeps_the_busy_half(tiny_encoder) -> None:
     content = _calm_and_busy()
-    out = under(content, [_stripes()], encoder=tiny_encoder, amount=1.0, steps=5)
+    out = under(content, [_stripes()], by="gatys", encoder=tiny_encoder, amount=1.0, steps=5)
     assert out.shape == content.shape and out.dtype == content.dtype
     assert out.min() >= 0 and out.max() <= 1
     assert torch.equal(out[..., 66:], content[..., 66:])  # busy: the photo, untouched
     assert (out[..., :30] - content[..., :30]).abs().mean() > 0.002  # calm: repainted (a tiny random encoder)
-    half = under(content, [_stripes()], encoder=tiny_encoder, amount=0.5, steps=5)
+    half = under(content, [_stripes()], by="gatys", encoder=tiny_encoder, amount=0.5, steps=5)
     assert torch.allclose(half - content, 0.5 * (out - content), atol=0.02)  # linear in the amount (no clamping here)
     assert under(content, [_stripes()], encoder=tiny_encoder, amount=0.0) is content
 
@@ -54,6 +55,10 @@ def test_under_checks_its_arguments(tiny_encoder) -> None:
     for bad in ({"margin": -1}, {"side": 0}, {"steps": 0}):
         with pytest.raises(ValueError, match=r"side .* steps .* margin"):
             under(_calm_and_busy(), [_stripes()], encoder=tiny_encoder, amount=0.5, **bad)
+    with pytest.raises(ValueError, match="by 'oil' is not one of quilt, gatys"):
+        under(_calm_and_busy(), [_stripes()], amount=0.5, by="oil")
+    with pytest.raises(ValueError, match="by 'gatys' needs the VGG16 encoder"):
+        under(_calm_and_busy(), [_stripes()], amount=0.5, by="gatys")
 
 
 def test_under_keeps_the_content_dtype_and_caps_an_elongated_copy(tiny_encoder, monkeypatch) -> None:
@@ -69,9 +74,11 @@ def test_under_keeps_the_content_dtype_and_caps_an_elongated_copy(tiny_encoder, 
 
     monkeypatch.setattr(underpaint, "coarse_picture", spy)
     content = _calm_and_busy(32, 48).double()
-    out = under(content, [_stripes()], encoder=tiny_encoder, amount=0.5, steps=2, margin=0)
+    out = under(content, [_stripes()], by="gatys", encoder=tiny_encoder, amount=0.5, steps=2, margin=0)
     assert out.dtype == torch.float64 and out.shape == content.shape
-    under(torch.full((1, 3, 48, 4000), 0.5), [_stripes()], encoder=tiny_encoder, amount=0.5, steps=1, margin=0)
+    assert under(content, [_stripes()], amount=0.5).dtype == torch.float64  # the quilt too
+    wide = torch.full((1, 3, 48, 4000), 0.5)
+    under(wide, [_stripes()], by="gatys", encoder=tiny_encoder, amount=0.5, steps=1, margin=0)
     h, w = sizes[-1]
     assert h * w <= 1.02 * 2 * underpaint.SIDE**2 and h < 48  # the short-side floor gives way to the pixel cap
 
@@ -102,12 +109,12 @@ def test_the_small_copy_is_painted_with_a_reflected_margin(tiny_encoder, monkeyp
 
     monkeypatch.setattr(underpaint, "coarse_picture", spy)
     content = _calm_and_busy(64, 96)
-    out = under(content, [_stripes()], encoder=tiny_encoder, amount=1.0, margin=8, style_scale=2.0)
+    out = under(content, [_stripes()], by="gatys", encoder=tiny_encoder, amount=1.0, margin=8, style_scale=2.0)
     ((shape, style_scale, small),) = seen
     assert shape == (1, 3, 80, 112) and style_scale == pytest.approx(2.0 * 96 / 112)
     assert torch.equal(small[..., 8:-8, :8], small[..., 8:-8, 9:17].flip(-1))  # reflected
     assert torch.allclose(out, content, atol=1e-6)  # a crop missing or off by a pixel would change it
-    under(content[..., :8, :12], [_stripes()], encoder=tiny_encoder, amount=1.0, margin=16)
+    under(content[..., :8, :12], [_stripes()], by="gatys", encoder=tiny_encoder, amount=1.0, margin=16)
     assert seen[-1][0] == (1, 3, 8 + 14, 12 + 14)  # at most the copy's side less one (reflection needs it)
 
 
@@ -117,3 +124,52 @@ def test_the_underpainting_is_sized_for_the_picture_the_network_paints() -> None
     assert side_for(448) == SIDE == 128  # a 512-px picture, painted at 0.875
     assert side_for(1024) == 293  # 1440 px and more, painted at 1024 px
     assert side_for(100) == SIDE and side_for(10_000) == MAX_SIDE
+
+
+def test_the_quilt_repaints_the_calm_half_with_the_painting_and_needs_no_encoder() -> None:
+    content = _calm_and_busy()
+    out = under(content, [_stripes()], amount=1.0)  # by="quilt", the default
+    assert out.shape == content.shape and torch.equal(out[..., 66:], content[..., 66:])
+    calm = out[..., 8:-8, 8:30]
+    assert calm.std(dim=-1).mean() > 5 * content[..., 8:-8, 8:30].std(dim=-1).mean()  # the stripes, across
+    assert torch.equal(out, under(content, [_stripes()], amount=1.0))  # the same draw: repeatable
+    assert not torch.equal(out, under(content, [_stripes()], amount=1.0, seed=1))
+    half = under(content, [_stripes()], amount=0.5)
+    assert torch.allclose(half - content, 0.5 * (out - content), atol=1e-5)
+
+
+def test_a_quilted_picture_is_the_painting_s_marks_at_the_small_copy_s_scale() -> None:
+    from brushwork.methods.underpaint import EXEMPLAR_FRACTION
+
+    painting = _stripes(48, 48)  # period 4π ≈ 12.6 px across its 48 px
+    picture = quilted_picture((40, 64), [painting])
+    assert picture.shape == (1, 3, 40, 64)
+    spectrum = torch.fft.rfft(picture[0, 0] - picture[0, 0].mean(), dim=-1).abs().mean(0)
+    period = 64 / int(spectrum[1:].argmax() + 1)  # the exemplar: the painting shrunk to 0.6 × 64 px
+    assert period == pytest.approx(4 * torch.pi * EXEMPLAR_FRACTION * 64 / 48, rel=0.2)
+    bigger = quilted_picture((40, 64), [painting], style_scale=2.0)
+    spectrum = torch.fft.rfft(bigger[0, 0] - bigger[0, 0].mean(), dim=-1).abs().mean(0)
+    assert 64 / int(spectrum[1:].argmax() + 1) > 1.5 * period
+
+
+def test_quilted_styles_blend_by_weight_or_by_mask() -> None:
+    red, blue = torch.zeros(1, 3, 32, 32), torch.zeros(1, 3, 32, 32)
+    red[:, 0], blue[:, 2] = 1.0, 1.0
+    blend = quilted_picture((20, 30), [red, blue], style_blend=[0.75, 0.25])
+    assert torch.allclose(blend[:, 0], torch.full((1, 20, 30), 0.75)) and torch.allclose(
+        blend[:, 2], torch.full((1, 20, 30), 0.25)
+    )
+    mask = torch.zeros(1, 1, 20, 30)
+    mask[..., :10] = 1
+    placed = quilted_picture((20, 30), [red, blue], mask=mask)
+    assert placed[:, 0, :, :10].min() == 1 and placed[:, 2, :, 10:].min() == 1 and placed[:, 0, :, 10:].max() == 0
+    with pytest.raises(ValueError, match="a mask places two styles, got 1"):
+        quilted_picture((20, 30), [red], mask=mask)
+
+
+def test_a_model_s_default_amount() -> None:
+    from brushwork.errors import CheckpointError
+
+    assert default_amount({}) == 0.0 and default_amount({"defaults": {"underpaint": 0.5}}) == 0.5
+    with pytest.raises(CheckpointError, match=r"defaults\.underpaint 2"):
+        default_amount({"defaults": {"underpaint": 2}})

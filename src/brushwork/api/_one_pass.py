@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OPTIONS", "method_options", "run_one_pass", "working_size"]
 
-OPTIONS = frozenset({"model", "alpha", "tile", "precision", "detail", "work_scale", "underpaint"})
+OPTIONS = frozenset({"model", "alpha", "tile", "precision", "detail", "work_scale", "underpaint", "underpaint_by"})
 
 
 def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any], float]:
@@ -58,6 +58,11 @@ def method_options(request: MethodRequest, method: str) -> tuple[dict[str, Any],
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"{method}: underpaint {underpaint!r} must be a number between 0 and 1")
         options["underpaint"] = value
+    from brushwork.methods.underpaint import SOURCES
+
+    by = options.get("underpaint_by")
+    if by is not None and by not in SOURCES:
+        raise ConfigError(f"{method}: underpaint_by {by!r} must be one of {', '.join(SOURCES)}")
     return options, alpha
 
 
@@ -108,10 +113,12 @@ def run_one_pass(
     channels-last, and with bf16 too when ``channels_last_bf16``. The content's detail layer is added back
     (:mod:`brushwork.detail`), ``options["detail"]`` (default: the model's own,
     :func:`~brushwork.detail.default_amount`) × alpha of it: less style, less structure to restore;
-    ``numbers["detail"]`` is that product, the amount applied. ``options["underpaint"]`` (default 0) × alpha of
-    Gatys' coarse picture goes under the content's calm areas first (:mod:`brushwork.methods.underpaint`; the
-    VGG16 is loaded for it): ``numbers["underpaint"]`` is that amount, ``numbers["underpaint_seconds"]`` its time
-    (included in ``numbers["seconds"]``).
+    ``numbers["detail"]`` is that product, the amount applied. ``options["underpaint"]`` (default: the model's
+    own, :func:`brushwork.methods.underpaint.default_amount`) × alpha of a small picture goes under the content's
+    calm areas first (:mod:`brushwork.methods.underpaint`), painted by ``options["underpaint_by"]`` (default
+    ``"quilt"``, the painting's patches; ``"gatys"`` loads the VGG16): ``numbers["underpaint"]`` is that amount,
+    ``numbers["underpaint_by"]`` its painter and ``numbers["underpaint_seconds"]`` its time (included in
+    ``numbers["seconds"]``).
     """
     from brushwork.api._models import channels_last
     from brushwork.color import default_palette
@@ -127,9 +134,13 @@ def run_one_pass(
     work = size_at(*full, scale)
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
     tile = choose_tile(*work, options.get("tile"))  # a bad tile fails before the underpainting's work
-    underpaint = float(options.get("underpaint") or 0.0) * alpha
+    from brushwork.methods.underpaint import default_amount as default_underpaint
+
+    given = options.get("underpaint")
+    underpaint = (float(given) if given is not None else default_underpaint(config)) * alpha
+    by = options.get("underpaint_by") or "quilt"
     underpaint_start = time.perf_counter()
-    source = _underpainted(request, underpaint, bf16, max(work)) if underpaint else request.content
+    source = _underpainted(request, underpaint, by, bf16, max(work)) if underpaint else request.content
     underpaint_seconds = time.perf_counter() - underpaint_start if underpaint else 0.0
     content, mask = reduced(source, work), None if request.mask is None else reduced(request.mask, work)
     layout = "channels_last" if request.device.type == "cpu" and (channels_last_bf16 or not bf16) else "contiguous"
@@ -160,6 +171,7 @@ def run_one_pass(
         "detail": detail,
         "tile": tile,
         "underpaint": underpaint,
+        "underpaint_by": by if underpaint else None,
         "underpaint_seconds": underpaint_seconds,
         "work_scale": max(work) / max(full),  # as applied (the 64-px short-side floor may raise it)
         "work_size": list(work),
@@ -173,19 +185,19 @@ def run_one_pass(
     return image, numbers
 
 
-def _underpainted(request: MethodRequest, amount: float, bf16: bool, work_long_side: int) -> torch.Tensor:
-    """The request's content over Gatys' coarse picture of it where it is calm
-    (:func:`brushwork.methods.underpaint.under`), sized for a network painting ``work_long_side`` px
+def _underpainted(request: MethodRequest, amount: float, by: str, bf16: bool, work_long_side: int) -> torch.Tensor:
+    """The request's content over a small picture where it is calm (:func:`brushwork.methods.underpaint.under`,
+    painted ``by`` the painting's patches or Gatys), sized for a network painting ``work_long_side`` px
     (:func:`~brushwork.methods.underpaint.side_for`)."""
     from brushwork.api._models import request_encoder
     from brushwork.methods import underpaint
 
-    encoder = request_encoder(request)
     return underpaint.under(
         request.content,
         request.styles,
-        encoder=encoder,
         amount=amount,
+        by=by,
+        encoder=request_encoder(request) if by == "gatys" else None,
         side=underpaint.side_for(work_long_side),
         style_blend=request.style_weights,
         mask=request.mask,

