@@ -49,7 +49,8 @@ def test_a_patch_that_fits_exactly_continues_the_texture() -> None:
 def test_patches_are_clipped_to_the_exemplar_and_candidates_are_bounded() -> None:
     small = _random(10, 14)
     assert quilt(small, (25, 25), patch=32, generator=_seeded(0)).shape == (1, 3, 25, 25)
-    assert _candidates(_random(400, 400), 8).shape[0] <= MAX_CANDIDATES
+    windows = _candidates(_random(400, 400)[0].numpy(), 8)
+    assert windows.shape[1] * windows.shape[2] <= MAX_CANDIDATES and windows.shape[-2:] == (8, 8)
 
 
 def test_bad_arguments_are_refused() -> None:

@@ -69,8 +69,8 @@ def run_adain(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     ``alpha`` (default: the request's strength) is the content–style trade-off in feature space, in [0, 1];
     ``tile`` the tile side for large images (default automatic above 2 MP, 0 never); ``precision`` ``"auto"``
     (bf16 autocast where native), ``"fp32"`` or ``"bf16"``; ``detail`` the photo's detail put back,
-    ``work_scale`` the size the network paints at and ``underpaint`` Gatys' coarse picture under the calm areas
-    (see :func:`~brushwork.api._one_pass.run_one_pass`).
+    ``work_scale`` the size the network paints at, ``underpaint`` and ``underpaint_by`` a small picture under the
+    calm areas (see :func:`~brushwork.api._one_pass.run_one_pass`).
     """
     from brushwork.api._models import adain_decoder, request_encoder
     from brushwork.api._one_pass import method_options, run_one_pass, working_size

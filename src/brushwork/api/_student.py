@@ -41,8 +41,9 @@ def run_fast(request: MethodRequest) -> tuple[torch.Tensor, dict[str, Any]]:
     ``alpha`` (default: the request's strength) in [0, 1] blends every style modulation with the identity;
     ``tile`` is the tile side for large images (default automatic above 2 MP, 0 never); ``precision``
     ``"auto"`` (bf16 autocast where native), ``"fp32"`` or ``"bf16"``; ``detail``, ``work_scale`` and
-    ``underpaint`` as for AdaIN (the last loads the VGG16). Each style image is scaled relative to the picture the
-    network paints as for AdaIN (``style_scale``), but as if its long side were at most :data:`STYLE_MAX_SIDE`.
+    ``underpaint`` as for AdaIN (``underpaint_by="gatys"`` loads the VGG16; the default quilt does not). Each style
+    image is scaled relative to the picture the network paints as for AdaIN (``style_scale``), but as if its long
+    side were at most :data:`STYLE_MAX_SIDE`.
     """
     from brushwork.api._adain import style_for
     from brushwork.api._models import student_net

@@ -348,10 +348,12 @@ def stylize(
             :mod:`brushwork.detail`) and ``work_scale`` (the network paints at this fraction of the size, 0.25 …
             1, and the picture is enlarged back: larger strokes, no fine network grid; default the model's
             ``defaults.work_scale``, else 1, lowered for large pictures by ``defaults.work_side``:
-            :func:`brushwork.work_scale.scale_for`) and ``underpaint`` (0 … 1, times alpha; default 0: Gatys'
-            objective paints a small copy first (128 px for a 512-px picture: ``underpaint.side_for``), put under
-            the photo's calm areas, so that fog, water and plain skies are repainted with the painting's large
-            shapes; seconds more (about 2 at 512 px, 10 at 1440 px on 2 cores), and the VGG16:
+            :func:`brushwork.work_scale.scale_for`) and ``underpaint`` (0 … 1, times alpha; default the model's
+            ``defaults.underpaint``, else 0: 0.5 for the shipped ``fast``, 0 for ``adain``: a small picture in the
+            painting's marks (128 px for a 512-px picture: ``underpaint.side_for``) put under the photo's calm
+            areas first, so that fog, water and plain skies are repainted with the painting's shapes) and
+            ``underpaint_by`` (what paints it: ``"quilt"``, the default, the painting's own patches, milliseconds;
+            or ``"gatys"``, Gatys' objective on a small copy of the photo, seconds and the VGG16:
             :mod:`brushwork.methods.underpaint`); Gatys: ``precision`` (as above: the encoder's passes under
             bf16 autocast, about 1.5× faster), ``steps``, ``optimizer``, ``init``, ``levels``, ``content_weight``,
             ``style_weight``, ``tv_weight``, ... see :class:`brushwork.methods.gatys.GatysConfig`).

@@ -84,11 +84,22 @@ _MIN_SHORT_SIDE = 48
 _MAX_AREA = 2.0
 
 
+def _box_along(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """``(N, C, H, W)``: the mean over the :data:`_WINDOW` entries centred on each along ``dim`` (-2 or -1), those
+    inside the image only, as a difference of running sums (the copy is at most :data:`CALM_SIDE` long)."""
+    n, half = x.shape[dim], _WINDOW // 2
+    pad = (half + 1, half, 0, 0) if dim == -1 else (0, 0, half + 1, half)
+    sums = F.pad(F.pad(torch.cumsum(x, dim=dim), (1, 0) if dim == -1 else (0, 0, 1, 0)), pad, mode="replicate")
+    # sums[k] is the sum of the first min(max(k - half - 1, 0), n) entries: entry i's window is [i - half, i + half]
+    total = sums.narrow(dim, _WINDOW + 1, n) - sums.narrow(dim, 1, n)
+    index = torch.arange(n, device=x.device, dtype=x.dtype)
+    count = (index + half + 1).clamp(max=n) - (index - half).clamp(min=0)
+    return total / (count if dim == -1 else count[:, None])
+
+
 def _box(x: torch.Tensor) -> torch.Tensor:
-    """The mean over the window's part inside the image, as two 1-D passes (the inside part is a rectangle)."""
-    half = _WINDOW // 2
-    rows = F.avg_pool2d(x, (_WINDOW, 1), stride=1, padding=(half, 0), count_include_pad=False)
-    return F.avg_pool2d(rows, (1, _WINDOW), stride=1, padding=(0, half), count_include_pad=False)
+    """The mean over the :data:`_WINDOW`-px square's part inside the image (a rectangle: two 1-D passes)."""
+    return _box_along(_box_along(x, -2), -1)
 
 
 def default_amount(config: dict[str, Any]) -> float:
@@ -116,12 +127,16 @@ def calm_weight(image: torch.Tensor) -> torch.Tensor:
     h, w = int(image.shape[-2]), int(image.shape[-1])
     scale = CALM_SIDE / max(h, w)
     size = (max(1, round(h * scale)), max(1, round(w * scale)))
-    copy = F.interpolate(image.float(), size=size, mode="area" if scale < 1 else "bilinear")
+    copy = image.float()
+    if size != (h, w):
+        copy = F.interpolate(copy, size=size, mode="area" if scale < 1 else "bilinear")
     luma = 0.299 * copy[:, :1] + 0.587 * copy[:, 1:2] + 0.114 * copy[:, 2:3]
-    mean = _box(luma)
-    spread = (_box(luma * luma) - mean * mean).clamp_min(0).sqrt()
+    mean, square = _box(torch.cat([luma, luma * luma], dim=1)).split(1, dim=1)
+    spread = (square - mean * mean).clamp_min(0).sqrt()
     weight = _box(((BUSY_SPREAD - spread) / (BUSY_SPREAD - CALM_SPREAD)).clamp(0, 1))
-    return F.interpolate(weight, size=(h, w), mode="bilinear", align_corners=False).to(image.dtype)
+    if size != (h, w):
+        weight = F.interpolate(weight, size=(h, w), mode="bilinear", align_corners=False)
+    return weight.to(image.dtype)
 
 
 def coarse_picture(
