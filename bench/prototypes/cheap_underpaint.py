@@ -59,6 +59,8 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         "e": "0",
         "rel": "0",
         "dil": "0",
+        "cs": "0",
+        "zl": "0",
     }
     cfg = prototype_settings(arg, defaults, "cheap_underpaint")
     mode, amount, side = cfg["m"], float(cfg["k"]), int(cfg["s"])
@@ -153,6 +155,18 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         from brushwork.methods import underpaint as u
 
         ref, dilate = float(cfg["rel"]), cfg["dil"] != "0"
+        coarse = int(cfg["cs"])
+        if coarse:  # the calm weight of a small copy too: structure at the scale of the picture protects it
+            h, w = full.shape[-2:]
+            scale = coarse / max(h, w)
+            small_copy = F.interpolate(full, size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
+            saved = u.CALM_SIDE
+            u.CALM_SIDE = coarse
+            try:
+                far = calm_weight(small_copy)
+            finally:
+                u.CALM_SIDE = saved
+            return calm_weight(full) * F.interpolate(far, size=(h, w), mode="bilinear", align_corners=False)
         if not ref and not dilate:
             return calm_weight(full)
         h, w = full.shape[-2:]
@@ -185,6 +199,10 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         painting = from_pil(style)
         if mode == "quilt":
             tex = quilt_texture(painting, size, gen, small)
+        elif mode == "lib":  # the shipped quilt (brushwork.methods.underpaint.quilted_picture)
+            from brushwork.methods.underpaint import quilted_picture
+
+            tex = quilted_picture(size, [painting])
         else:
             tex = {"phase": phase_texture, "crop": crop_texture}[mode](painting, size, gen)
         if float(cfg["b"]):
@@ -199,6 +217,11 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
             change = tex - local
         else:
             change = tex - small
+        if cfg["zl"] != "0":  # the change's luma: only the texture's own variation (the photo's light kept)
+            y = luma(change)
+            win = int(cfg["zl"])
+            local = F.avg_pool2d(luma(tex), win, stride=1, padding=win // 2, count_include_pad=False)
+            change = change - y + (luma(tex) - local)
         up = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
         content = (full + amount * weight_of(full) * up).clamp(0, 1)
         return to_pil(brushwork.stylize(content, style, method="fast", model="fast", device="cpu", size=max(h, w)))

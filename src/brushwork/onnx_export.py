@@ -23,6 +23,10 @@ l: ``s = min(work_scale, max(work_scale_min, work_side / L))`` where ``work_side
 then ``s = min(1, max(s, work_min_side / l))``, each side rounded (antialiased). Enlarge the output back (bicubic)
 before the palette, as ``brushwork.stylize`` does. A graph with ``detail`` baked in adds the detail of the copy it
 is fed, where ``brushwork.stylize`` adds the full-size photo's after enlarging (the shipped ``fast`` has detail 0).
+Nor is the model's underpainting (:mod:`brushwork.methods.underpaint`, ``defaults.underpaint``: the shipped
+``fast`` 0.5), a quilt of the painting chosen patch by patch: the metadata's ``underpaint_before`` says how much of
+it ``brushwork.stylize`` puts under the content's calm areas first (``underpaint.under`` with that amount × alpha);
+the graph alone paints what ``brushwork.stylize(..., underpaint=0)`` paints.
 
 The generators pad their input to a multiple of their stride with Python control flow that a trace would
 freeze at the trace size; the export wrappers here pad with index arithmetic on the traced shape instead
@@ -310,6 +314,7 @@ def export_onnx(
     guard_output(output, [path / WEIGHTS_FILE, path / CONFIG_FILE])
     from brushwork.color import default_palette
     from brushwork.detail import DEFAULT_SIGMA, MAX_AMOUNT, default_amount
+    from brushwork.methods.underpaint import default_amount as default_underpaint
     from brushwork.work_scale import MIN_SIDE as WORK_MIN_SIDE
     from brushwork.work_scale import default_work_scale, default_work_scale_min, default_work_side
 
@@ -334,6 +339,7 @@ def export_onnx(
             "work_side": default_work_side(config),
             "work_scale_min": default_work_scale_min(config),
             "work_min_side": WORK_MIN_SIDE,
+            "underpaint_before": default_underpaint(config),
         }
     module.eval()
     output.parent.mkdir(parents=True, exist_ok=True)

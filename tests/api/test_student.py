@@ -346,6 +346,15 @@ def test_the_quilted_underpainting_loads_no_vgg_and_may_be_the_model_s_default(
     assert by_default.numbers["underpaint"] == 0.5 and torch.equal(by_default.image, quilted.image)
     assert stylize_result(content, style, alpha=0.5, **run).numbers["underpaint"] == 0.25
     assert stylize_result(content, style, underpaint=0, **run).numbers["underpaint"] == 0.0
+    pytest.importorskip("onnx")
+    import onnx
+
+    from brushwork.onnx_export import export_onnx
+
+    meta = {
+        p.key: p.value for p in onnx.load(str(export_onnx(own, tmp_path / "own.onnx", sample_size=32))).metadata_props
+    }
+    assert json.loads(meta["underpaint_before"]) == 0.5  # not in the graph: how much to put under first
     bad = make_student(tmp_path / "bad")
     (bad / "config.json").write_text(json.dumps({**config, "defaults": {"underpaint": "lots"}}))
     with pytest.raises(CheckpointError, match=r"defaults\.underpaint 'lots'"):
