@@ -72,6 +72,8 @@ GATYS = "gatys"
 #: The numeric ``KEY=VALUE`` options of an ``adain`` or ``fast`` spec (``brushwork.stylize`` options); every spec
 #: also takes ``precision=auto|fp32|bf16``.
 OPTION_KEYS = ("alpha", "detail", "style_scale", "palette", "work_scale", "underpaint")
+#: ``underpaint_by=`` takes one of these (``brushwork.methods.underpaint.SOURCES``).
+UNDERPAINTERS = ("quilt", "gatys")
 #: ``--ours py:PATH.py[:ARG]``: a prototype outside the library (:func:`prototype`).
 PROTOTYPE = "py:"
 
@@ -153,10 +155,10 @@ def prototype_settings(arg: str, defaults: dict[str, str], name: str) -> dict[st
 
 def ours(spec: str, size: int) -> Ours | Stylizer:
     """``[METHOD:]MODEL[@ALPHA][,KEY=VALUE...]``: METHOD ``adain`` (default) or ``fast`` (the student), ALPHA the
-    style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette``, ``work_scale``, ``underpaint`` and
-    ``precision`` (brushwork.stylize options; e.g. ``adain,detail=0``); ``gatys[@STRENGTH][,KEY=VALUE...]``, the
-    optimisation at its defaults (STRENGTH its style strength, KEY ``style_scale``, ``palette`` or ``precision``,
-    e.g. ``gatys,precision=fp32``); or ``py:PATH.py[:ARG]``, a
+    style strength, KEY one of ``alpha``, ``detail``, ``style_scale``, ``palette``, ``work_scale``, ``underpaint``,
+    ``underpaint_by`` and ``precision`` (brushwork.stylize options; e.g. ``adain,detail=0``);
+    ``gatys[@STRENGTH][,KEY=VALUE...]``, the optimisation at its defaults (STRENGTH its style strength, KEY
+    ``style_scale``, ``palette`` or ``precision``, e.g. ``gatys,precision=fp32``); or ``py:PATH.py[:ARG]``, a
     prototype (:func:`prototype`), which is given the photo at ``size`` and must return the picture at that size."""
     if spec.startswith(PROTOTYPE):
         return prototype(spec)
@@ -169,14 +171,16 @@ def ours(spec: str, size: int) -> Ours | Stylizer:
     model, _, alpha = rest.partition("@")
     strength = "strength" if method == GATYS else "alpha"  # Gatys scales its style weight; no alpha
     extra: dict[str, float | str] = {strength: float(alpha)} if alpha else {}
-    keys = ("style_scale", "palette", "precision") if method == GATYS else (*OPTION_KEYS, "precision")
+    keys = ("style_scale", "palette", "precision") if method == GATYS else (*OPTION_KEYS, "precision", "underpaint_by")
     for pair in pairs:
         key, _, value = pair.partition("=")
         if key not in keys or not value:
             raise SystemExit(f"--ours {spec}: option {pair!r} is not one of {', '.join(k + '=X' for k in keys)}")
         if key == "precision" and value not in PRECISIONS:
             raise SystemExit(f"--ours {spec}: precision={value!r} is not one of {', '.join(PRECISIONS)}")
-        extra[key] = value if key == "precision" else float(value)
+        if key == "underpaint_by" and value not in UNDERPAINTERS:
+            raise SystemExit(f"--ours {spec}: underpaint_by={value!r} is not one of {', '.join(UNDERPAINTERS)}")
+        extra[key] = value if key in ("precision", "underpaint_by") else float(value)
     return Ours(method, None if method == GATYS else model, size, extra)
 
 

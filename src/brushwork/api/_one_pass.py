@@ -134,11 +134,12 @@ def run_one_pass(
     work = size_at(*full, scale)
     bf16 = use_bf16(request.device, options.get("precision", "auto"))
     tile = choose_tile(*work, options.get("tile"))  # a bad tile fails before the underpainting's work
+    from brushwork.methods.underpaint import SOURCES
     from brushwork.methods.underpaint import default_amount as default_underpaint
 
     given = options.get("underpaint")
     underpaint = (float(given) if given is not None else default_underpaint(config)) * alpha
-    by = options.get("underpaint_by") or "quilt"
+    by = options.get("underpaint_by") or SOURCES[0]  # the quilt
     underpaint_start = time.perf_counter()
     source = _underpainted(request, underpaint, by, bf16, max(work)) if underpaint else request.content
     underpaint_seconds = time.perf_counter() - underpaint_start if underpaint else 0.0
