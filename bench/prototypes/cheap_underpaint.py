@@ -187,7 +187,14 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         if mode == "gatys":
             return to_pil(
                 brushwork.stylize(
-                    full, style, method="fast", model="fast", device="cpu", underpaint=amount, size=max(full.shape[-2:])
+                    full,
+                    style,
+                    method="fast",
+                    model="fast",
+                    device="cpu",
+                    underpaint=amount,
+                    underpaint_by="gatys",
+                    size=max(full.shape[-2:]),
                 )
             )
         h, w = full.shape[-2:]
@@ -224,6 +231,9 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
             change = change - y + (luma(tex) - local)
         up = F.interpolate(change, size=(h, w), mode="bicubic", align_corners=False)
         content = (full + amount * weight_of(full) * up).clamp(0, 1)
-        return to_pil(brushwork.stylize(content, style, method="fast", model="fast", device="cpu", size=max(h, w)))
+        picture = brushwork.stylize(
+            content, style, method="fast", model="fast", device="cpu", size=max(h, w), underpaint=0
+        )
+        return to_pil(picture)  # (fast's own underpainting off: this one is under it)
 
     return run

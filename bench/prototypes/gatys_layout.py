@@ -72,6 +72,6 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
             content = (full + amount * weight * (up - base)).clamp(0, 1)
         else:
             content = up.clamp(0, 1)
-        return to_pil(brushwork.stylize(content, style, method="fast", model="fast", device="cpu"))
+        return to_pil(brushwork.stylize(content, style, method="fast", model="fast", device="cpu", underpaint=0))
 
     return run

@@ -52,7 +52,7 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:
         net.notch8_active.append(strength)
         try:
-            return brushwork.stylize(photo, style, method="fast", model="fast", device="cpu", as_pil=True)
+            return brushwork.stylize(photo, style, method="fast", model="fast", device="cpu", as_pil=True, underpaint=0)
         finally:
             net.notch8_active.pop()
 

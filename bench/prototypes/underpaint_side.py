@@ -36,6 +36,6 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
         laid = underpaint.under(
             content, [from_pil(style)], encoder=encoder, amount=settings["k"], side=side, margin=side // 8, bf16=True
         )
-        return to_pil(brushwork.stylize(laid, style, method="fast", device="cpu", size=max(h, w)))
+        return to_pil(brushwork.stylize(laid, style, method="fast", device="cpu", size=max(h, w), underpaint=0))
 
     return run

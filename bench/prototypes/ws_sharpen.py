@@ -23,7 +23,9 @@ def make(arg: str = "") -> Callable[[Image.Image, Image.Image], Image.Image]:
     settings = {k: float(v) for k, v in prototype_settings(arg, {"w": "0.75", "a": "1"}, "ws_sharpen").items()}
 
     def run(photo: Image.Image, style: Image.Image) -> Image.Image:
-        picture = brushwork.stylize(photo, style, method="fast", model="fast", device="cpu", work_scale=settings["w"])
+        picture = brushwork.stylize(
+            photo, style, method="fast", model="fast", device="cpu", work_scale=settings["w"], underpaint=0
+        )
         return to_pil(sharpen(picture, amount=settings["a"]) if settings["a"] else picture)
 
     return run

@@ -16,18 +16,22 @@ import numpy as np
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["MAX_CANDIDATES", "quilt"]
+__all__ = ["MAX_CANDIDATES", "MAX_CANDIDATE_PIXELS", "quilt"]
 
-#: The exemplar's patches are taken on a grid coarse enough to keep at most this many candidates per placement.
+#: The exemplar's patches are taken on a grid coarse enough to keep at most this many candidates per placement ...
 MAX_CANDIDATES = 2048
+#: ... and at most this many of their pixels in all (large patches: the overlap strips' memory stays bounded).
+MAX_CANDIDATE_PIXELS = 2048 * 32 * 32
 
 
 def _candidates(exemplar: np.ndarray, patch: int) -> np.ndarray:
     """The exemplar's ``(C, h, w)`` ``patch``-px patches on a grid of about an eighth of a patch, at most
-    :data:`MAX_CANDIDATES`: a view ``(C, rows, cols, patch, patch)`` (nothing copied)."""
+    :data:`MAX_CANDIDATES` and :data:`MAX_CANDIDATE_PIXELS`: a view ``(C, rows, cols, patch, patch)`` (nothing
+    copied)."""
     h, w = exemplar.shape[-2:]
     stride = max(1, patch // 8)
-    while ((h - patch) // stride + 1) * ((w - patch) // stride + 1) > MAX_CANDIDATES:
+    limit = min(MAX_CANDIDATES, MAX_CANDIDATE_PIXELS // (patch * patch))
+    while ((h - patch) // stride + 1) * ((w - patch) // stride + 1) > max(1, limit):
         stride += 1
     return sliding_window_view(exemplar, (patch, patch), axis=(1, 2))[:, ::stride, ::stride]
 

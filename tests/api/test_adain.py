@@ -148,14 +148,17 @@ def test_awkward_style_files_and_masks(model: Path, tiny_encoder, shared_data: P
 
 
 def test_underpaint_goes_under_the_photo_for_adain_too(model: Path, tiny_encoder) -> None:
-    """The one-pass option reaches AdaIN: its picture of the underpainted photo, the photo's own detail on top."""
+    """The one-pass option reaches AdaIN (either painter): its picture of the underpainted photo, the photo's own
+    detail on top."""
     from brushwork.methods.underpaint import under
 
     content, style = _img(0, 48, 64), _img(1, 48, 48)
     content[..., :32] = 0.45
     run = {"model": str(model), "encoder": tiny_encoder, "device": "cpu", "precision": "fp32", "detail": 0.0}
-    result = stylize_result(content, style, underpaint=0.5, **run)
-    assert result.numbers["underpaint"] == 0.5
-    laid = under(content, [style], encoder=tiny_encoder, amount=0.5)
-    assert torch.allclose(result.image, stylize_result(laid, style, **run).image, atol=1e-5)
-    assert (laid - content).abs().max() > 1e-3  # the underpainting changed the photo the decoder painted
+    for by in ("quilt", "gatys"):  # the adain model has no default: off unless asked
+        result = stylize_result(content, style, underpaint=0.5, underpaint_by=by, **run)
+        assert result.numbers["underpaint"] == 0.5 and result.numbers["underpaint_by"] == by
+        laid = under(content, [style], by=by, encoder=tiny_encoder, amount=0.5)
+        assert torch.allclose(result.image, stylize_result(laid, style, **run).image, atol=1e-5)
+        assert (laid - content).abs().max() > 1e-3  # the underpainting changed the photo the decoder painted
+    assert stylize_result(content, style, **run).numbers["underpaint"] == 0.0

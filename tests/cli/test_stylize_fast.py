@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 from pathlib import Path
 
@@ -113,7 +114,9 @@ def test_underpaint_from_the_command_line_and_never_for_a_video(
     import json
 
     config = json.loads((model / "config.json").read_text())  # a model that underpaints by default ...
-    (model / "config.json").write_text(json.dumps({**config, "defaults": {"underpaint": 0.5}}))
+    (model / "config.json").write_text(json.dumps({**config, "defaults": {"underpaint": 0.5}}))  # (reloaded: stamp)
+    assert main(["stylize", *base, "-o", str(tmp_path / "by_default.png")]) == 0
+    assert "underpaint 0.5 by quilt" in capsys.readouterr().out  # a still picture: underpainted
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a video frame was underpainted")
@@ -122,6 +125,12 @@ def test_underpaint_from_the_command_line_and_never_for_a_video(
         patch.setattr(importlib.import_module("brushwork.methods.underpaint"), "under", refuse)
         assert main(["stylize", *argv, "-o", str(tmp_path / "clip_out.mp4")]) == 0  # ... but not a video's frames
     assert (tmp_path / "clip_out.mp4").exists()
+    from brushwork.cli import build_parser
+    from brushwork.methods.underpaint import SOURCES
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    flag = next(a for a in commands.choices["stylize"]._actions if "--underpaint-by" in a.option_strings)
+    assert tuple(flag.choices) == SOURCES  # the CLI's copy (it imports no torch to build its parser)
     argv = [str(photo), "--style", str(files["style"]), "--method", "gatys", "--underpaint", "0.5"]
     assert main(["stylize", *argv, "-o", str(tmp_path / "g.png")]) == 2
     assert "--underpaint and --underpaint-by are adain and fast options" in capsys.readouterr().err

