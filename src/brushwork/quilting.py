@@ -24,16 +24,16 @@ MAX_CANDIDATES = 2048
 MAX_CANDIDATE_PIXELS = 2048 * 32 * 32
 
 
-def _candidates(exemplar: np.ndarray, patch: int) -> tuple[np.ndarray, int]:
+def _candidates(exemplar: np.ndarray, patch: int) -> np.ndarray:
     """The exemplar's ``(C, h, w)`` ``patch``-px patches on a grid of about an eighth of a patch, at most
     :data:`MAX_CANDIDATES` and :data:`MAX_CANDIDATE_PIXELS`: a view ``(C, rows, cols, patch, patch)`` (nothing
-    copied), and the grid's stride."""
+    copied)."""
     h, w = exemplar.shape[-2:]
     stride = max(1, patch // 8)
     limit = min(MAX_CANDIDATES, MAX_CANDIDATE_PIXELS // (patch * patch))
     while ((h - patch) // stride + 1) * ((w - patch) // stride + 1) > max(1, limit):
         stride += 1
-    return sliding_window_view(exemplar, (patch, patch), axis=(1, 2))[:, ::stride, ::stride], stride
+    return sliding_window_view(exemplar, (patch, patch), axis=(1, 2))[:, ::stride, ::stride]
 
 
 class _Strips:
@@ -54,19 +54,6 @@ class _Strips:
         return self.norms[name] - 2 * (getattr(self, name) @ flat) + float(flat @ flat)
 
 
-def _near_sources(placed: np.ndarray, i: int, j: int, step: int) -> list[np.ndarray]:
-    """Where in the exemplar patch ``(i, j)`` must not come from: the patch to its left, those above it (left,
-    right and straight up) and the left and upper ones' own continuations (their next patch in the exemplar)."""
-    cols = placed.shape[1]
-    near = []
-    if j > 0:
-        near += [placed[i, j - 1], placed[i, j - 1] + (0, step)]
-    if i > 0:
-        near += [placed[i - 1, j], placed[i - 1, j] + (step, 0)]
-        near += [placed[i - 1, jj] for jj in (j - 1, j + 1) if 0 <= jj < cols]
-    return near
-
-
 def quilt(
     exemplar: torch.Tensor,
     size: tuple[int, int],
@@ -74,17 +61,11 @@ def quilt(
     patch: int,
     generator: torch.Generator | None = None,
     tolerance: float = 0.1,
-    shuffle: bool = True,
 ) -> torch.Tensor:
     """A ``size`` ``(H, W)`` texture quilted from ``exemplar`` ``(1, C, h, w)`` in ``patch``-px squares (at most
     the exemplar's short side) → ``(1, C, H, W)``, same dtype and device. ``generator`` makes the draw repeatable:
     with the same exemplar and size the texture is the same. (The patches are chosen on the CPU: a few dozen
-    small, sequential choices.)
-
-    ``shuffle``: no patch is taken from within half a patch of where its neighbours (left and above) came from, or
-    of their continuations in the exemplar; without that the best fit is often a neighbour's own next patch, or
-    that neighbour again, and the texture copies whole stretches of the exemplar or tiles one patch (a painting's
-    figure repeated in a lattice across a large picture)."""
+    small, sequential choices.)"""
     if exemplar.ndim != 4 or exemplar.shape[0] != 1:
         raise ValueError(f"quilt: expected a (1, C, h, w) exemplar, got {tuple(exemplar.shape)}")
     height, width = size
@@ -96,16 +77,14 @@ def quilt(
     p = min(patch, int(source.shape[-2]), int(source.shape[-1]))
     overlap = max(1, p // 4)
     step = p - overlap
-    cands, stride = _candidates(source[0].numpy(), p)
+    cands = _candidates(source[0].numpy(), p)
     count, across = cands.shape[1] * cands.shape[2], cands.shape[2]
-    where = np.stack(np.divmod(np.arange(count), across), axis=1) * stride  # each candidate's (y, x) in the exemplar
     strips = _Strips(cands, overlap)
     seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device if generator else None))
     rng = np.random.default_rng(seed)
     rows = max(1, -(-(height - overlap) // step))
     cols = max(1, -(-(width - overlap) // step))
     canvas = np.zeros((source.shape[1], rows * step + overlap, cols * step + overlap), dtype=np.float32)
-    placed = np.zeros((rows, cols, 2), dtype=np.int64)  # where in the exemplar each laid patch came from
     ramp = np.linspace(0, 1, overlap + 2, dtype=np.float32)[1:-1]
     alpha = np.ones((2, 2, 1, p, p), dtype=np.float32)  # [has a patch above][has one to the left]
     alpha[1, :, :, :overlap, :] *= ramp[:, None]
@@ -124,15 +103,8 @@ def quilt(
                     error += strips.error("below", region[:, overlap:, :overlap]) if i > 0 else 0
                     error += strips.error("left", region[:, :, :overlap]) if i == 0 else 0
                 error = np.maximum(error, 0)  # rounding in the expansion
-                if shuffle:
-                    banned = np.zeros(count, dtype=bool)
-                    for place in _near_sources(placed, i, j, step):  # the neighbours' and their continuations
-                        banned |= (np.abs(where - place) < max(1, p // 2)).all(axis=1)
-                    if not banned.all():
-                        error[banned] = np.inf
                 good = np.flatnonzero(error <= error.min() * (1 + tolerance) + 1e-6)
                 k = int(good[rng.integers(good.size)])
-            placed[i, j] = where[k]
             a = alpha[int(i > 0), int(j > 0)]
             region *= 1 - a
             region += cands[:, k // across, k % across] * a
