@@ -190,10 +190,10 @@ def quilted_picture(
     """A ``size`` ``(h, w)`` texture of each painting ``(1, 3, H', W')`` → ``(1, 3, h, w)`` float32 on the first
     painting's device: the painting at :data:`EXEMPLAR_FRACTION` × ``style_scale`` of the long side of ``size`` (at
     most the side of a square of :data:`_MAX_AREA` × its area: an elongated size gets the marks of a squarer picture
-    and a bounded cost), quilted (:func:`brushwork.quilting.quilt`) in squares
-    of :data:`PATCH_FRACTION` × ``style_scale`` of it; the textures blended by ``style_blend`` (normalised; default
-    equal), or with ``mask`` ``(1, 1, h, w)`` (two styles) the first placed where it is 1. The same paintings, size
-    and ``seed`` give the same texture on any device (the draw is on the CPU)."""
+    and a bounded cost), quilted (:func:`brushwork.quilting.quilt`) in squares of :data:`PATCH_FRACTION` ×
+    ``style_scale`` of it; the textures blended by ``style_blend`` (normalised; default equal), or with ``mask``
+    ``(1, 1, h, w)`` (two styles) the first placed where it is 1. The same paintings, size and ``seed`` give the
+    same texture on any device (the draw is on the CPU)."""
     if not styles:
         raise ValueError("underpaint.quilted_picture: no style")
     if mask is not None and len(styles) != 2:
