@@ -72,8 +72,6 @@ GATYS = "gatys"
 #: The numeric ``KEY=VALUE`` options of an ``adain`` or ``fast`` spec (``brushwork.stylize`` options); every spec
 #: also takes ``precision=auto|fp32|bf16``.
 OPTION_KEYS = ("alpha", "detail", "style_scale", "palette", "work_scale", "underpaint")
-#: ``underpaint_by=`` takes one of these (``brushwork.methods.underpaint.SOURCES``).
-UNDERPAINTERS = ("quilt", "gatys")
 #: ``--ours py:PATH.py[:ARG]``: a prototype outside the library (:func:`prototype`).
 PROTOTYPE = "py:"
 
@@ -178,8 +176,11 @@ def ours(spec: str, size: int) -> Ours | Stylizer:
             raise SystemExit(f"--ours {spec}: option {pair!r} is not one of {', '.join(k + '=X' for k in keys)}")
         if key == "precision" and value not in PRECISIONS:
             raise SystemExit(f"--ours {spec}: precision={value!r} is not one of {', '.join(PRECISIONS)}")
-        if key == "underpaint_by" and value not in UNDERPAINTERS:
-            raise SystemExit(f"--ours {spec}: underpaint_by={value!r} is not one of {', '.join(UNDERPAINTERS)}")
+        if key == "underpaint_by":
+            from brushwork.methods.underpaint import SOURCES
+
+            if value not in SOURCES:
+                raise SystemExit(f"--ours {spec}: underpaint_by={value!r} is not one of {', '.join(SOURCES)}")
         extra[key] = value if key in ("precision", "underpaint_by") else float(value)
     return Ours(method, None if method == GATYS else model, size, extra)
 

@@ -52,10 +52,7 @@ def test_gatys_is_a_spec_without_a_model(aq) -> None:
         aq.ours("gatys,precision=fb16", 64)
     with pytest.raises(SystemExit, match="not one of"):
         aq.ours("gatys,work_scale=0.5", 64)
-    from brushwork.methods.underpaint import SOURCES
-
     assert aq.ours("fast:fast,underpaint_by=gatys", 64).options == {"underpaint_by": "gatys"}
-    assert aq.UNDERPAINTERS == SOURCES
     with pytest.raises(SystemExit, match="underpaint_by='oil' is not one of quilt, gatys"):
         aq.ours("fast:fast,underpaint_by=oil", 64)
     assert (aq.ours("fast:fast", 64).method, aq.ours("adain", 64).model) == ("fast", "adain")

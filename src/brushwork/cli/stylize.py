@@ -360,6 +360,6 @@ def _summary(numbers: dict[str, Any]) -> str:
     if "content" in final:
         parts.append(f"content loss {final['content']:.4g}")
     if numbers.get("underpaint"):
-        by = numbers.get("underpaint_by") or "quilt"
-        parts.append(f"underpaint {numbers['underpaint']:g} by {by} ({numbers['underpaint_seconds']:.2f} s)")
+        amount, by, seconds = numbers["underpaint"], numbers["underpaint_by"], numbers["underpaint_seconds"]
+        parts.append(f"underpaint {amount:g} by {by} ({seconds:.2f} s)")
     return ", ".join(parts)
